@@ -1,0 +1,33 @@
+/*
+ * internal.h -- what the files of csrc/ share with each other but not with
+ * callers: the per-family dispatch hooks that cpu.c drives.
+ *
+ * Each primitive family owns its dispatch table. cytls_<family>_select()
+ * picks the best backend the given feature bits allow and stores function
+ * pointers; cytls_<family>_backend() names the one in use. cpu.c calls every
+ * select once at cytls_init() and again when the level is forced.
+ */
+#ifndef CYTLS_INTERNAL_H
+#define CYTLS_INTERNAL_H
+
+#include "cytls.h"
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(_M_AMD64)
+#define CYTLS_X86_64 1
+#endif
+#if defined(__aarch64__) || defined(_M_ARM64)
+#define CYTLS_AARCH64 1
+#endif
+
+void cytls_gcm_select(uint32_t features);
+const char *cytls_gcm_backend(void);
+void cytls_chacha20_select(uint32_t features);
+const char *cytls_chacha20_backend(void);
+void cytls_poly1305_select(uint32_t features);
+const char *cytls_poly1305_backend(void);
+void cytls_sha256_select(uint32_t features);
+const char *cytls_sha256_backend(void);
+void cytls_sha512_select(uint32_t features);
+const char *cytls_sha512_backend(void);
+
+#endif /* CYTLS_INTERNAL_H */

@@ -1,0 +1,251 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Glue between Python and csrc/: buffers in and out, the GIL released for
+large inputs. It holds no protocol logic; crypto.py is the public face.
+"""
+
+from cpython.buffer cimport PyBUF_SIMPLE, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from libc.stdint cimport uint8_t, uint32_t
+from libc.string cimport memcpy
+
+from cryptography.exceptions import InvalidTag as _CryptographyInvalidTag
+
+from cytls._ccytls cimport *
+
+# Inputs at least this long are processed with the GIL released, so threads
+# scale; below it the release costs more than it saves.
+cdef enum:
+    NOGIL_THRESHOLD = 4096
+
+
+class InvalidTag(_CryptographyInvalidTag):
+    """An AEAD tag did not verify; no plaintext was released."""
+
+
+if not cytls_init():
+    import warnings
+    warnings.warn("CYTLS_BACKEND names an unknown level; using the best one detected")
+
+_FEATURE_BITS = {
+    "sse4.1": 1 << 0, "aesni": 1 << 1, "pclmulqdq": 1 << 2, "sha-ni": 1 << 3,
+    "avx2": 1 << 4, "vaes+vpclmulqdq": 1 << 5, "avx512": 1 << 6,
+    "neon": 1 << 16, "arm-aes+pmull": 1 << 17, "arm-sha2": 1 << 18, "arm-sha512": 1 << 19,
+}
+
+
+def cpu_features(bint detected=False):
+    """The feature names detected, or (default) in use after the level cap."""
+    cdef uint32_t bits = cytls_cpu_detected() if detected else cytls_cpu_features()
+    return [name for name, bit in _FEATURE_BITS.items() if bits & bit]
+
+
+def set_level(str name):
+    """Cap the backends at a level; ValueError for an unknown name."""
+    if not cytls_set_level(name.encode("ascii")):
+        raise ValueError(f"unknown backend level {name!r}")
+
+
+def level():
+    """The name of the level in use."""
+    return cytls_level_name().decode("ascii")
+
+
+def backend(str primitive):
+    """The backend a primitive uses now ('aes-gcm', 'chacha20', ...)."""
+    cdef const char *name = cytls_backend_name(primitive.encode("ascii"))
+    if name == NULL:
+        raise ValueError(f"unknown primitive {primitive!r}")
+    return name.decode("ascii")
+
+
+cdef class _Buf:
+    """A read-only view of any buffer-protocol object, released on drop."""
+    cdef Py_buffer view
+    cdef bint held
+
+    def __cinit__(self, obj):
+        PyObject_GetBuffer(obj, &self.view, PyBUF_SIMPLE)
+        self.held = True
+
+    def __dealloc__(self):
+        if self.held:
+            PyBuffer_Release(&self.view)
+
+
+cdef inline const uint8_t *_ptr(_Buf b):
+    return <const uint8_t *>b.view.buf
+
+
+# ---------------------------------------------------------------- AEAD
+
+cdef class AEAD:
+    """An AEAD keyed once: AES-128/256-GCM or ChaCha20-Poly1305.
+
+    alg is 1 (AES-128-GCM), 2 (AES-256-GCM) or 3 (ChaCha20-Poly1305), the
+    values of cytls_aead_alg. The key schedule is expanded once here.
+    """
+    cdef cytls_aead aead
+
+    def __cinit__(self, int alg, key):
+        cdef _Buf k = _Buf(key)
+        if not cytls_aead_init(&self.aead, <cytls_aead_alg>alg, _ptr(k), <size_t>k.view.len):
+            raise ValueError("bad AEAD algorithm or key length")
+
+    def __dealloc__(self):
+        cytls_aead_clear(&self.aead)
+
+    def encrypt(self, nonce, data, associated_data):
+        """Return ciphertext || 16-byte tag."""
+        cdef _Buf n = _Buf(nonce)
+        cdef _Buf d = _Buf(data)
+        cdef _Buf a = _Buf(associated_data if associated_data is not None else b"")
+        if n.view.len != 12:
+            raise ValueError("nonce must be 12 bytes")
+        cdef Py_ssize_t dlen = d.view.len
+        out = PyBytes_FromStringAndSize(NULL, dlen + 16)
+        cdef uint8_t *o = <uint8_t *>PyBytes_AS_STRING(out)
+        if dlen >= NOGIL_THRESHOLD:
+            with nogil:
+                cytls_aead_seal(&self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
+                                _ptr(d), <size_t>dlen)
+        else:
+            cytls_aead_seal(&self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
+                            _ptr(d), <size_t>dlen)
+        return out
+
+    def decrypt(self, nonce, data, associated_data):
+        """Return the plaintext, or raise InvalidTag releasing none of it."""
+        cdef _Buf n = _Buf(nonce)
+        cdef _Buf d = _Buf(data)
+        cdef _Buf a = _Buf(associated_data if associated_data is not None else b"")
+        cdef int ok
+        if n.view.len != 12:
+            raise ValueError("nonce must be 12 bytes")
+        cdef Py_ssize_t dlen = d.view.len
+        if dlen < 16:
+            raise InvalidTag()
+        out = PyBytes_FromStringAndSize(NULL, dlen - 16)
+        cdef uint8_t *o = <uint8_t *>PyBytes_AS_STRING(out)
+        if dlen >= NOGIL_THRESHOLD:
+            with nogil:
+                ok = cytls_aead_open(&self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
+                                     _ptr(d), <size_t>dlen)
+        else:
+            ok = cytls_aead_open(&self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
+                                 _ptr(d), <size_t>dlen)
+        if not ok:
+            # The C side already zeroed the output; drop it unseen.
+            del out
+            raise InvalidTag()
+        return out
+
+
+# ---------------------------------------------------------------- hashes
+
+cdef class Hash:
+    """Incremental SHA-256/384/512 (alg 1/2/3); copy() forks the state."""
+    cdef cytls_hash_ctx ctx
+    cdef readonly int alg
+
+    def __cinit__(self, int alg, data=None):
+        if not cytls_hash_init(&self.ctx, <cytls_hash_alg>alg):
+            raise ValueError("unknown hash algorithm")
+        self.alg = alg
+        if data is not None:
+            self.update(data)
+
+    def __dealloc__(self):
+        cytls_memzero(&self.ctx, sizeof(self.ctx))
+
+    @property
+    def digest_size(self):
+        return cytls_hash_digest_len(<cytls_hash_alg>self.alg)
+
+    @property
+    def block_size(self):
+        return cytls_hash_block_len(<cytls_hash_alg>self.alg)
+
+    def update(self, data):
+        cdef _Buf d = _Buf(data)
+        if d.view.len >= NOGIL_THRESHOLD:
+            with nogil:
+                cytls_hash_update(&self.ctx, _ptr(d), <size_t>d.view.len)
+        else:
+            cytls_hash_update(&self.ctx, _ptr(d), <size_t>d.view.len)
+
+    def copy(self):
+        cdef Hash other = Hash.__new__(Hash, self.alg)
+        memcpy(&other.ctx, &self.ctx, sizeof(self.ctx))
+        return other
+
+    def digest(self):
+        cdef cytls_hash_ctx tmp
+        cdef uint8_t out[64]
+        memcpy(&tmp, &self.ctx, sizeof(tmp))
+        cytls_hash_final(&tmp, out)
+        return out[:cytls_hash_digest_len(<cytls_hash_alg>self.alg)]
+
+
+cdef size_t _digest_len(int alg) except 0:
+    cdef size_t n = cytls_hash_digest_len(<cytls_hash_alg>alg)
+    if n == 0:
+        raise ValueError("unknown hash algorithm")
+    return n
+
+
+def hmac_digest(int alg, key, msg):
+    """HMAC of msg under key."""
+    cdef size_t n = _digest_len(alg)
+    cdef _Buf k = _Buf(key)
+    cdef _Buf m = _Buf(msg)
+    cdef uint8_t out[64]
+    cytls_hmac(<cytls_hash_alg>alg, out, _ptr(k), <size_t>k.view.len, _ptr(m), <size_t>m.view.len)
+    return out[:n]
+
+
+def hkdf_extract(int alg, salt, ikm):
+    """HKDF-Extract (RFC 5869); an empty salt means HashLen zeros."""
+    cdef size_t n = _digest_len(alg)
+    cdef _Buf s = _Buf(salt if salt is not None else b"")
+    cdef _Buf i = _Buf(ikm)
+    cdef uint8_t out[64]
+    cytls_hkdf_extract(<cytls_hash_alg>alg, out, _ptr(s), <size_t>s.view.len,
+                       _ptr(i), <size_t>i.view.len)
+    return out[:n]
+
+
+def hkdf_expand(int alg, prk, info, Py_ssize_t length):
+    """HKDF-Expand (RFC 5869); ValueError past 255 * HashLen."""
+    cdef size_t n = _digest_len(alg)
+    if length < 0 or <size_t>length > 255 * n:
+        raise ValueError(f"HKDF-Expand length must be 0..{255 * n}")
+    cdef _Buf p = _Buf(prk)
+    cdef _Buf i = _Buf(info if info is not None else b"")
+    out = PyBytes_FromStringAndSize(NULL, length)
+    if not cytls_hkdf_expand(<cytls_hash_alg>alg, <uint8_t *>PyBytes_AS_STRING(out), <size_t>length,
+                             _ptr(p), <size_t>p.view.len, _ptr(i), <size_t>i.view.len):
+        raise ValueError("HKDF-Expand failed")
+    return out
+
+
+def hkdf_expand_label(int alg, secret, label, context, Py_ssize_t length):
+    """HKDF-Expand-Label of RFC 8446 §7.1; label without the "tls13 " prefix."""
+    cdef size_t n = _digest_len(alg)
+    if length < 0 or length > 65535 or <size_t>length > 255 * n:
+        raise ValueError("HKDF-Expand-Label length out of range")
+    cdef _Buf s = _Buf(secret)
+    cdef _Buf l = _Buf(label)
+    cdef _Buf c = _Buf(context)
+    if l.view.len > 249 or c.view.len > 255:
+        raise ValueError("HKDF-Expand-Label label or context too long")
+    out = PyBytes_FromStringAndSize(NULL, length)
+    if not cytls_hkdf_expand_label(<cytls_hash_alg>alg, <uint8_t *>PyBytes_AS_STRING(out),
+                                   <size_t>length, _ptr(s), <size_t>s.view.len,
+                                   _ptr(l), <size_t>l.view.len, _ptr(c), <size_t>c.view.len):
+        raise ValueError("HKDF-Expand-Label failed")
+    return out
+
+
+# ---------------------------------------------------------------- record layer
+
+include "_core_record.pxi"

@@ -1,0 +1,1 @@
+# Record-layer binding (csrc/record.c), included by _core.pyx.
