@@ -24,7 +24,20 @@ void cytls_chacha20_select(uint32_t features)
 {
     chacha20_fn = cytls_chacha20_portable;
     chacha20_name = "portable";
-    (void)features; /* accelerated backends: next commits */
+#if defined(CYTLS_X86_64)
+    if (features & CYTLS_CPU_AVX512) {
+        chacha20_fn = cytls_chacha20_avx512;
+        chacha20_name = "avx512";
+    } else if (features & CYTLS_CPU_AVX2) {
+        chacha20_fn = cytls_chacha20_avx2;
+        chacha20_name = "avx2";
+    } else if (features & CYTLS_CPU_SSE41) {
+        chacha20_fn = cytls_chacha20_ssse3;
+        chacha20_name = "ssse3";
+    }
+#else
+    (void)features;
+#endif
 }
 
 /* see internal.h */
