@@ -27,7 +27,7 @@ void cytls_sha256_select(uint32_t features)
         sha256_fn = cytls_sha256_blocks_shani;
         sha256_name = "shani";
     }
-#elif defined(CYTLS_AARCH64) && defined(CYTLS_SHA_ACCEL)
+#elif defined(CYTLS_AARCH64)
     if (features & CYTLS_CPU_ARM_SHA2) {
         sha256_fn = cytls_sha256_blocks_armce;
         sha256_name = "armce";
@@ -50,7 +50,7 @@ void cytls_sha512_select(uint32_t features)
         sha512_fn = cytls_sha512_blocks_avx2;
         sha512_name = "avx2";
     }
-#elif defined(CYTLS_AARCH64) && defined(CYTLS_SHA_ACCEL)
+#elif defined(CYTLS_AARCH64)
     if (features & CYTLS_CPU_ARM_SHA512) {
         sha512_fn = cytls_sha512_blocks_armsha512;
         sha512_name = "armsha512";
