@@ -35,9 +35,20 @@ struct cytls_gcm_impl {
  * absent, and cytls_gcm_select never names it. */
 extern const struct cytls_gcm_impl cytls_gcm_portable;
 #if defined(CYTLS_X86_64)
+#define CYTLS_HAVE_GCM_AESNI 1
 extern const struct cytls_gcm_impl cytls_gcm_aesni;
 extern const struct cytls_gcm_impl cytls_gcm_vaes256;
 extern const struct cytls_gcm_impl cytls_gcm_vaes512;
+/*
+ * cytls_gcm_aesni_expand (aes_gcm_aesni.c, AES-NI + PCLMULQDQ) writes the
+ * rounds + 1 AES round keys to rk_out and the GHASH key powers
+ * H^k * x^-1 for k = 1..num_pow, in the reflected form of that file, to
+ * hpow_out (16 bytes each). The VAES backends share it: they run only where
+ * AES-NI and PCLMULQDQ exist.
+ */
+void cytls_gcm_aesni_expand(uint8_t rk_out[240], uint8_t *hpow_out,
+                            int num_pow, const uint8_t *key, unsigned key_len,
+                            unsigned rounds);
 #endif
 #if defined(CYTLS_AARCH64)
 extern const struct cytls_gcm_impl cytls_gcm_armce;
