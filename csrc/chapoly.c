@@ -49,7 +49,12 @@ cytls_chacha20_fn cytls_chacha20_current(void) { return chacha20_fn; }
 void cytls_poly1305_select(uint32_t features)
 {
     poly1305_impl = &cytls_poly1305_portable_impl;
+#if defined(CYTLS_X86_64)
+    if (features & CYTLS_CPU_AVX512)
+        poly1305_impl = &cytls_poly1305_avx512_impl;
+#else
     (void)features;
+#endif
 }
 
 /* see internal.h */

@@ -108,6 +108,18 @@ struct cytls_poly1305_impl {
 };
 
 extern const struct cytls_poly1305_impl cytls_poly1305_portable_impl;
+
+/*
+ * Poly1305 in radix 2^26 (poly1305_portable.c), on this state layout:
+ * w[0..4] the accumulator h in 26-bit limbs, w[5..9] the clamped r in
+ * 26-bit limbs, w[10..13] s in 32-bit words. The vector backends keep
+ * this layout (their lanes use the same limbs), add their powers of r
+ * from w[16] on, and use these functions for short inputs and tails.
+ */
+void cytls_poly1305_r26_init(cytls_poly1305_state *st, const uint8_t key[32]);
+void cytls_poly1305_r26_blocks(cytls_poly1305_state *st, const uint8_t *in,
+                               size_t len, unsigned hibit);
+void cytls_poly1305_r26_finish(cytls_poly1305_state *st, uint8_t tag[16]);
 #if defined(CYTLS_X86_64)
 extern const struct cytls_poly1305_impl cytls_poly1305_avx2_impl;
 extern const struct cytls_poly1305_impl cytls_poly1305_avx512_impl;

@@ -95,10 +95,24 @@ static void p_finish(cytls_poly1305_state *st, uint8_t tag[16])
     cytls_memzero(st, sizeof *st);
 }
 
-#else /* no 128-bit integers: radix 2^26 */
+const struct cytls_poly1305_impl cytls_poly1305_portable_impl = {
+    "portable", p_init, p_blocks, p_finish};
 
-/* State words: h0..h4 | r0..r4 | pad0..pad3 (each held in a uint64_t). */
-static void p_init(cytls_poly1305_state *st, const uint8_t key[32])
+#else /* no 128-bit integers: the radix 2^26 code below */
+
+const struct cytls_poly1305_impl cytls_poly1305_portable_impl = {
+    "portable", cytls_poly1305_r26_init, cytls_poly1305_r26_blocks,
+    cytls_poly1305_r26_finish};
+
+#endif
+
+/*
+ * Radix 2^26, used by the portable backend without 128-bit integers and
+ * by the vector backends for their short tails (their lanes use the same
+ * limbs). State words: see chapoly_impl.h.
+ */
+
+void cytls_poly1305_r26_init(cytls_poly1305_state *st, const uint8_t key[32])
 {
     uint64_t *w = st->w;
     /* RFC 8439 §2.5: clamp r, split into 26-bit limbs. */
@@ -113,8 +127,8 @@ static void p_init(cytls_poly1305_state *st, const uint8_t key[32])
         w[10 + i] = cytls_le32(key + 16 + 4 * i);
 }
 
-static void p_blocks(cytls_poly1305_state *st, const uint8_t *in, size_t len,
-                     unsigned hibit)
+void cytls_poly1305_r26_blocks(cytls_poly1305_state *st, const uint8_t *in,
+                               size_t len, unsigned hibit)
 {
     uint64_t *w = st->w;
     const uint32_t r0 = (uint32_t)w[5], r1 = (uint32_t)w[6],
@@ -170,7 +184,7 @@ static void p_blocks(cytls_poly1305_state *st, const uint8_t *in, size_t len,
     w[4] = h4;
 }
 
-static void p_finish(cytls_poly1305_state *st, uint8_t tag[16])
+void cytls_poly1305_r26_finish(cytls_poly1305_state *st, uint8_t tag[16])
 {
     uint64_t *w = st->w;
     const uint32_t m26 = 0x3ffffff;
@@ -219,7 +233,3 @@ static void p_finish(cytls_poly1305_state *st, uint8_t tag[16])
     cytls_memzero(st, sizeof *st);
 }
 
-#endif
-
-const struct cytls_poly1305_impl cytls_poly1305_portable_impl = {
-    "portable", p_init, p_blocks, p_finish};
