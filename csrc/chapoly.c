@@ -52,6 +52,8 @@ void cytls_poly1305_select(uint32_t features)
 #if defined(CYTLS_X86_64)
     if (features & CYTLS_CPU_AVX512)
         poly1305_impl = &cytls_poly1305_avx512_impl;
+    else if (features & CYTLS_CPU_AVX2)
+        poly1305_impl = &cytls_poly1305_avx2_impl;
 #else
     (void)features;
 #endif
