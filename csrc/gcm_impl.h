@@ -36,6 +36,7 @@ struct cytls_gcm_impl {
 extern const struct cytls_gcm_impl cytls_gcm_portable;
 #if defined(CYTLS_X86_64)
 #define CYTLS_HAVE_GCM_AESNI 1
+#define CYTLS_HAVE_GCM_VAES256 1
 #define CYTLS_HAVE_GCM_VAES512 1
 extern const struct cytls_gcm_impl cytls_gcm_aesni;
 extern const struct cytls_gcm_impl cytls_gcm_vaes256;
