@@ -66,7 +66,7 @@ DEFAULT_SIGNATURE_SCHEMES: tuple[int, ...] = (
     SignatureScheme.rsa_pkcs1_sha512,
 )
 
-SniCallback = Callable[[Union[str, None]], Union[int, "TLSConfig", None]]
+SniCallback = Callable[[str | None], Union[int, "TLSConfig", None]]
 
 
 def default_cipher_suites() -> list[int]:
@@ -218,15 +218,44 @@ def is_ip_address(name: str) -> bool:
 
 
 class Prepared:
-    """What every handshake from one config would otherwise recompute.
+    """What every handshake from one config would otherwise recompute:
+    the DER and Certificate message body of our chain, the signature
+    schemes our key can make (in our preference order), the trust store,
+    and the constant ClientHello extension bodies.
 
     Attributes:
         key: the identity tuple of the inputs this was built from.
         chain_der: DER of our chain, leaf first.
+        certificate_body: the Certificate message body (empty context).
+        own_schemes: CertificateVerify schemes for our key, preferred first.
+        verifier: the chain verifier over trust_anchors.
+        ca_names_ext: certificate_authorities extension body, or None.
     """
 
     def __init__(self, config: TLSConfig, key: tuple[Any, ...]) -> None:
         from cryptography.hazmat.primitives.serialization import Encoding
 
+        from cytls import _messages as m
+        from cytls._sigs import CV_SCHEMES, key_schemes
+        from cytls._verify import Verifier
+
         self.key = key
-        self.chain_der: list[bytes] = [c.public_bytes(Encoding.DER) for c in config.certificate_chain]
+        self.chain_der: list[bytes] = [
+            c.public_bytes(Encoding.DER) for c in config.certificate_chain
+        ]
+        self.certificate_body = m.Certificate.serialize_body(b"", self.chain_der)
+        self.own_schemes: list[int] = []
+        if config.private_key is not None and config.certificate_chain:
+            possible = key_schemes(config.private_key, config.certificate_chain[0])
+            self.own_schemes = [
+                s for s in config.signature_schemes if s in possible and s in CV_SCHEMES
+            ]
+            if not self.own_schemes:
+                self.own_schemes = [s for s in possible if s in CV_SCHEMES]
+        self.verifier = Verifier(list(config.trust_anchors))
+        names = config.client_ca_names
+        if names is None:
+            names = [a.subject.public_bytes() for a in config.trust_anchors]
+        self.ca_names_ext = m.serialize_certificate_authorities(names) if names else None
+        self.sigalgs_ext = m.serialize_u16_list(config.signature_schemes)
+        self.sigalgs_set = frozenset(config.signature_schemes)
