@@ -93,7 +93,7 @@ def start_client(ctx: Context) -> State:
     """Queue the ClientHello and return the first state."""
     cfg = ctx.config
     hooks = ctx.hooks
-    shares = {g: KeyShare(g, hooks.key_shares.get(g)) for g in cfg.key_share_groups}
+    shares = {g: KeyShare(g, hooks.key_shares.get(g)) for g in cfg.effective_key_share_groups()}
     if hooks.client_hello is not None:
         ch = m.ClientHello.parse(hooks.client_hello[4:])
         raw = hooks.client_hello
