@@ -100,9 +100,9 @@ def test_key_schedule() -> None:
     f = V["finished"]
     assert ks.finished_key(ks.server_hs_secret) == b(f["server_finished_key"])
     assert ks.finished_key(ks.client_hs_secret) == b(f["client_finished_key"])
-    assert ks.finished_verify_data(
-        ks.server_hs_secret, b(th["client_hello_to_server_hello"])
-    ) != b(f["server_verify_data"])  # the hash must include the whole flight
+    assert ks.finished_verify_data(ks.server_hs_secret, b(th["client_hello_to_server_hello"])) != b(
+        f["server_verify_data"]
+    )  # the hash must include the whole flight
     assert ks.resumption_psk(b(V["resumption"]["ticket_nonce"])) == b(
         V["resumption"]["resumption_psk"]
     )
@@ -194,7 +194,9 @@ def test_server_replays_rfc8448() -> None:
     ee = EncryptedExtensions.parse(b(H["encrypted_extensions"])[4:])
     hooks = Hooks(
         random=b(V["server_random"]),
-        server_private=x25519.X25519PrivateKey.from_private_bytes(b(V["server_x25519_private_key"])),
+        server_private=x25519.X25519PrivateKey.from_private_bytes(
+            b(V["server_x25519_private_key"])
+        ),
         ee_extra=[(ExtensionType.supported_groups, ee.extensions[ExtensionType.supported_groups])],
         sign=sign,
     )
@@ -226,7 +228,9 @@ def test_server_rejects_tampered_client_finished() -> None:
     ee = EncryptedExtensions.parse(b(H["encrypted_extensions"])[4:])
     hooks = Hooks(
         random=b(V["server_random"]),
-        server_private=x25519.X25519PrivateKey.from_private_bytes(b(V["server_x25519_private_key"])),
+        server_private=x25519.X25519PrivateKey.from_private_bytes(
+            b(V["server_x25519_private_key"])
+        ),
         ee_extra=[(ExtensionType.supported_groups, ee.extensions[ExtensionType.supported_groups])],
         sign=lambda scheme, content: b(H["certificate_verify"])[8:],
     )
