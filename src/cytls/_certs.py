@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import errno
 import ipaddress
 import os
 import re
@@ -24,18 +23,18 @@ import threading
 import warnings
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Union
+from typing import Any, cast
 
 from cryptography import x509
-from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import (
     CertificateIssuerPrivateKeyTypes,
 )
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
 
 PrivateKey = CertificateIssuerPrivateKeyTypes
-Password = Union[str, bytes, bytearray, Callable[[], Union[str, bytes, bytearray]], None]
+Password = str | bytes | bytearray | Callable[[], str | bytes | bytearray] | None
 PeerCertDict = dict[str, Any]
 
 # OpenSSL's PEM_BUFSIZE is 1024: longer passwords are refused by the ssl module.
@@ -110,8 +109,8 @@ def _ssl_error(library: str | None, reason: str | None, text: str, code: int = 0
     else:
         message = text
     err = ssl.SSLError(code, message)
-    err.library = library
-    err.reason = reason
+    err.library = library  # type: ignore[assignment]
+    err.reason = reason  # type: ignore[assignment]
     return err
 
 
@@ -237,7 +236,9 @@ def load_ca_data(data: bytes, *, text: bool) -> tuple[list[x509.Certificate], in
     try:
         return [_cert_from_der(der) for der in split_der(data)], 0
     except ValueError:
-        raise _ssl_error(None, None, "not enough data: cadata does not contain a certificate") from None
+        raise _ssl_error(
+            None, None, "not enough data: cadata does not contain a certificate"
+        ) from None
 
 
 def load_ca_file(path: str | bytes | os.PathLike[Any]) -> tuple[list[x509.Certificate], int]:
@@ -391,7 +392,7 @@ def load_private_key(data: bytes, password: Password) -> PrivateKey:
             raise pem_lib_error() from None
         if not isinstance(key, _SIGNING_KEY_TYPES):
             raise pem_lib_error()
-        return key
+        return cast(PrivateKey, key)
     raise pem_lib_error()
 
 
@@ -474,14 +475,14 @@ def is_ca(cert: x509.Certificate) -> bool:
 
 def _is_ca(cert: x509.Certificate) -> bool:
     try:
-        bc = cert.extensions.get_extension_for_oid(ExtensionOID.BASIC_CONSTRAINTS).value
+        bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
         return bool(bc.ca)
     except x509.ExtensionNotFound:
         pass
     except ValueError:
         return False
     try:
-        ku = cert.extensions.get_extension_for_oid(ExtensionOID.KEY_USAGE).value
+        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
         return bool(ku.key_cert_sign)
     except x509.ExtensionNotFound:
         pass
@@ -507,9 +508,7 @@ def _attr_value(value: str | bytes) -> str:
 
 def _name_tuple(name: x509.Name) -> tuple[tuple[tuple[str, str], ...], ...]:
     """A Name as the ssl module's tuple of RDNs of (long name, value) pairs."""
-    return tuple(
-        tuple((_attr_name(a.oid), _attr_value(a.value)) for a in rdn) for rdn in name.rdns
-    )
+    return tuple(tuple((_attr_name(a.oid), _attr_value(a.value)) for a in rdn) for rdn in name.rdns)
 
 
 def _asn1_time(when: datetime) -> str:
@@ -555,8 +554,21 @@ def _general_name(gn: x509.GeneralName) -> tuple[str, Any]:
     if isinstance(gn, x509.RegisteredID):
         return ("Registered ID", _attr_name(gn.value))
     if isinstance(gn, x509.OtherName):
-        return ("othername", "<unsupported>")
+        return ("othername", _other_name(gn))
     return ("othername", "<unsupported>")
+
+
+_UPN_OID = "1.3.6.1.4.1.311.20.2.3"
+
+
+def _other_name(gn: x509.OtherName) -> str:
+    """OpenSSL prints a Microsoft UPN (a UTF8String) and nothing else."""
+    value = gn.value
+    if gn.type_id.dotted_string == _UPN_OID and len(value) >= 2 and value[0] == 0x0C:
+        length = value[1]
+        if length < 0x80 and len(value) == 2 + length:
+            return "UPN:" + value[2:].decode("utf-8", "replace")
+    return "<unsupported>"
 
 
 def _extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> Any:

@@ -31,6 +31,7 @@ _SSL_NAMES = {
 }
 # Modules that copy ssl.SSLContext into their own namespace at import time.
 _COPIES = ("urllib3.util.ssl_", "urllib3.util")
+_CLASS = "SSLContext"
 
 
 def inject_into_ssl() -> None:
@@ -51,17 +52,28 @@ def inject_into_ssl() -> None:
             setattr(ssl, name, value)
         for modname in _COPIES:
             module = sys.modules.get(modname)
-            if module is not None and getattr(module, "SSLContext", None) is _saved[(ssl, "SSLContext")]:
-                _saved[(module, "SSLContext")] = module.SSLContext
-                module.SSLContext = SSLContext
+            if (
+                module is not None
+                and getattr(module, "SSLContext", None) is _saved[(ssl, "SSLContext")]
+            ):
+                _saved[(module, _CLASS)] = getattr(module, _CLASS)
+                setattr(module, _CLASS, SSLContext)
 
 
 def extract_from_ssl() -> None:
     """Undo inject_into_ssl(): put the ssl module's own names back."""
     with _lock:
+        original = _saved.get((ssl, "SSLContext"))
         for (module, name), value in _saved.items():
             setattr(module, name, value)
         _saved.clear()
+        if original is None:
+            return
+        # A module imported while injected copied cytls's class: restore it too.
+        for modname in _COPIES:
+            module = sys.modules.get(modname)
+            if module is not None and getattr(module, _CLASS, None) is SSLContext:
+                setattr(module, _CLASS, original)
 
 
 def is_injected() -> bool:

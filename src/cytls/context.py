@@ -16,6 +16,8 @@ silently falls through to OpenSSL (tests/unit/test_context.py checks this).
 from __future__ import annotations
 
 import _ssl
+import dataclasses
+import operator
 import os
 import ssl
 import sys
@@ -91,14 +93,35 @@ class CipherSuite:
 
 def _suite13(code: int, name: str, enc: str, bits: int, symmetric: str) -> CipherSuite:
     return CipherSuite(
-        code, name, "TLSv1.3", "any", "any", enc, bits, symmetric, "kx-any", "auth-any",
+        code,
+        name,
+        "TLSv1.3",
+        "any",
+        "any",
+        enc,
+        bits,
+        symmetric,
+        "kx-any",
+        "auth-any",
         frozenset({name, "TLSv1.3"}),
     )
 
 
 def _suite12(code: int, name: str, auth: str, enc: str, bits: int, symmetric: str) -> CipherSuite:
-    aliases = {name, "ALL", "HIGH", "DEFAULT", "TLSv1.2", "AEAD", "ECDH", "ECDHE", "EECDH",
-               "kECDHE", "kEECDH", "kECDH"}
+    aliases = {
+        name,
+        "ALL",
+        "HIGH",
+        "DEFAULT",
+        "TLSv1.2",
+        "AEAD",
+        "ECDH",
+        "ECDHE",
+        "EECDH",
+        "kECDHE",
+        "kEECDH",
+        "kECDH",
+    }
     if auth == "RSA":
         aliases |= {"aRSA"}
     else:
@@ -108,8 +131,17 @@ def _suite12(code: int, name: str, auth: str, enc: str, bits: int, symmetric: st
     else:
         aliases |= {"CHACHA20"}
     return CipherSuite(
-        code, name, "TLSv1.2", "ECDH", auth, enc, bits, symmetric, "kx-ecdhe",
-        f"auth-{auth.lower()}", frozenset(aliases),
+        code,
+        name,
+        "TLSv1.2",
+        "ECDH",
+        auth,
+        enc,
+        bits,
+        symmetric,
+        "kx-ecdhe",
+        f"auth-{auth.lower()}",
+        frozenset(aliases),
     )
 
 
@@ -117,8 +149,9 @@ def _suite12(code: int, name: str, auth: str, enc: str, bits: int, symmetric: st
 # the ssl module's default preference order.
 SUITES_13 = (
     _suite13(0x1302, "TLS_AES_256_GCM_SHA384", "AESGCM(256)", 256, "aes-256-gcm"),
-    _suite13(0x1303, "TLS_CHACHA20_POLY1305_SHA256", "CHACHA20/POLY1305(256)", 256,
-             "chacha20-poly1305"),
+    _suite13(
+        0x1303, "TLS_CHACHA20_POLY1305_SHA256", "CHACHA20/POLY1305(256)", 256, "chacha20-poly1305"
+    ),
     _suite13(0x1301, "TLS_AES_128_GCM_SHA256", "AESGCM(128)", 128, "aes-128-gcm"),
 )
 SUITES_12 = (
@@ -126,12 +159,27 @@ SUITES_12 = (
     _suite12(0xC030, "ECDHE-RSA-AES256-GCM-SHA384", "RSA", "AESGCM(256)", 256, "aes-256-gcm"),
     _suite12(0xC02B, "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDSA", "AESGCM(128)", 128, "aes-128-gcm"),
     _suite12(0xC02F, "ECDHE-RSA-AES128-GCM-SHA256", "RSA", "AESGCM(128)", 128, "aes-128-gcm"),
-    _suite12(0xCCA9, "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDSA", "CHACHA20/POLY1305(256)", 256,
-             "chacha20-poly1305"),
-    _suite12(0xCCA8, "ECDHE-RSA-CHACHA20-POLY1305", "RSA", "CHACHA20/POLY1305(256)", 256,
-             "chacha20-poly1305"),
+    _suite12(
+        0xCCA9,
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        "ECDSA",
+        "CHACHA20/POLY1305(256)",
+        256,
+        "chacha20-poly1305",
+    ),
+    _suite12(
+        0xCCA8,
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        "RSA",
+        "CHACHA20/POLY1305(256)",
+        256,
+        "chacha20-poly1305",
+    ),
 )
 SUITES_BY_CODE = {s.code: s for s in SUITES_13 + SUITES_12}
+# The order OpenSSL's cipher-string keywords add suites in: ECDHE and AES
+# first, then sorted by strength (ssl_create_cipher_list's base ordering).
+_KEYWORD_ORDER = tuple(SUITES_BY_CODE[c] for c in (0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC02B, 0xC02F))
 _SUITES_13_BY_NAME = {s.name: s for s in SUITES_13}
 
 # set_ecdh_curve() names (OpenSSL short names) -> TLS NamedGroup, RFC 8446 §4.2.7.
@@ -187,7 +235,7 @@ def parse_cipher_string(spec: str) -> tuple[list[CipherSuite], list[CipherSuite]
         words = item.split("+")
         if words == ["COMPLEMENTOFDEFAULT"] or words == ["COMPLEMENTOFALL"]:
             continue
-        matches = [s for s in SUITES_12 if all(w in s.aliases for w in words)]
+        matches = [s for s in _KEYWORD_ORDER if all(w in s.aliases for w in words)]
         if op == "!":
             killed.update(s.code for s in matches)
             active = [s for s in active if s.code not in killed]
@@ -199,6 +247,15 @@ def parse_cipher_string(spec: str) -> tuple[list[CipherSuite], list[CipherSuite]
         else:
             active.extend(s for s in matches if s not in active and s.code not in killed)
     return active, (tls13 or None)
+
+
+def _engine_suites() -> frozenset[int]:
+    """The cipher suites the protocol core can negotiate."""
+    try:
+        from cytls._config import SUPPORTED_CIPHER_SUITES
+    except ImportError:  # pragma: no cover - the core is always shipped
+        return frozenset(SUITES_BY_CODE)
+    return frozenset(int(c) for c in SUPPORTED_CIPHER_SUITES)
 
 
 def _no_cipher_error() -> ssl.SSLError:
@@ -226,7 +283,9 @@ class SSLContext(ssl.SSLContext):
             )
             protocol = ssl.PROTOCOL_TLS
         if not isinstance(protocol, int):
-            raise TypeError(f"'{type(protocol).__name__}' object cannot be interpreted as an integer")
+            raise TypeError(
+                f"'{type(protocol).__name__}' object cannot be interpreted as an integer"
+            )
         if protocol not in _SUPPORTED_PROTOCOLS:
             raise ValueError(
                 f"invalid or unsupported protocol version {int(protocol)} "
@@ -243,7 +302,7 @@ class SSLContext(ssl.SSLContext):
         # The options the ssl module starts with (read from the base object,
         # so they match the running Python exactly).
         self._cy_options = int(_ssl._SSLContext.options.__get__(self, type(self)))  # type: ignore[attr-defined]
-        self._cy_verify_mode = ssl.CERT_REQUIRED if client else ssl.CERT_NONE
+        self._cy_verify_mode: int = ssl.CERT_REQUIRED if client else ssl.CERT_NONE
         self._cy_check_hostname = client
         self._cy_hostname_checks_common_name = True
         self._cy_verify_flags = int(ssl.VERIFY_X509_TRUSTED_FIRST)
@@ -269,11 +328,31 @@ class SSLContext(ssl.SSLContext):
         self._cy_anchors: list[x509.Certificate] | None = None
         self._cy_keylog_filename: str | None = None
         self._cy_keylog_lock = threading.Lock()
+        self._cy_configs: dict[bool, TLSConfig] = {}
         self._cy_stats = dict.fromkeys(
-            ("number", "connect", "connect_good", "connect_renegotiate", "accept",
-             "accept_good", "accept_renegotiate", "hits", "misses", "timeouts", "cache_full"),
+            (
+                "number",
+                "connect",
+                "connect_good",
+                "connect_renegotiate",
+                "accept",
+                "accept_good",
+                "accept_renegotiate",
+                "hits",
+                "misses",
+                "timeouts",
+                "cache_full",
+            ),
             0,
         )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Any change to a setting invalidates the TLSConfigs built from it.
+        super().__setattr__(name, value)
+        if name.startswith("_cy_") and name != "_cy_configs":
+            configs = self.__dict__.get("_cy_configs")
+            if configs:
+                configs.clear()
 
     # ------------------------------------------------------------------
     # Plain settings
@@ -305,9 +384,7 @@ class SSLContext(ssl.SSLContext):
         if value not in (ssl.CERT_NONE, ssl.CERT_OPTIONAL, ssl.CERT_REQUIRED):
             raise ValueError("invalid value for verify_mode")
         if value == ssl.CERT_NONE and self._cy_check_hostname:
-            raise ValueError(
-                "Cannot set verify_mode to CERT_NONE when check_hostname is enabled."
-            )
+            raise ValueError("Cannot set verify_mode to CERT_NONE when check_hostname is enabled.")
         self._cy_verify_mode = value
 
     @property
@@ -346,7 +423,7 @@ class SSLContext(ssl.SSLContext):
             raise ValueError(
                 "The context's protocol doesn't support modification of highest and lowest version."
             )
-        number = int(value.__index__())
+        number = operator.index(value)
         if number not in _VALID_TLS_VERSIONS:
             raise ValueError(f"Unsupported TLS/SSL version 0x{number:x}")
         return number
@@ -393,7 +470,7 @@ class SSLContext(ssl.SSLContext):
         self._cy_num_tickets = value
 
     @property
-    def security_level(self) -> int:
+    def security_level(self) -> int:  # type: ignore[override]
         """OpenSSL's security level; cytls's suites and groups all meet level 2."""
         return 2
 
@@ -438,9 +515,14 @@ class SSLContext(ssl.SSLContext):
         if tls13 is not None:
             self._cy_tls13 = tls13
 
-    def get_ciphers(self) -> list[dict[str, Any]]:
-        """The enabled suites, TLS 1.3 first, as `ssl.SSLContext.get_ciphers()`."""
-        return [s.as_dict() for s in self._cy_tls13 + self._cy_tls12]
+    def get_ciphers(self) -> list[Any]:
+        """The enabled suites, TLS 1.3 first, as `ssl.SSLContext.get_ciphers()`.
+
+        Only suites the protocol core implements are listed (today the TLS
+        1.3 ones; TLS 1.2 suites appear once the core negotiates them).
+        """
+        usable = _engine_suites()
+        return [s.as_dict() for s in self._cy_tls13 + self._cy_tls12 if s.code in usable]
 
     def set_ecdh_curve(self, name: str | bytes, /) -> None:
         """Restrict key exchange to one group ("prime256v1", "secp384r1", "X25519").
@@ -473,7 +555,7 @@ class SSLContext(ssl.SSLContext):
         """
         names = []
         for proto in alpn_protocols:
-            raw = proto.encode("ascii")
+            raw = bytes(proto, "ascii")
             if not 0 < len(raw) <= 255:
                 raise ssl.SSLError("ALPN protocols must be 1 to 255 in length")
             names.append(proto)
@@ -529,7 +611,7 @@ class SSLContext(ssl.SSLContext):
 
         self.sni_callback = shim
 
-    @property
+    @property  # type: ignore[override]
     def keylog_filename(self) -> str | None:
         """Append NSS key log lines (SSLKEYLOGFILE format) to this file."""
         return self._cy_keylog_filename
@@ -622,13 +704,17 @@ class SSLContext(ssl.SSLContext):
                 try:
                     raw = cadata.encode("ascii")
                 except UnicodeEncodeError:
-                    raise TypeError("cadata should be an ASCII string or a bytes-like object") from None
+                    raise TypeError(
+                        "cadata should be an ASCII string or a bytes-like object"
+                    ) from None
                 self._add_ca(*_certs.load_ca_data(raw, text=True))
             else:
                 try:
-                    raw = bytes(memoryview(cadata))  # type: ignore[arg-type]
+                    raw = bytes(memoryview(cadata))
                 except TypeError:
-                    raise TypeError("cadata should be an ASCII string or a bytes-like object") from None
+                    raise TypeError(
+                        "cadata should be an ASCII string or a bytes-like object"
+                    ) from None
                 if not raw:
                     raise ValueError("Empty certificate data")
                 self._add_ca(*_certs.load_ca_data(raw, text=False))
@@ -676,7 +762,7 @@ class SSLContext(ssl.SSLContext):
         Raises:
             TypeError: purpose is not an ssl.Purpose.
         """
-        if not isinstance(purpose, ssl._ASN1Object):  # type: ignore[attr-defined]
+        if not isinstance(purpose, ssl._ASN1Object):
             raise TypeError(purpose)
         self.set_default_verify_paths()
 
@@ -710,7 +796,8 @@ class SSLContext(ssl.SSLContext):
                     if d not in seen:
                         seen.add(d)
                         anchors.append(cert)
-            self._cy_anchors = anchors
+            # A cache fill, not a change of settings: bypass __setattr__.
+            self.__dict__["_cy_anchors"] = anchors
         return anchors
 
     # ------------------------------------------------------------------
@@ -731,33 +818,44 @@ class SSLContext(ssl.SSLContext):
 
     def _check_side(self, server_side: bool) -> None:
         if server_side and self._cy_protocol == ssl.PROTOCOL_TLS_CLIENT:
-            raise ssl.SSLError(0, "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context")
+            raise ssl.SSLError(
+                0, "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context"
+            )
         if not server_side and self._cy_protocol == ssl.PROTOCOL_TLS_SERVER:
-            raise ssl.SSLError(0, "Cannot create a client socket with a PROTOCOL_TLS_SERVER context")
+            raise ssl.SSLError(
+                0, "Cannot create a client socket with a PROTOCOL_TLS_SERVER context"
+            )
 
-    def _make_config(
-        self,
-        server_side: bool,
-        server_hostname: str | None,
-        sni_callback: Callable[[str | None], int | None] | None,
-    ) -> TLSConfig:
-        """A fresh TLSConfig for one connection from the current settings.
+    def _shared_config(self, server_side: bool) -> TLSConfig:
+        """The TLSConfig every connection of this side shares, built once.
+
+        Sharing matters: the protocol core precomputes per config (our
+        chain's DER, the chain verifier over the trust store).
 
         Raises:
             ssl.SSLError: "[SSL: NO_PROTOCOLS_AVAILABLE]" when the options and
-                version limits leave no version, "No cipher can be selected."
-                when no suite remains for the allowed versions.
+                version limits leave no version cytls implements, "No cipher
+                can be selected." when no suite remains.
         """
-        from cytls._config import TLSConfig
+        config = self._cy_configs.get(server_side)
+        if config is None:
+            config = self._build_config(server_side)
+            self._cy_configs[server_side] = config
+        return config
+
+    def _build_config(self, server_side: bool) -> TLSConfig:
+        from cytls import _config
 
         lo, hi = self._versions()
-        if lo > hi:
+        implemented = {int(v) for v in getattr(_config, "SUPPORTED_VERSIONS", (TLS1_3,))}
+        if lo > hi or not any(lo <= v <= hi for v in implemented):
             raise _certs._ssl_error("SSL", "NO_PROTOCOLS_AVAILABLE", "no protocols available", 1)
+        engine_suites = _engine_suites()
         suites = []
         if hi >= TLS1_3:
-            suites += [s.code for s in self._cy_tls13]
+            suites += [s.code for s in self._cy_tls13 if s.code in engine_suites]
         if lo <= TLS1_2:
-            suites += [s.code for s in self._cy_tls12]
+            suites += [s.code for s in self._cy_tls12 if s.code in engine_suites]
         if not suites:
             raise _no_cipher_error()
         kwargs: dict[str, Any] = {
@@ -765,24 +863,54 @@ class SSLContext(ssl.SSLContext):
             "min_version": lo,
             "max_version": hi,
             "cipher_suites": suites,
-            "certificate_chain": list(self._cy_chain),
+            # The same list objects on every build, so the core's
+            # precomputation (keyed on their identity) is reused.
+            "certificate_chain": self._cy_chain,
             "private_key": self._cy_key,
             "trust_anchors": self._trust_anchors() if self._cy_verify_mode != ssl.CERT_NONE else [],
             "verify_mode": self._cy_verify_mode,
             "check_hostname": self._cy_check_hostname and not server_side,
-            "server_hostname": server_hostname,
             "alpn_protocols": list(self._cy_alpn),
             "server_preference": bool(self._cy_options & ssl.OP_CIPHER_SERVER_PREFERENCE),
-            "sni_callback": sni_callback if server_side else None,
+            "sni_callback": _sni_dispatch if server_side and self._cy_sni_callback else None,
             "keylog": self._keylog_line if self._cy_keylog_filename else None,
             "post_handshake_auth": self._cy_post_handshake_auth and not server_side,
         }
         if self._cy_groups is not None:
-            kwargs["groups"] = list(self._cy_groups)
-            kwargs["key_share_groups"] = list(self._cy_groups)
-        return TLSConfig(**kwargs)
+            groups = [g for g in self._cy_groups if g in {int(x) for x in _config.SUPPORTED_GROUPS}]
+            if not groups:
+                raise _certs._ssl_error("SSL", "NO_SUITABLE_GROUPS", "no suitable groups", 1)
+            kwargs["groups"] = groups
+            kwargs["key_share_groups"] = groups[:1]
+        config = _config.TLSConfig(**kwargs)
+        try:
+            config.validate()
+        except ValueError as exc:
+            raise _certs._ssl_error("SSL", None, str(exc), 1) from None
+        return config
 
-    def _wrap_bio(  # type: ignore[override]
+    def _make_config(self, server_side: bool, server_hostname: str | None) -> TLSConfig:
+        """The TLSConfig for one new connection.
+
+        A server uses the shared config as is; a client gets a copy naming
+        its server, which shares the precomputed state of the original.
+        """
+        shared = self._shared_config(server_side)
+        if server_side or server_hostname is None:
+            return shared
+        config = dataclasses.replace(shared, server_hostname=server_hostname)
+        _share_precomputation(shared, config)
+        return config
+
+    def _encode_hostname(self, hostname: str | bytes | None) -> str | None:
+        """server_hostname as the ASCII (IDNA A-label) string the wire carries."""
+        if hostname is None:
+            return None
+        if isinstance(hostname, str):
+            return hostname.encode("idna").decode("ascii")
+        return hostname.decode("ascii")
+
+    def _wrap_bio(
         self,
         incoming: ssl.MemoryBIO,
         outgoing: ssl.MemoryBIO,
@@ -796,7 +924,7 @@ class SSLContext(ssl.SSLContext):
 
         return TLSObject(self, server_side, server_hostname, owner, session, incoming, outgoing)
 
-    def _wrap_socket(  # type: ignore[override]
+    def _wrap_socket(
         self,
         sock: Any,
         server_side: bool,
@@ -809,7 +937,7 @@ class SSLContext(ssl.SSLContext):
 
         return SocketTLSObject(self, server_side, server_hostname, owner, session, sock)
 
-    def wrap_socket(  # type: ignore[override]
+    def wrap_socket(
         self,
         sock: Any,
         server_side: bool = False,
@@ -835,7 +963,7 @@ class SSLContext(ssl.SSLContext):
         )
         return result
 
-    def wrap_bio(  # type: ignore[override]
+    def wrap_bio(
         self,
         incoming: ssl.MemoryBIO,
         outgoing: ssl.MemoryBIO,
@@ -873,7 +1001,7 @@ def create_default_context(
         TypeError: purpose is not an ssl.Purpose.
         ValueError: an unknown purpose.
     """
-    if not isinstance(purpose, ssl._ASN1Object):  # type: ignore[attr-defined]
+    if not isinstance(purpose, ssl._ASN1Object):
         raise TypeError(purpose)
     if purpose == ssl.Purpose.SERVER_AUTH:
         context = SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -906,7 +1034,7 @@ def _create_unverified_context(
     cadata: str | bytes | None = None,
 ) -> SSLContext:
     """cytls's `ssl._create_unverified_context` (what stdlib modules call)."""
-    if not isinstance(purpose, ssl._ASN1Object):  # type: ignore[attr-defined]
+    if not isinstance(purpose, ssl._ASN1Object):
         raise TypeError(purpose)
     if purpose == ssl.Purpose.SERVER_AUTH:
         protocol = ssl.PROTOCOL_TLS_CLIENT if protocol is None else protocol
@@ -917,7 +1045,7 @@ def _create_unverified_context(
     context = SSLContext(protocol)
     context.check_hostname = check_hostname
     if cert_reqs is not None:
-        context.verify_mode = cert_reqs  # type: ignore[assignment]
+        context.verify_mode = cert_reqs
     if check_hostname:
         context.check_hostname = True
     if keyfile and not certfile:
@@ -932,6 +1060,33 @@ def _create_unverified_context(
     if keylogfile and not sys.flags.ignore_environment:
         context.keylog_filename = keylogfile
     return context
+
+
+# The TLSObject whose handshake is running on this thread. The protocol
+# core calls a server's SNI hook with the name only, and server configs are
+# shared by all connections of a context, so the hook finds its connection
+# here (set by TLSObject.do_handshake around the calls that can reach it).
+_current = threading.local()
+
+
+def _sni_dispatch(server_name: str | None) -> int | TLSConfig | None:
+    """The protocol core's SNI hook: run the current connection's callback."""
+    tls = getattr(_current, "tls", None)
+    if tls is None:
+        return None
+    result: int | TLSConfig | None = tls._on_sni(server_name)
+    return result
+
+
+def _share_precomputation(source: TLSConfig, target: TLSConfig) -> None:
+    """Let a per-connection copy of a config reuse the original's precomputed
+    state (chain DER, verifier over the trust store). The core validates the
+    cache by the identity of the chain, key and anchors, which the copy
+    shares, so this is safe; without it every client connection would rebuild
+    the verifier."""
+    prepared = getattr(source, "prepared", None)
+    if prepared is not None and hasattr(target, "_prepared_cache"):
+        target._prepared_cache = prepared()
 
 
 def _bind_adapter_classes() -> None:

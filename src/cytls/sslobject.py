@@ -24,6 +24,7 @@ from cytls import _certs
 if TYPE_CHECKING:
     from typing_extensions import Buffer
 
+    from cytls._config import TLSConfig
     from cytls.context import SSLContext
 
 __all__ = ["SSLObject", "SSLSession", "TLSObject"]
@@ -35,16 +36,16 @@ _CB_TYPES = ("tls-unique", "tls-exporter")
 def want_read_error() -> ssl.SSLWantReadError:
     """What the ssl module raises when a call needs more incoming bytes."""
     err = ssl.SSLWantReadError(ssl.SSL_ERROR_WANT_READ, "The operation did not complete (read)")
-    err.library = None
-    err.reason = None
+    err.library = None  # type: ignore[assignment]
+    err.reason = None  # type: ignore[assignment]
     return err
 
 
 def want_write_error() -> ssl.SSLWantWriteError:
     """What the ssl module raises when a non-blocking socket cannot take more."""
     err = ssl.SSLWantWriteError(ssl.SSL_ERROR_WANT_WRITE, "The operation did not complete (write)")
-    err.library = None
-    err.reason = None
+    err.library = None  # type: ignore[assignment]
+    err.reason = None  # type: ignore[assignment]
     return err
 
 
@@ -120,9 +121,11 @@ class TLSObject:
         self.server_hostname = server_hostname
         self._owner = weakref.ref(owner) if owner is not None else None
         self._session = session
-        sni = self._on_sni if server_side and context._cy_sni_callback is not None else None
-        self._config = context._make_config(server_side, server_hostname, sni)
-        self._conn = Connection(self._config)
+        self._config = context._make_config(server_side, server_hostname)
+        try:
+            self._conn = Connection(self._config)
+        except ValueError as exc:
+            raise _ssl_error("NO_PROTOCOLS_AVAILABLE", str(exc)) from None
         self._incoming = incoming
         self._outgoing = outgoing
         self._started = False
@@ -180,17 +183,9 @@ class TLSObject:
 
         if not isinstance(ctx, SSLContext):
             raise TypeError("The value must be a SSLContext")
+        # Inside a server's SNI callback this switches the certificate served
+        # (the ssl module's SSL_set_SSL_CTX); see _on_sni.
         self._context = ctx
-        if self.server_side and not self._done:
-            # Serve the new context's certificate (the ssl module's
-            # SSL_set_SSL_CTX). The Connection reads these when it builds
-            # its Certificate message, after the SNI callback returns.
-            config = self._config
-            config.certificate_chain = list(ctx._cy_chain)
-            config.private_key = ctx._cy_key
-            config.verify_mode = ctx._cy_verify_mode
-            config.trust_anchors = ctx._trust_anchors() if ctx._cy_verify_mode else []
-            config.alpn_protocols = list(ctx._cy_alpn)
 
     @property
     def session(self) -> SSLSession | None:
@@ -219,8 +214,14 @@ class TLSObject:
 
     # -- handshake ----------------------------------------------------------
 
-    def _on_sni(self, server_name: str | None) -> int | None:
-        """The Connection's SNI hook: call the user's (sslobject, name, context)."""
+    def _on_sni(self, server_name: str | None) -> int | TLSConfig | None:
+        """The Connection's SNI hook: call the user's (sslobject, name, context).
+
+        Returns:
+            None to go on, an alert number to abort, or, when the callback
+            set `sslobject.context` to another context, that context's
+            server config, whose certificate and key the Connection serves.
+        """
         ctx = self._context
         callback = ctx._cy_sni_callback
         if callback is None:
@@ -232,11 +233,13 @@ class TLSObject:
             # As the ssl module: report the error and abort with handshake_failure.
             sys.unraisablehook(_Unraisable(exc, callback))  # type: ignore[arg-type]
             return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
-        if result is None:
-            return None
-        if not isinstance(result, int):
-            return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
-        return int(result)
+        if result is not None:
+            if not isinstance(result, int):
+                return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
+            return int(result)
+        if self._context is not ctx:
+            return self._context._shared_config(True)
+        return None
 
     def _start(self) -> None:
         self._started = True
@@ -266,6 +269,20 @@ class TLSObject:
             return
         if not self._started:
             self._start()
+        if self.server_side:
+            # Let the shared config's SNI hook find this connection.
+            from cytls.context import _current
+
+            previous = getattr(_current, "tls", None)
+            _current.tls = self
+            try:
+                self._handshake_loop()
+            finally:
+                _current.tls = previous
+        else:
+            self._handshake_loop()
+
+    def _handshake_loop(self) -> None:
         conn = self._conn
         while True:
             self._flush()
@@ -342,7 +359,7 @@ class TLSObject:
         n = data.__len__() if type(data) is bytes else memoryview(data).nbytes
         if n:
             conn = self._conn
-            conn.send_application_data(data)
+            conn.send_application_data(data)  # type: ignore[arg-type]
             self._push(conn.data_to_send())
         return n
 
@@ -508,8 +525,10 @@ class SSLObject(ssl.SSLObject):
     All methods come from ssl.SSLObject, which delegates to a TLSObject.
     """
 
+    _sslobj: Any
+
     @classmethod
-    def _create(  # type: ignore[override]
+    def _create(
         cls,
         incoming: ssl.MemoryBIO,
         outgoing: ssl.MemoryBIO,

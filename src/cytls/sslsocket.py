@@ -138,7 +138,7 @@ class SocketTLSObject(TLSObject):
         if not n:
             return 0
         conn = self._conn
-        conn.send_application_data(data)
+        conn.send_application_data(data)  # type: ignore[arg-type]
         self._wbuf = conn.data_to_send()
         try:
             self._drain()
@@ -154,8 +154,10 @@ class SocketTLSObject(TLSObject):
 class SSLSocket(ssl.SSLSocket):
     """ssl.SSLSocket over cytls: what `cytls.SSLContext.wrap_socket()` returns."""
 
+    _sslobj: Any
+
     def get_channel_binding(self, cb_type: str = "tls-unique") -> bytes | None:
-        """"tls-unique" (TLS 1.2) or "tls-exporter" (RFC 9266) binding data.
+        """ "tls-unique" (TLS 1.2) or "tls-exporter" (RFC 9266) binding data.
 
         Raises:
             ValueError: an unknown channel binding type.
