@@ -39,7 +39,7 @@ class BuildWithBackends(build_ext):
         arch = target_arch(self.plat_name or sysconfig.get_platform())
         common = [] if ctype == "msvc" else cbuild.COMMON_FLAGS + cbuild.debug_flags()
         if ctype == "msvc":
-            common = ["/O2"]
+            common = ["/O2", "/std:c11", "/experimental:c11atomics"]
         _, backends = cbuild.sources(arch, ctype)
         objects: list[str] = []
         for path, flags in backends:

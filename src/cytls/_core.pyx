@@ -1,4 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: freethreading_compatible=True
 """Glue between Python and csrc/: buffers in and out, the GIL released for
 large inputs. It holds no protocol logic; crypto.py is the public face.
 """

@@ -1,0 +1,88 @@
+/*
+ * hkdf.c -- HKDF (RFC 5869) and TLS 1.3 HKDF-Expand-Label (RFC 8446
+ * section 7.1) over HMAC-SHA-256/384/512.
+ *
+ * Branches depend on lengths only, which are public. Intermediate blocks
+ * of keying material are wiped before returning.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+/* see cytls.h */
+int cytls_hkdf_extract(cytls_hash_alg alg, uint8_t *out, const uint8_t *salt,
+                       size_t salt_len, const uint8_t *ikm, size_t ikm_len)
+{
+    static const uint8_t zeros[CYTLS_HASH_MAX_LEN];
+    size_t dl = cytls_hash_digest_len(alg);
+    if (dl == 0)
+        return 0;
+    /* RFC 5869 section 2.2: an absent salt is HashLen zero bytes. Since HMAC
+     * pads keys with zeros anyway the two give the same PRK. */
+    if (salt_len == 0) {
+        salt = zeros;
+        salt_len = dl;
+    }
+    return cytls_hmac(alg, out, salt, salt_len, ikm, ikm_len);
+}
+
+/* see cytls.h */
+int cytls_hkdf_expand(cytls_hash_alg alg, uint8_t *out, size_t out_len,
+                      const uint8_t *prk, size_t prk_len,
+                      const uint8_t *info, size_t info_len)
+{
+    size_t dl = cytls_hash_digest_len(alg);
+    if (dl == 0 || out_len > 255 * dl)
+        return 0;
+    /* RFC 5869 section 2.3: T(i) = HMAC(PRK, T(i-1) | info | i). The keyed
+     * HMAC state is computed once and copied for each block. */
+    cytls_hmac_ctx keyed, ctx;
+    uint8_t t[CYTLS_HASH_MAX_LEN];
+    size_t t_len = 0, done = 0;
+    cytls_hmac_init(&keyed, alg, prk, prk_len);
+    for (unsigned i = 1; done < out_len; i++) {
+        uint8_t counter = (uint8_t)i;
+        ctx = keyed;
+        cytls_hmac_update(&ctx, t, t_len);
+        if (info_len > 0)
+            cytls_hmac_update(&ctx, info, info_len);
+        cytls_hmac_update(&ctx, &counter, 1);
+        cytls_hmac_final(&ctx, t);
+        t_len = dl;
+        size_t take = out_len - done < dl ? out_len - done : dl;
+        memcpy(out + done, t, take);
+        done += take;
+    }
+    cytls_memzero(&keyed, sizeof keyed);
+    cytls_memzero(t, sizeof t);
+    return 1;
+}
+
+/* see cytls.h */
+int cytls_hkdf_expand_label(cytls_hash_alg alg, uint8_t *out, size_t out_len,
+                            const uint8_t *secret, size_t secret_len,
+                            const uint8_t *label, size_t label_len,
+                            const uint8_t *context, size_t context_len)
+{
+    static const char prefix[] = "tls13 ";
+    const size_t prefix_len = sizeof prefix - 1;
+    /* RFC 8446 section 7.1: struct { uint16 length; opaque label<7..255>;
+     * opaque context<0..255>; } HkdfLabel. */
+    uint8_t info[2 + 1 + 255 + 1 + 255];
+    if (out_len > 65535 || label_len > 255 - prefix_len || context_len > 255)
+        return 0;
+    size_t n = 0;
+    info[n++] = (uint8_t)(out_len >> 8);
+    info[n++] = (uint8_t)out_len;
+    info[n++] = (uint8_t)(prefix_len + label_len);
+    memcpy(info + n, prefix, prefix_len);
+    n += prefix_len;
+    if (label_len > 0)
+        memcpy(info + n, label, label_len);
+    n += label_len;
+    info[n++] = (uint8_t)context_len;
+    if (context_len > 0)
+        memcpy(info + n, context, context_len);
+    n += context_len;
+    return cytls_hkdf_expand(alg, out, out_len, secret, secret_len, info, n);
+}

@@ -1,0 +1,232 @@
+"""Connection settings shared by every connection made from one context.
+
+Owns: the `TLSConfig` dataclass, its defaults, its validation, and the
+per-config precomputation every handshake would otherwise repeat (DER of the
+own chain, signature schemes the own key can make, the trust store).
+Must not: hold per-connection state or do any I/O. The ssl-module adapters
+translate `SSLContext` settings into a `TLSConfig`; the protocol core reads it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Union
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+from cytls._enums import CipherSuite, NamedGroup, SignatureScheme
+
+__all__ = [
+    "DEFAULT_GROUPS",
+    "DEFAULT_KEY_SHARE_GROUPS",
+    "DEFAULT_SIGNATURE_SCHEMES",
+    "SUPPORTED_CIPHER_SUITES",
+    "SUPPORTED_GROUPS",
+    "SniCallback",
+    "TLSConfig",
+    "default_cipher_suites",
+]
+
+SUPPORTED_CIPHER_SUITES = (
+    CipherSuite.TLS_AES_128_GCM_SHA256,
+    CipherSuite.TLS_AES_256_GCM_SHA384,
+    CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+)
+SUPPORTED_GROUPS = (
+    NamedGroup.X25519MLKEM768,
+    NamedGroup.x25519,
+    NamedGroup.secp256r1,
+    NamedGroup.secp384r1,
+)
+DEFAULT_GROUPS: tuple[int, ...] = SUPPORTED_GROUPS
+DEFAULT_KEY_SHARE_GROUPS: tuple[int, ...] = (NamedGroup.X25519MLKEM768, NamedGroup.x25519)
+
+# Offered in signature_algorithms, strongest common choices first; the
+# rsa_pkcs1 schemes are accepted only in certificates (RFC 8446 §4.2.3), so
+# they appear here for signature_algorithms_cert purposes and are never
+# chosen for a CertificateVerify.
+DEFAULT_SIGNATURE_SCHEMES: tuple[int, ...] = (
+    SignatureScheme.ecdsa_secp256r1_sha256,
+    SignatureScheme.ecdsa_secp384r1_sha384,
+    SignatureScheme.ecdsa_secp521r1_sha512,
+    SignatureScheme.ed25519,
+    SignatureScheme.ed448,
+    SignatureScheme.rsa_pss_rsae_sha256,
+    SignatureScheme.rsa_pss_rsae_sha384,
+    SignatureScheme.rsa_pss_rsae_sha512,
+    SignatureScheme.rsa_pss_pss_sha256,
+    SignatureScheme.rsa_pss_pss_sha384,
+    SignatureScheme.rsa_pss_pss_sha512,
+    SignatureScheme.rsa_pkcs1_sha256,
+    SignatureScheme.rsa_pkcs1_sha384,
+    SignatureScheme.rsa_pkcs1_sha512,
+)
+
+SniCallback = Callable[[Union[str, None]], Union[int, "TLSConfig", None]]
+
+
+def default_cipher_suites() -> list[int]:
+    """AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305; ChaCha20 first when the
+    CPU has no AES instructions (the portable AES-GCM is far slower)."""
+    suites = [int(s) for s in SUPPORTED_CIPHER_SUITES]
+    try:
+        from cytls.crypto import backends
+
+        if backends().get("aes-gcm") == "portable":
+            suites = [suites[2], suites[0], suites[1]]
+    except Exception:  # pragma: no cover - the C core is not built
+        pass
+    return suites
+
+
+@dataclass(eq=False)
+class TLSConfig:
+    """Settings for one side of TLS connections.
+
+    A config may be shared by many connections; a connection never mutates
+    it. Change a field only between handshakes (the precomputed state is
+    rebuilt when the chain, key or trust anchors change identity).
+
+    Attributes:
+        is_client: the role.
+        min_version, max_version: 0x0303 (TLS 1.2) .. 0x0304 (TLS 1.3).
+            TLS 1.2 is not implemented yet: a peer that only speaks TLS 1.2
+            gets a protocol_version alert.
+        cipher_suites: IANA ids in preference order.
+        groups: named groups we accept, in preference order.
+        key_share_groups: client: groups to send key shares for up front.
+        signature_schemes: schemes offered/accepted, in preference order.
+        certificate_chain: our chain, leaf first (may be empty).
+        private_key: the private key of the leaf.
+        trust_anchors: CA certificates that may anchor the peer's chain.
+        verify_mode: 0 CERT_NONE, 1 CERT_OPTIONAL, 2 CERT_REQUIRED. A server
+            with 1 or 2 sends a CertificateRequest; with 2 it refuses a
+            client without a certificate (certificate_required).
+        check_hostname: client: match server_hostname against the leaf.
+        server_hostname: client: SNI and name to check. An IP address is
+            not sent as SNI and is matched against IP SANs.
+        alpn_protocols: ALPN protocol names in preference order.
+        server_preference: server: pick the suite (and group) by its own
+            order rather than the client's.
+        sni_callback: server: called with the client's SNI (or None) once
+            the ClientHello is parsed. It may return an alert number to
+            abort the handshake with that alert, a `TLSConfig` whose
+            `certificate_chain` and `private_key` replace ours for this
+            connection (the way `SSLObject.context = other` works), or None
+            to carry on unchanged.
+        client_ca_names: server: DER Names sent in certificate_authorities of
+            the CertificateRequest; None means the subjects of trust_anchors.
+        keylog: called with each NSS key log line (for Wireshark).
+        post_handshake_auth: client: offer post-handshake authentication.
+        max_fragment: largest plaintext per record we send.
+        now: clock for certificate validity checks (tests); None for UTC now.
+    """
+
+    is_client: bool
+    min_version: int = 0x0303
+    max_version: int = 0x0304
+    cipher_suites: list[int] = field(default_factory=default_cipher_suites)
+    groups: list[int] = field(default_factory=lambda: [int(g) for g in DEFAULT_GROUPS])
+    key_share_groups: list[int] = field(
+        default_factory=lambda: [int(g) for g in DEFAULT_KEY_SHARE_GROUPS]
+    )
+    signature_schemes: list[int] = field(
+        default_factory=lambda: [int(s) for s in DEFAULT_SIGNATURE_SCHEMES]
+    )
+    certificate_chain: list[x509.Certificate] = field(default_factory=list)
+    private_key: PrivateKeyTypes | None = None
+    trust_anchors: list[x509.Certificate] = field(default_factory=list)
+    verify_mode: int = 2
+    check_hostname: bool = True
+    server_hostname: str | None = None
+    alpn_protocols: list[str] = field(default_factory=list)
+    server_preference: bool = True
+    sni_callback: SniCallback | None = None
+    client_ca_names: list[bytes] | None = None
+    keylog: Callable[[str], None] | None = None
+    post_handshake_auth: bool = False
+    max_fragment: int = 16384
+    now: Callable[[], datetime] | None = None
+
+    # Precomputed state, rebuilt when the identity of its inputs changes.
+    _prepared_cache: Any = field(default=None, init=False, repr=False)
+
+    def validate(self) -> None:
+        """Check the settings for contradictions.
+
+        Raises:
+            ValueError: an unknown suite or group, an empty suite list, a
+                version range without TLS 1.3, a chain without its key, or
+                a server without a certificate.
+        """
+        if self.max_version < 0x0304 or self.min_version > 0x0304:
+            raise ValueError("only TLS 1.3 is implemented; the version range must include it")
+        if self.min_version < 0x0303:
+            raise ValueError("versions below TLS 1.2 are not supported")
+        if not self.cipher_suites:
+            raise ValueError("no cipher suites configured")
+        for s in self.cipher_suites:
+            if s not in SUPPORTED_CIPHER_SUITES:
+                raise ValueError(f"unsupported cipher suite 0x{s:04x}")
+        if not self.groups:
+            raise ValueError("no groups configured")
+        for g in self.groups:
+            if g not in SUPPORTED_GROUPS:
+                raise ValueError(f"unsupported group 0x{g:04x}")
+        for g in self.key_share_groups:
+            if g not in self.groups:
+                raise ValueError(f"key share group 0x{g:04x} is not in groups")
+        if self.certificate_chain and self.private_key is None:
+            raise ValueError("a certificate chain needs its private key")
+        if not self.is_client and not self.certificate_chain:
+            raise ValueError("a server needs a certificate chain and private key")
+        if not 64 <= self.max_fragment <= 16384:
+            raise ValueError("max_fragment must be in 64..16384")
+        if self.verify_mode not in (0, 1, 2):
+            raise ValueError("verify_mode must be 0, 1 or 2")
+
+    def prepared(self) -> Prepared:
+        """The precomputed per-config state (built once, reused by every
+        handshake until the chain, key or anchors are replaced)."""
+        key = (
+            id(self.certificate_chain),
+            len(self.certificate_chain),
+            id(self.private_key),
+            id(self.trust_anchors),
+            len(self.trust_anchors),
+            id(self.client_ca_names),
+            tuple(self.signature_schemes),
+        )
+        cache = self._prepared_cache
+        if cache is None or cache.key != key:
+            cache = Prepared(self, key)
+            self._prepared_cache = cache
+        return cache
+
+
+def is_ip_address(name: str) -> bool:
+    """True when name is an IPv4 or IPv6 literal (no SNI is sent for it)."""
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+class Prepared:
+    """What every handshake from one config would otherwise recompute.
+
+    Attributes:
+        key: the identity tuple of the inputs this was built from.
+        chain_der: DER of our chain, leaf first.
+    """
+
+    def __init__(self, config: TLSConfig, key: tuple[Any, ...]) -> None:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        self.key = key
+        self.chain_der: list[bytes] = [c.public_bytes(Encoding.DER) for c in config.certificate_chain]

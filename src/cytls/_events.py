@@ -1,0 +1,127 @@
+"""Events a `Connection` hands back from `receive_data`.
+
+Owns: the frozen dataclasses describing what happened on the connection.
+Must not: carry behaviour or buffers; application data stays in the
+connection's read buffer (ApplicationDataReceived only signals it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "AlertReceived",
+    "ApplicationDataReceived",
+    "ConnectionClosed",
+    "Event",
+    "HandshakeComplete",
+    "KeyUpdated",
+    "NewSessionTicketReceived",
+    "TraceEvent",
+]
+
+
+class Event:
+    """Base class of every connection event."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeComplete(Event):
+    """The handshake finished; application data may flow both ways."""
+
+    version: int
+    cipher_suite: int
+    group: int | None
+    alpn_protocol: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationDataReceived(Event):
+    """Decrypted application data was appended to the read buffer.
+
+    Attributes:
+        length: how many bytes were appended by this receive_data call.
+    """
+
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertReceived(Event):
+    """The peer sent an alert (a fatal one is also raised as TLSAlert)."""
+
+    description: int
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionClosed(Event):
+    """The peer sent close_notify; no more data will arrive."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewSessionTicket:
+    """A parsed TLS 1.3 NewSessionTicket (RFC 8446 §4.6.1) with the PSK it
+    yields, so a later resumption needs nothing else from this connection.
+
+    Attributes:
+        lifetime: seconds the ticket may be used.
+        age_add: obfuscation added to the ticket age.
+        nonce: ticket_nonce.
+        ticket: the opaque ticket.
+        max_early_data_size: from the early_data extension, or 0.
+        cipher_suite: the suite of the connection that got the ticket.
+        psk: the resumption PSK (RFC 8446 §4.6.1).
+        server_name: the SNI used, if any.
+        alpn_protocol: the ALPN protocol negotiated, if any.
+        received_at: time.time() when it arrived.
+    """
+
+    lifetime: int
+    age_add: int
+    nonce: bytes
+    ticket: bytes
+    max_early_data_size: int
+    cipher_suite: int
+    psk: bytes = field(repr=False)
+    server_name: str | None
+    alpn_protocol: str | None
+    received_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class NewSessionTicketReceived(Event):
+    """The server sent a session ticket."""
+
+    ticket: NewSessionTicket
+
+
+@dataclass(frozen=True, slots=True)
+class KeyUpdated(Event):
+    """The peer updated its sending key (RFC 8446 §4.6.3).
+
+    Attributes:
+        update_requested: the peer asked us to update ours too (done already).
+    """
+
+    update_requested: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEvent:
+    """One timed handshake step, for the CLI demo.
+
+    Attributes:
+        time: seconds since the connection was created (time.perf_counter).
+        role: "client" or "server".
+        step: a short name, e.g. "send ClientHello", "verify certificate".
+        details: step-specific facts (suite, group, sizes, names).
+    """
+
+    time: float
+    role: str
+    step: str
+    details: dict[str, Any]
