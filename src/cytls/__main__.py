@@ -18,7 +18,7 @@ def _info(args: argparse.Namespace) -> int:
 
     print(f"cytls {cytls.__version__}  (Python {sys.version.split()[0]})")
     try:
-        from cytls import _core, crypto
+        from cytls import _core, crypto  # type: ignore[attr-defined,unused-ignore]
 
         print(f"CPU features detected: {', '.join(_core.cpu_features(True)) or 'none'}")
         for primitive, backend in crypto.backends().items():

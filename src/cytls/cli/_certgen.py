@@ -129,7 +129,7 @@ def _sign(
     hostnames: tuple[str, ...] = (),
     usage: x509.ObjectIdentifier | None = None,
 ) -> x509.Certificate:
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     builder = (
         x509.CertificateBuilder()
         .subject_name(_name(subject))

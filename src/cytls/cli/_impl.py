@@ -147,7 +147,9 @@ def _event(raw: Any, default_role: str) -> TraceEvent:
     t = next((get(k) for k in ("t", "time", "at", "timestamp", "when") if get(k) is not None), 0.0)
     role = get("role") or default_role
     step = next((get(k) for k in ("step", "name", "event", "what") if get(k) is not None), "?")
-    details = next((get(k) for k in ("details", "detail", "info", "data") if get(k) is not None), {})
+    details: Any = next(
+        (get(k) for k in ("details", "detail", "info", "data") if get(k) is not None), {}
+    )
     if not isinstance(details, Mapping):
         details = {"": details}
     return TraceEvent(float(t), str(getattr(role, "value", role)), str(step), details)
@@ -196,7 +198,7 @@ def negotiated_group(obj: Any) -> str | None:
         return None
     for ev in events:
         for key in ("group", "selected_group", "key_exchange"):
-            if key in ev.details and ev.details[key]:
+            if ev.details.get(key):
                 return str(ev.details[key])
     return None
 

@@ -214,7 +214,7 @@ def run_guarded(prog: str, debug: bool, fn: object, *args: object) -> int:
     except BrokenPipeError:
         # stdout closed under us (e.g. piped into head): nothing useful to say.
         try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+            sys.stdout = open(os.devnull, "w")
         except OSError:
             pass
         return 1

@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -232,8 +233,9 @@ def bench_aead(report: Report, quick: bool) -> None:
             sealed = ours.encrypt(nonce, data, AAD)
             if peer.encrypt(nonce, data, AAD) != sealed:
                 raise CLIError(f"cytls {label} disagrees with cryptography at {size} bytes")
-            r = measure_rates({"cytls": lambda: ours.encrypt(nonce, data, AAD),
-                               "cryptography": lambda: peer.encrypt(nonce, data, AAD)}, size, budget)
+            r = measure_rates({"cytls": partial(ours.encrypt, nonce, data, AAD),
+                               "cryptography": partial(peer.encrypt, nonce, data, AAD)},
+                              size, budget)
             seal = Figure("aead", f"{label} seal {size} B", "B/s", r["cytls"],
                           {"cryptography": r["cryptography"]})
             if size in openssl_sizes:
@@ -242,8 +244,9 @@ def bench_aead(report: Report, quick: bool) -> None:
                 except _impl.Unavailable as e:
                     seal.unavailable_peers["openssl speed"] = str(e)
             report.figures.append(seal)
-            r = measure_rates({"cytls": lambda: ours.decrypt(nonce, sealed, AAD),
-                               "cryptography": lambda: peer.decrypt(nonce, sealed, AAD)}, size, budget)
+            r = measure_rates({"cytls": partial(ours.decrypt, nonce, sealed, AAD),
+                               "cryptography": partial(peer.decrypt, nonce, sealed, AAD)},
+                              size, budget)
             opn = Figure("aead", f"{label} open {size} B", "B/s", r["cytls"],
                          {"cryptography": r["cryptography"]})
             report.figures.append(opn)
@@ -363,7 +366,10 @@ def bench_handshake(report: Report, quick: bool, files: CertFiles) -> None:
         except Exception as e:
             reasons[name]["resumed"] = f"{name} resumption: {e}"
             continue
-        resumed[name] = lambda one=one, session=session: one(sess=session)
+        def again(one: Callable[..., None] = one, session: Any = session) -> None:
+            one(sess=session)
+
+        resumed[name] = again
     label = {"full": "full handshake, TLS 1.3, x25519, ECDSA P-256 chain verified",
              "resumed": "resumed handshake (TLS 1.3 ticket, psk_dhe_ke)"}
     for kind, fns in (("full", full), ("resumed", resumed)):
