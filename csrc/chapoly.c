@@ -35,6 +35,11 @@ void cytls_chacha20_select(uint32_t features)
         chacha20_fn = cytls_chacha20_ssse3;
         chacha20_name = "ssse3";
     }
+#elif defined(CYTLS_AARCH64)
+    if (features & CYTLS_CPU_NEON) {
+        chacha20_fn = cytls_chacha20_neon;
+        chacha20_name = "neon";
+    }
 #else
     (void)features;
 #endif

@@ -290,6 +290,223 @@ int cytls_hkdf_expand_label(cytls_hash_alg alg, uint8_t *out, size_t out_len,
 /* ------------------------------------------------------------------ */
 
 /* CYTLS_RECORD_API_BEGIN */
+
+/*
+ * The TLS record layer (record.c): framing and AEAD protection of TLS 1.3
+ * (RFC 8446 section 5) and TLS 1.2 AEAD (RFC 5246 section 6.2.3.3, RFC 5288,
+ * RFC 7905) records, whole batches per call.
+ *
+ * A cytls_record_protector holds one direction's state: with no key it
+ * frames plaintext records; once keyed it holds the AEAD (key expanded
+ * once), the static IV, the 64-bit sequence number and the limits. Nonces
+ * (IV XOR sequence number) are built here, never by the caller.
+ */
+
+#define CYTLS_RECORD_HEADER_LEN 5
+#define CYTLS_RECORD_MAX_PLAINTEXT 16384          /* 2^14 */
+#define CYTLS_RECORD_MAX_CIPHERTEXT_13 (16384 + 256)
+#define CYTLS_RECORD_MAX_CIPHERTEXT_12 (16384 + 2048)
+/* The largest number of bytes one record adds to its content when sealed. */
+#define CYTLS_RECORD_MAX_OVERHEAD (CYTLS_RECORD_HEADER_LEN + 8 + 16 + 256)
+
+#define CYTLS_CT_CHANGE_CIPHER_SPEC 20
+#define CYTLS_CT_ALERT 21
+#define CYTLS_CT_HANDSHAKE 22
+#define CYTLS_CT_APPLICATION_DATA 23
+
+#define CYTLS_VERSION_TLS12 0x0303
+#define CYTLS_VERSION_TLS13 0x0304
+
+/* AES-GCM's record limit in TLS 1.3 (RFC 8446 section 5.5): 2^24.5 records. */
+#define CYTLS_RECORD_GCM_LIMIT 23726566ull
+
+/* Alert descriptions the record layer raises (RFC 8446 section 6.2). */
+#define CYTLS_ALERT_UNEXPECTED_MESSAGE 10
+#define CYTLS_ALERT_BAD_RECORD_MAC 20
+#define CYTLS_ALERT_RECORD_OVERFLOW 22
+#define CYTLS_ALERT_DECODE_ERROR 50
+#define CYTLS_ALERT_PROTOCOL_VERSION 70
+#define CYTLS_ALERT_INTERNAL_ERROR 80
+
+/* What cytls_record_open stopped on. */
+typedef enum {
+    CYTLS_RECORD_NEED_MORE = 0, /* every complete record handled; any rest
+                                   is an incomplete record */
+    CYTLS_RECORD_STOPPED = 1,   /* stopped after one non-application-data
+                                   record, whose type and payload are given */
+    CYTLS_RECORD_ERROR = 2      /* a fatal error: send the alert */
+} cytls_record_status;
+
+/* Why a record was refused; cytls_record_error_string describes each. */
+typedef enum {
+    CYTLS_RECORD_E_NONE = 0,
+    CYTLS_RECORD_E_BAD_TYPE,         /* unknown or misplaced content type */
+    CYTLS_RECORD_E_BAD_VERSION,      /* record version not TLS */
+    CYTLS_RECORD_E_OVERFLOW,         /* record longer than allowed */
+    CYTLS_RECORD_E_SHORT,            /* too short to hold an AEAD tag */
+    CYTLS_RECORD_E_BAD_MAC,          /* authentication failed */
+    CYTLS_RECORD_E_INNER_OVERFLOW,   /* plaintext longer than the limit */
+    CYTLS_RECORD_E_NO_CONTENT_TYPE,  /* TLS 1.3 inner plaintext all zeros */
+    CYTLS_RECORD_E_EMPTY,            /* zero-length handshake/alert/CCS */
+    CYTLS_RECORD_E_BAD_CCS,          /* CCS not the single byte 1 */
+    CYTLS_RECORD_E_PROTECTED_CCS,    /* CCS under record protection */
+    CYTLS_RECORD_E_ALERT_LENGTH,     /* alert record not exactly 2 bytes */
+    CYTLS_RECORD_E_SEQ_EXHAUSTED,    /* sequence number would wrap */
+    CYTLS_RECORD_E_EARLY_DATA_LIMIT, /* skipped early data over its limit */
+    CYTLS_RECORD_E_OUTPUT_SPACE      /* caller's output buffer too small */
+} cytls_record_error;
+
+/*
+ * cytls_record_protector is one direction of a connection's record state.
+ * Allocate it with cytls_record_new (the AEAD context needs 64-byte
+ * alignment); treat its fields as read-only.
+ */
+typedef struct cytls_record_protector {
+    cytls_aead aead;
+    uint8_t iv[12];          /* TLS 1.2 AES-GCM: 4-byte salt, then zeros */
+    uint64_t seq;            /* sequence number of the next record */
+    uint64_t seq_limit;      /* no record is processed with seq >= this */
+    uint16_t version;        /* 0 (no key), 0x0303 or 0x0304 */
+    uint16_t plain_version;  /* legacy_record_version of plaintext records */
+    uint8_t explicit_nonce;  /* TLS 1.2 AES-GCM: 8-byte explicit nonce */
+    uint8_t keyed;
+    size_t max_inner;        /* largest TLSInnerPlaintext (1.3, content type
+                                included) or plaintext (1.2) */
+    size_t pad_block;        /* TLS 1.3: pad inner plaintext to a multiple */
+    size_t skip_budget;      /* trial-decryption allowance (early data) */
+} cytls_record_protector;
+
+/* The outcome of cytls_record_open. */
+typedef struct cytls_record_result {
+    cytls_record_status status;
+    cytls_record_error error;    /* CYTLS_RECORD_E_NONE unless an error */
+    uint8_t alert;               /* alert description when status is ERROR */
+    uint8_t type;                /* content type when status is STOPPED */
+    size_t consumed;             /* input bytes of every record handled */
+    size_t app_len;              /* application data bytes written to out */
+    size_t payload_len;          /* STOPPED: payload bytes at out + app_len */
+} cytls_record_result;
+
+/*
+ * cytls_record_new allocates a protector with no key: it frames plaintext
+ * records with legacy_record_version 0x0303 and the 2^14 limit. It returns
+ * NULL when out of memory.
+ */
+cytls_record_protector *cytls_record_new(void);
+
+/* cytls_record_free wipes and frees a protector; NULL is allowed. */
+void cytls_record_free(cytls_record_protector *p);
+
+/*
+ * cytls_record_set_key installs a key, wiping the previous one, and resets
+ * the sequence number to 0. version is 0x0304 (TLS 1.3) or 0x0303 (TLS 1.2).
+ * iv_len is 12, except for TLS 1.2 AES-GCM, where iv is the 4-byte implicit
+ * salt (the 8-byte explicit nonce is the sequence number). The record size
+ * limit and padding return to their defaults. It returns 0, leaving the
+ * protector without a key, for a bad algorithm, version or length.
+ */
+int cytls_record_set_key(cytls_record_protector *p, cytls_aead_alg alg,
+                         uint16_t version, const uint8_t *key, size_t key_len,
+                         const uint8_t *iv, size_t iv_len);
+
+/* cytls_record_clear_key wipes the key: plaintext records from here on. */
+void cytls_record_clear_key(cytls_record_protector *p);
+
+/*
+ * cytls_record_set_plain_version sets legacy_record_version for plaintext
+ * records sealed from here on (0x0301 for a first ClientHello).
+ */
+void cytls_record_set_plain_version(cytls_record_protector *p,
+                                    uint16_t version);
+
+/*
+ * cytls_record_set_limit applies a record_size_limit (RFC 8449): the
+ * largest TLSInnerPlaintext (TLS 1.3, content type included) or plaintext
+ * (TLS 1.2) of protected records, capped at the protocol's own maximum. It
+ * returns 0 and changes nothing for a value below 64.
+ */
+int cytls_record_set_limit(cytls_record_protector *p, size_t limit);
+
+/*
+ * cytls_record_set_pad_block sets TLS 1.3 padding for sealed records: each
+ * inner plaintext is padded with zeros to a multiple of block bytes (never
+ * past the limit). 0 or 1 means no padding. TLS 1.2 ignores it.
+ */
+void cytls_record_set_pad_block(cytls_record_protector *p, size_t block);
+
+/*
+ * cytls_record_set_skip_budget lets cytls_record_open drop up to budget
+ * bytes of records that fail authentication, until one authenticates: the
+ * trial decryption of rejected early data (RFC 8446 section 4.2.10). TLS
+ * 1.3 only.
+ */
+void cytls_record_set_skip_budget(cytls_record_protector *p, size_t budget);
+
+/*
+ * cytls_record_set_seq sets the next sequence number. For tests of the
+ * sequence limits only: reusing a number reuses a nonce.
+ */
+void cytls_record_set_seq(cytls_record_protector *p, uint64_t seq);
+
+/*
+ * cytls_record_fragment_len returns the most content bytes one sealed
+ * record carries (2^14, or less under a record size limit).
+ */
+size_t cytls_record_fragment_len(const cytls_record_protector *p);
+
+/*
+ * cytls_record_seal_len returns the exact number of bytes cytls_record_seal
+ * writes for in_len bytes of content (0 for in_len 0).
+ */
+size_t cytls_record_seal_len(const cytls_record_protector *p, size_t in_len);
+
+/*
+ * cytls_record_seal cuts in_len bytes of content of the given type into
+ * records of at most cytls_record_fragment_len bytes, protects them if a
+ * key is set (TLS 1.3 inner content type and padding; nonce from IV and
+ * sequence number; the header, or in TLS 1.2 seq||type||version||length, as
+ * associated data) and writes them to out, storing the length in *out_len.
+ * Nothing is written for in_len 0. out must not overlap in. It returns 0,
+ * writing nothing, when out_cap is below cytls_record_seal_len, the type is
+ * not one of 20..23 (or is 20 under a key), or the sequence number would
+ * reach its limit.
+ */
+int cytls_record_seal(cytls_record_protector *p, uint8_t *out, size_t out_cap,
+                      size_t *out_len, uint8_t type, const uint8_t *in,
+                      size_t in_len);
+
+/*
+ * cytls_record_seal_padded seals in_len (1..cytls_record_fragment_len)
+ * bytes as one record with exactly pad bytes of TLS 1.3 padding, cut back
+ * to fit the limit (0 in TLS 1.2 or without a key). The record takes
+ * in_len + pad + CYTLS_RECORD_MAX_OVERHEAD bytes at most. Returns as
+ * cytls_record_seal.
+ */
+int cytls_record_seal_padded(cytls_record_protector *p, uint8_t *out,
+                             size_t out_cap, size_t *out_len, uint8_t type,
+                             const uint8_t *in, size_t in_len, size_t pad);
+
+/*
+ * cytls_record_open handles every complete record at the start of in, in
+ * order, and reports in *res. Application data of protected records is
+ * written contiguously to out; the first other record (any record when no
+ * key is set) stops the batch, its payload written at out + res->app_len,
+ * since keys may change after it. Checks before decryption: content type,
+ * version, length against the limits; after: the tag (a failed record
+ * releases nothing: out is left without its plaintext), the inner length,
+ * the TLS 1.3 inner content type. A CCS record must be the single byte 1
+ * and is returned (never protected); zero-length handshake, alert and CCS
+ * records, and alerts other than 2 bytes, are refused. out_cap must be at
+ * least in_len. On ERROR, consumed and app_len still count the good
+ * records before the bad one.
+ */
+void cytls_record_open(cytls_record_protector *p, cytls_record_result *res,
+                       uint8_t *out, size_t out_cap, const uint8_t *in,
+                       size_t in_len);
+
+/* cytls_record_error_string describes an error code in a few words. */
+const char *cytls_record_error_string(cytls_record_error error);
+
 /* CYTLS_RECORD_API_END */
 
 #ifdef __cplusplus

@@ -9,6 +9,10 @@
  */
 #include "gcm_impl.h"
 
+#define VAES256_NEEDS                                                     \
+    (CYTLS_CPU_AESNI | CYTLS_CPU_PCLMUL | CYTLS_CPU_AVX2 | CYTLS_CPU_VAES)
+#define VAES512_NEEDS (VAES256_NEEDS | CYTLS_CPU_AVX512)
+
 static const struct cytls_gcm_impl *gcm_current = &cytls_gcm_portable;
 
 /* see internal.h */
@@ -20,15 +24,12 @@ void cytls_gcm_select(uint32_t features)
         (CYTLS_CPU_AESNI | CYTLS_CPU_PCLMUL))
         impl = &cytls_gcm_aesni;
 #endif
-#if defined(CYTLS_X86_64) && defined(CYTLS_HAVE_GCM_VAES)
-    if ((features & (CYTLS_CPU_AESNI | CYTLS_CPU_PCLMUL | CYTLS_CPU_AVX2 |
-                     CYTLS_CPU_VAES)) ==
-        (CYTLS_CPU_AESNI | CYTLS_CPU_PCLMUL | CYTLS_CPU_AVX2 | CYTLS_CPU_VAES))
+#if defined(CYTLS_X86_64) && defined(CYTLS_HAVE_GCM_VAES256)
+    if ((features & VAES256_NEEDS) == VAES256_NEEDS)
         impl = &cytls_gcm_vaes256;
-    if ((features & (CYTLS_CPU_AESNI | CYTLS_CPU_PCLMUL | CYTLS_CPU_AVX2 |
-                     CYTLS_CPU_VAES | CYTLS_CPU_AVX512)) ==
-        (CYTLS_CPU_AESNI | CYTLS_CPU_PCLMUL | CYTLS_CPU_AVX2 | CYTLS_CPU_VAES |
-         CYTLS_CPU_AVX512))
+#endif
+#if defined(CYTLS_X86_64) && defined(CYTLS_HAVE_GCM_VAES512)
+    if ((features & VAES512_NEEDS) == VAES512_NEEDS)
         impl = &cytls_gcm_vaes512;
 #endif
 #if defined(CYTLS_AARCH64) && defined(CYTLS_HAVE_GCM_ARMCE)

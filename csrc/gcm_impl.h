@@ -36,6 +36,8 @@ struct cytls_gcm_impl {
 extern const struct cytls_gcm_impl cytls_gcm_portable;
 #if defined(CYTLS_X86_64)
 #define CYTLS_HAVE_GCM_AESNI 1
+#define CYTLS_HAVE_GCM_VAES256 1
+#define CYTLS_HAVE_GCM_VAES512 1
 extern const struct cytls_gcm_impl cytls_gcm_aesni;
 extern const struct cytls_gcm_impl cytls_gcm_vaes256;
 extern const struct cytls_gcm_impl cytls_gcm_vaes512;
@@ -51,6 +53,7 @@ void cytls_gcm_aesni_expand(uint8_t rk_out[240], uint8_t *hpow_out,
                             unsigned rounds);
 #endif
 #if defined(CYTLS_AARCH64)
+#define CYTLS_HAVE_GCM_ARMCE 1
 extern const struct cytls_gcm_impl cytls_gcm_armce;
 #endif
 

@@ -66,7 +66,7 @@ DEFAULT_SIGNATURE_SCHEMES: tuple[int, ...] = (
     SignatureScheme.rsa_pkcs1_sha512,
 )
 
-SniCallback = Callable[[Union[str, None]], Union[int, "TLSConfig", None]]
+SniCallback = Callable[[str | None], Union[int, "TLSConfig", None]]
 
 
 def default_cipher_suites() -> list[int]:
@@ -98,7 +98,8 @@ class TLSConfig:
             gets a protocol_version alert.
         cipher_suites: IANA ids in preference order.
         groups: named groups we accept, in preference order.
-        key_share_groups: client: groups to send key shares for up front.
+        key_share_groups: client: groups to send key shares for up front
+            (those not in `groups` are skipped).
         signature_schemes: schemes offered/accepted, in preference order.
         certificate_chain: our chain, leaf first (may be empty).
         private_key: the private key of the leaf.
@@ -177,9 +178,6 @@ class TLSConfig:
         for g in self.groups:
             if g not in SUPPORTED_GROUPS:
                 raise ValueError(f"unsupported group 0x{g:04x}")
-        for g in self.key_share_groups:
-            if g not in self.groups:
-                raise ValueError(f"key share group 0x{g:04x} is not in groups")
         if self.certificate_chain and self.private_key is None:
             raise ValueError("a certificate chain needs its private key")
         if not self.is_client and not self.certificate_chain:
@@ -188,6 +186,12 @@ class TLSConfig:
             raise ValueError("max_fragment must be in 64..16384")
         if self.verify_mode not in (0, 1, 2):
             raise ValueError("verify_mode must be 0, 1 or 2")
+
+    def effective_key_share_groups(self) -> list[int]:
+        """key_share_groups that are also in groups, in that order; the
+        first of groups when none is (so setting only `groups` works)."""
+        shares = [g for g in self.key_share_groups if g in self.groups]
+        return shares or self.groups[:1]
 
     def prepared(self) -> Prepared:
         """The precomputed per-config state (built once, reused by every
@@ -218,15 +222,44 @@ def is_ip_address(name: str) -> bool:
 
 
 class Prepared:
-    """What every handshake from one config would otherwise recompute.
+    """What every handshake from one config would otherwise recompute:
+    the DER and Certificate message body of our chain, the signature
+    schemes our key can make (in our preference order), the trust store,
+    and the constant ClientHello extension bodies.
 
     Attributes:
         key: the identity tuple of the inputs this was built from.
         chain_der: DER of our chain, leaf first.
+        certificate_body: the Certificate message body (empty context).
+        own_schemes: CertificateVerify schemes for our key, preferred first.
+        verifier: the chain verifier over trust_anchors.
+        ca_names_ext: certificate_authorities extension body, or None.
     """
 
     def __init__(self, config: TLSConfig, key: tuple[Any, ...]) -> None:
         from cryptography.hazmat.primitives.serialization import Encoding
 
+        from cytls import _messages as m
+        from cytls._sigs import CV_SCHEMES, key_schemes
+        from cytls._verify import Verifier
+
         self.key = key
-        self.chain_der: list[bytes] = [c.public_bytes(Encoding.DER) for c in config.certificate_chain]
+        self.chain_der: list[bytes] = [
+            c.public_bytes(Encoding.DER) for c in config.certificate_chain
+        ]
+        self.certificate_body = m.Certificate.serialize_body(b"", self.chain_der)
+        self.own_schemes: list[int] = []
+        if config.private_key is not None and config.certificate_chain:
+            possible = key_schemes(config.private_key, config.certificate_chain[0])
+            self.own_schemes = [
+                s for s in config.signature_schemes if s in possible and s in CV_SCHEMES
+            ]
+            if not self.own_schemes:
+                self.own_schemes = [s for s in possible if s in CV_SCHEMES]
+        self.verifier = Verifier(list(config.trust_anchors))
+        names = config.client_ca_names
+        if names is None:
+            names = [a.subject.public_bytes() for a in config.trust_anchors]
+        self.ca_names_ext = m.serialize_certificate_authorities(names) if names else None
+        self.sigalgs_ext = m.serialize_u16_list(config.signature_schemes)
+        self.sigalgs_set = frozenset(config.signature_schemes)

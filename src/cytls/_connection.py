@@ -10,10 +10,27 @@ is raised, and every later call re-raises the same exception.
 
 from __future__ import annotations
 
+import ssl
+
 from cryptography import x509
 
 from cytls._config import TLSConfig
-from cytls._events import Event, NewSessionTicket, TraceEvent
+from cytls._enums import ContentType
+from cytls._errors import AlertDescription as AD
+from cytls._errors import TLSAlert
+from cytls._events import (
+    AlertReceived,
+    ApplicationDataReceived,
+    ConnectionClosed,
+    Event,
+    NewSessionTicket,
+    TraceEvent,
+)
+from cytls._record import RecordLayer
+from cytls._states13 import Context, ExpectTraffic, Hooks, State
+
+# The largest handshake message accepted (a long certificate chain fits).
+MAX_HANDSHAKE_MESSAGE = 1 << 17
 
 __all__ = ["Connection"]
 
@@ -26,23 +43,96 @@ class Connection:
 
     Args:
         config: the settings (shared, never mutated).
+        hooks: test-only injection of randoms, ephemeral keys and messages.
+
+    Raises:
+        ValueError: the config is inconsistent (see TLSConfig.validate).
     """
 
-    def __init__(self, config: TLSConfig) -> None:
+    def __init__(self, config: TLSConfig, *, hooks: Hooks | None = None) -> None:
+        config.validate()
         self.config = config
         self.is_client = config.is_client
-        self.handshake_complete = False
-        self.version: int | None = None
-        self.cipher_suite: int | None = None
-        self.group: int | None = None
-        self.alpn_protocol: str | None = None
-        self.server_name: str | None = None
-        self.peer_certificates: list[x509.Certificate] = []
-        self.verified_chain: list[x509.Certificate] = []
         self.peer_closed = False
         self.closed = False
         self.trace: list[TraceEvent] = []
-        self.session_tickets: list[NewSessionTicket] = []
+        self._events: list[Event] = []
+        self._record = RecordLayer()
+        self._record.set_write_fragment_limit(config.max_fragment)
+        self._ctx = Context(config, self._record, self._events, self.trace, hooks)
+        self._state: State | None = None
+        self._error: TLSAlert | None = None
+        self._hs_buffer = bytearray()
+        self._started = False
+        if not config.is_client:
+            from cytls._server13 import ExpectClientHello
+
+            self._state = ExpectClientHello(self._ctx)
+            self._started = True
+
+    # ------------------------------------------------------------ properties
+
+    @property
+    def handshake_complete(self) -> bool:
+        return self._ctx.complete
+
+    @property
+    def version(self) -> int | None:
+        return 0x0304 if self._ctx.complete else None
+
+    @property
+    def cipher_suite(self) -> int | None:
+        return self._ctx.suite if self._ctx.complete else None
+
+    @property
+    def group(self) -> int | None:
+        return self._ctx.group if self._ctx.complete else None
+
+    @property
+    def alpn_protocol(self) -> str | None:
+        return self._ctx.alpn
+
+    @property
+    def server_name(self) -> str | None:
+        """Server: the SNI the client sent. Client: the name asked for."""
+        return self._ctx.server_name if not self.is_client else self.config.server_hostname
+
+    @property
+    def peer_certificates(self) -> list[x509.Certificate]:
+        return self._ctx.peer_certificates
+
+    @property
+    def verified_chain(self) -> list[x509.Certificate]:
+        return self._ctx.verified_chain
+
+    @property
+    def session_tickets(self) -> list[NewSessionTicket]:
+        return self._ctx.tickets
+
+    @property
+    def client_auth_requested(self) -> bool:
+        """Client: the server sent a CertificateRequest."""
+        return self._ctx.client_auth_requested
+
+    # --------------------------------------------------------------- errors
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _fail(self, exc: TLSAlert) -> TLSAlert:
+        """Record a fatal error; queue our alert unless it was received."""
+        self._error = exc
+        if not exc.received:
+            try:
+                self._record.send(ContentType.alert, bytes((2, exc.description)))
+            except Exception:  # the alert is best effort
+                pass
+            self._ctx.trace("send alert", description=exc.description)
+        self.closed = True
+        return exc
+
+    # ------------------------------------------------------------- handshake
 
     def start_handshake(self) -> None:
         """Client: queue the ClientHello. Server: nothing (it waits).
@@ -50,7 +140,16 @@ class Connection:
         Raises:
             TLSAlert: the connection already failed.
         """
-        raise NotImplementedError
+        self._check()
+        if self._started:
+            return
+        from cytls._client13 import start_client
+
+        self._started = True
+        try:
+            self._state = start_client(self._ctx)
+        except TLSAlert as exc:
+            raise self._fail(exc) from None
 
     def receive_data(self, data: bytes | bytearray | memoryview) -> list[Event]:
         """Process bytes received from the peer.
@@ -69,11 +168,102 @@ class Connection:
             ssl.SSLCertVerificationError: (a TLSAlert subclass) the peer's
                 certificate did not verify.
         """
-        raise NotImplementedError
+        self._check()
+        if not self._started:
+            self.start_handshake()
+        events = self._events
+        events.clear()
+        if self.peer_closed or not data:
+            return []
+        try:
+            self._receive(data)
+        except TLSAlert as exc:
+            raise self._fail(exc) from None
+        except Exception as exc:  # a bug must still end the connection cleanly
+            alert = TLSAlert(AD.internal_error, f"internal error: {exc!r}")
+            raise self._fail(alert) from exc
+        out = list(events)
+        events.clear()
+        return out
+
+    def _receive(self, data: bytes | bytearray | memoryview) -> None:
+        record = self._record
+        record.feed(data)
+        app = record.app_data
+        ctx = self._ctx
+        while True:
+            before = len(app)
+            item = record.receive()
+            grown = len(app) - before
+            if grown:
+                if not ctx.complete or self._hs_buffer:
+                    # RFC 8446 §5.1: no application data before the
+                    # handshake ends, nor inside a fragmented message.
+                    del app[before:]
+                    raise TLSAlert(AD.unexpected_message, "application data during the handshake")
+                self._events.append(ApplicationDataReceived(grown))
+            if item is None:
+                return
+            ctype, payload = item
+            if ctype == ContentType.handshake:
+                self._handshake_bytes(payload)
+            elif ctype == ContentType.alert:
+                if self._hs_buffer:
+                    raise TLSAlert(AD.unexpected_message, "alert inside a handshake message")
+                self._alert(payload)
+                if self.peer_closed:
+                    return
+            else:
+                raise TLSAlert(AD.unexpected_message, f"unexpected record type {ctype}")
+
+    def _handshake_bytes(self, payload: bytes) -> None:
+        buf = self._hs_buffer
+        buf += payload
+        ctx = self._ctx
+        while len(buf) >= 4:
+            length = (buf[1] << 16) | (buf[2] << 8) | buf[3]
+            if length > MAX_HANDSHAKE_MESSAGE:
+                raise TLSAlert(AD.decode_error, "handshake message too long")
+            if len(buf) < 4 + length:
+                return
+            raw = bytes(buf[: 4 + length])
+            del buf[: 4 + length]
+            state = self._state
+            assert state is not None
+            ctx.read_key_changed = False
+            self._state = state.handle(raw[0], raw[4:], raw)
+            if ctx.read_key_changed and buf:
+                # RFC 8446 §5.1: a key change must fall on a record boundary.
+                raise TLSAlert(AD.unexpected_message, "handshake data left under the old key")
+
+    def _alert(self, payload: bytes) -> None:
+        if len(payload) != 2:
+            raise TLSAlert(AD.decode_error, "alert record of the wrong length")
+        level, description = payload[0], payload[1]
+        self._ctx.trace("receive alert", level=level, description=description)
+        if description == AD.close_notify:
+            self.peer_closed = True
+            self._events.append(AlertReceived(description, level))
+            self._events.append(ConnectionClosed())
+            return
+        if description == AD.user_canceled:
+            self._events.append(AlertReceived(description, level))
+            return
+        # RFC 8446 §6.2: every other alert is fatal, whatever its level.
+        raise TLSAlert(description, received=True)
+
+    # ------------------------------------------------------------- data flow
 
     def data_to_send(self) -> bytes:
         """Take the bytes queued for the peer (may be empty)."""
-        raise NotImplementedError
+        return self._record.take_outgoing()
+
+    def _traffic(self) -> ExpectTraffic:
+        self._check()
+        state = self._state
+        if not isinstance(state, ExpectTraffic):
+            raise ssl.SSLError("the handshake is not complete")
+        return state
 
     def send_application_data(self, data: bytes | bytearray | memoryview) -> None:
         """Encrypt application data into records queued for the peer.
@@ -82,19 +272,38 @@ class Connection:
             ssl.SSLError: the handshake is not complete, or we closed.
             TLSAlert: the connection failed earlier.
         """
-        raise NotImplementedError
+        state = self._traffic()
+        if self.closed:
+            raise ssl.SSLError("the connection is closed for writing")
+        self._record.send(ContentType.application_data, data)
+        if self._record.needs_key_update():
+            state.send_key_update(False)
 
     def read_application_data(self, max_bytes: int = -1) -> bytes:
         """Take up to max_bytes (-1: all) of decrypted application data."""
-        raise NotImplementedError
+        app = self._record.app_data
+        if max_bytes < 0 or max_bytes >= len(app):
+            out = bytes(app)
+            app.clear()
+            return out
+        out = bytes(app[:max_bytes])
+        del app[:max_bytes]
+        return out
 
     def pending_application_data(self) -> int:
         """How many decrypted bytes wait in the read buffer."""
-        raise NotImplementedError
+        return len(self._record.app_data)
 
     def close(self) -> None:
         """Queue a close_notify alert; nothing may be sent afterwards."""
-        raise NotImplementedError
+        if self.closed:
+            return
+        self.closed = True
+        if isinstance(self._state, ExpectTraffic):
+            self._state.closed_for_write = True
+        if self._error is None and self._started:
+            self._record.send(ContentType.alert, b"\x01\x00")
+            self._ctx.trace("send alert", description=0)
 
     def update_key(self, request_peer: bool = True) -> None:
         """Send a KeyUpdate and switch our sending key (RFC 8446 §4.6.3).
@@ -105,13 +314,14 @@ class Connection:
         Raises:
             ssl.SSLError: the handshake is not complete.
         """
-        raise NotImplementedError
+        state = self._traffic()
+        state.send_key_update(request_peer)
 
     def export_keying_material(self, label: bytes, context: bytes | None, length: int) -> bytes:
         """RFC 8446 §7.5 exporter (RFC 5705 interface).
 
         Args:
-            label: the exporter label (without "tls13 " or "EXPORTER" tricks).
+            label: the exporter label.
             context: the context value; None and b"" are the same in TLS 1.3.
             length: bytes to derive.
 
@@ -121,4 +331,7 @@ class Connection:
         Raises:
             ssl.SSLError: the handshake is not complete.
         """
-        raise NotImplementedError
+        self._traffic()
+        ks = self._ctx.ks
+        assert ks is not None
+        return ks.export(label, context, length)

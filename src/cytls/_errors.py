@@ -84,3 +84,25 @@ class TLSAlert(ssl.SSLError):
 def alert(description: AlertDescription | int, message: str = "") -> TLSAlert:
     """Build the exception for an alert this side sends."""
     return TLSAlert(description, message)
+
+
+class CertificateVerifyFailed(TLSAlert, ssl.SSLCertVerificationError):
+    """The peer's certificate chain or name did not verify.
+
+    Carries the alert we send and the OpenSSL-style verify code and
+    message, like the ssl module's SSLCertVerificationError.
+
+    Attributes:
+        verify_code: the X509_V_ERR number (10 expired, 20 unknown issuer...).
+        verify_message: its text ("certificate has expired", ...).
+    """
+
+    def __init__(self, description: int, verify_code: int, verify_message: str) -> None:
+        TLSAlert.__init__(self, description, f"certificate verify failed: {verify_message}")
+        self.reason = "CERTIFICATE_VERIFY_FAILED"
+        self.args = (
+            1,
+            f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {verify_message}",
+        )
+        self.verify_code = verify_code
+        self.verify_message = verify_message

@@ -1,0 +1,489 @@
+"""The TLS 1.3 client state machine (RFC 8446 §2, §4).
+
+Owns: building the ClientHello (and the second one after a
+HelloRetryRequest), checking every server message against what was offered,
+and the client's second flight. One class per state, named for what it
+waits for; each handle() returns the next state.
+Must not: touch record framing or buffers (the Connection does), or accept
+any message the current state does not name.
+
+    START -> ExpectServerHello -> ExpectEncryptedExtensions
+          -> ExpectCertificateOrCertificateRequest -> [ExpectCertificate]
+          -> ExpectCertificateVerify -> ExpectFinished -> ExpectTraffic
+"""
+
+from __future__ import annotations
+
+from cryptography import x509
+
+from cytls import _messages as m
+from cytls import _sigs
+from cytls._config import is_ip_address
+from cytls._enums import ExtensionType as Ext
+from cytls._enums import HandshakeType as HT
+from cytls._errors import AlertDescription as AD
+from cytls._errors import TLSAlert
+from cytls._events import HandshakeComplete
+from cytls._keyschedule import SUITES, KeySchedule
+from cytls._kx import KeyShare
+from cytls._states13 import (
+    TLS13,
+    CertificateChecked,
+    Context,
+    ExpectTraffic,
+    SignatureChecked,
+    State,
+    unexpected,
+)
+
+__all__ = ["start_client"]
+
+_RECORD_SIZE_LIMIT = (16385).to_bytes(2, "big")
+
+
+def _illegal(text: str) -> TLSAlert:
+    return TLSAlert(AD.illegal_parameter, text)
+
+
+class Offer:
+    """What the client offered, parsed back from its ClientHello."""
+
+    def __init__(self, ch: m.ClientHello) -> None:
+        self.ch = ch
+        exts = ch.extensions
+        self.extensions = set(exts)
+        self.suites = set(ch.cipher_suites)
+        self.groups = set(m.parse_u16_list(exts[Ext.supported_groups], "supported_groups"))
+        self.sigalgs = set(m.parse_u16_list(exts[Ext.signature_algorithms], "signature_algorithms"))
+        self.alpn = (
+            m.parse_alpn(exts[Ext.application_layer_protocol_negotiation])
+            if Ext.application_layer_protocol_negotiation in exts
+            else []
+        )
+
+
+def _client_hello(ctx: Context, shares: dict[int, KeyShare]) -> m.ClientHello:
+    """RFC 8446 §4.1.2, extensions in a stable order."""
+    cfg = ctx.config
+    prep = ctx.prepared
+    exts: dict[int, bytes] = {}
+    host = cfg.server_hostname
+    if host and not is_ip_address(host):
+        exts[Ext.server_name] = m.serialize_server_name(host)
+    exts[Ext.supported_groups] = m.serialize_u16_list(cfg.groups)
+    exts[Ext.signature_algorithms] = prep.sigalgs_ext
+    exts[Ext.supported_versions] = m.serialize_client_versions([TLS13])
+    exts[Ext.key_share] = m.serialize_client_key_shares([(g, s.public) for g, s in shares.items()])
+    exts[Ext.psk_key_exchange_modes] = b"\x01\x01"  # psk_dhe_ke
+    if cfg.alpn_protocols:
+        exts[Ext.application_layer_protocol_negotiation] = m.serialize_alpn(
+            [p.encode() for p in cfg.alpn_protocols]
+        )
+    exts[Ext.record_size_limit] = _RECORD_SIZE_LIMIT
+    if cfg.post_handshake_auth:
+        exts[Ext.post_handshake_auth] = b""
+        ctx.offered_pha = True
+    hooks = ctx.hooks
+    random = hooks.random if hooks.random is not None else ctx.random(32)
+    sid = hooks.session_id if hooks.session_id is not None else ctx.random(32)
+    return m.ClientHello(random, sid, list(cfg.cipher_suites), exts)
+
+
+def start_client(ctx: Context) -> State:
+    """Queue the ClientHello and return the first state."""
+    cfg = ctx.config
+    hooks = ctx.hooks
+    shares = {g: KeyShare(g, hooks.key_shares.get(g)) for g in cfg.effective_key_share_groups()}
+    if hooks.client_hello is not None:
+        ch = m.ClientHello.parse(hooks.client_hello[4:])
+        raw = hooks.client_hello
+        shares = {g: KeyShare(g, hooks.key_shares.get(g)) for g in hooks.key_shares}
+    else:
+        ch = _client_hello(ctx, shares)
+        raw = ch.serialize()
+    ctx.client_random = ch.random
+    ctx.record.set_legacy_record_version(0x0301)
+    ctx.send_handshake(raw)
+    ctx.record.set_legacy_record_version(0x0303)
+    ctx.transcript.add(raw)
+    ctx.trace(
+        "send ClientHello",
+        suites=list(ch.cipher_suites),
+        key_shares=list(shares),
+        server_name=cfg.server_hostname,
+        alpn=list(cfg.alpn_protocols),
+    )
+    return ExpectServerHello(ctx, Offer(ch), shares, retried=False)
+
+
+class ExpectServerHello(State):
+    """Waits for ServerHello or HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4)."""
+
+    expected = "ServerHello"
+
+    def __init__(
+        self,
+        ctx: Context,
+        offer: Offer,
+        shares: dict[int, KeyShare],
+        retried: bool,
+        hrr_suite: int | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.offer = offer
+        self.shares = shares
+        self.retried = retried
+        self.hrr_suite = hrr_suite
+
+    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
+        if msg_type != HT.server_hello:
+            raise unexpected(self, msg_type)
+        ctx = self.ctx
+        offer = self.offer
+        sh = m.ServerHello.parse(body)
+        exts = sh.extensions
+        if Ext.supported_versions not in exts:
+            # A TLS 1.2 (or older) ServerHello. RFC 8446 §4.1.3: the
+            # downgrade sentinel means an attacker removed TLS 1.3.
+            if sh.random[-8:] in (m.DOWNGRADE_TLS12, m.DOWNGRADE_TLS11):
+                raise _illegal("downgrade sentinel in ServerHello.random")
+            raise TLSAlert(AD.protocol_version, "server does not speak TLS 1.3")
+        version = m.parse_server_version(exts[Ext.supported_versions])
+        if version != TLS13:
+            raise _illegal(f"server selected version 0x{version:04x}, not offered")
+        if sh.session_id != offer.ch.session_id:
+            raise _illegal("legacy_session_id_echo does not match")
+        if sh.cipher_suite not in offer.suites or sh.cipher_suite not in SUITES:
+            raise _illegal("server selected a cipher suite that was not offered")
+        if sh.compression != 0:
+            raise _illegal("legacy_compression_method must be 0")
+        for etype in exts:
+            if etype not in offer.extensions and etype != Ext.cookie:
+                raise TLSAlert(AD.unsupported_extension, f"unsolicited extension 0x{etype:04x}")
+        if sh.is_hrr:
+            return self._retry(sh, raw)
+        if Ext.cookie in exts:
+            raise _illegal("cookie in ServerHello")
+        if self.hrr_suite is not None and sh.cipher_suite != self.hrr_suite:
+            raise _illegal("ServerHello suite differs from HelloRetryRequest")
+        if Ext.pre_shared_key in exts:
+            raise TLSAlert(AD.unsupported_extension, "pre_shared_key was not offered")
+        if Ext.key_share not in exts:
+            raise TLSAlert(AD.missing_extension, "ServerHello without key_share")
+        group, peer = m.parse_server_key_share(exts[Ext.key_share])
+        share = self.shares.get(group)
+        if share is None:
+            raise _illegal(f"server key share for group 0x{group:04x} that was not sent")
+        shared = share.exchange(peer)
+
+        suite = sh.cipher_suite
+        ctx.suite = suite
+        ctx.group = group
+        info = SUITES[suite]
+        ctx.transcript.set_hash(info.hash_name)
+        ctx.transcript.add(raw)
+        ks = KeySchedule(suite)
+        ctx.ks = ks
+        ks.handshake_stage(shared, ctx.transcript.digest())
+        ctx.keylog("SERVER_HANDSHAKE_TRAFFIC_SECRET", ks.server_hs_secret)
+        ctx.keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", ks.client_hs_secret)
+        ctx.set_read(ks.server_hs_secret)
+        ctx.trace("receive ServerHello", version=TLS13, suite=suite, group=group)
+        ctx.trace("derive handshake keys", hash=info.hash_name)
+        # RFC 8446 §D.4: in middlebox compatibility mode (a session id was
+        # sent) a dummy ChangeCipherSpec precedes our second flight, unless
+        # one went before ClientHello2 already.
+        ccs_pending = bool(offer.ch.session_id) and not self.retried
+        return ExpectEncryptedExtensions(ctx, offer, ccs_pending)
+
+    def _retry(self, hrr: m.ServerHello, raw: bytes) -> State:
+        """RFC 8446 §4.1.4: answer a HelloRetryRequest with ClientHello2."""
+        ctx = self.ctx
+        if self.retried:
+            raise TLSAlert(AD.unexpected_message, "second HelloRetryRequest")
+        exts = hrr.extensions
+        if ctx.hooks.client_hello is not None:
+            raise TLSAlert(AD.internal_error, "HelloRetryRequest with an injected ClientHello")
+        group = None
+        if Ext.key_share in exts:
+            group = m.parse_hrr_key_share(exts[Ext.key_share])
+            if group not in self.offer.groups or group in self.shares:
+                raise _illegal("HelloRetryRequest selected an unusable group")
+        cookie = m.parse_cookie(exts[Ext.cookie]) if Ext.cookie in exts else None
+        if group is None and cookie is None:
+            raise _illegal("HelloRetryRequest would not change the ClientHello")
+        suite = hrr.cipher_suite
+        ctx.transcript.restart_for_hrr(SUITES[suite].hash_name)
+        ctx.transcript.add(raw)
+        ctx.trace("receive HelloRetryRequest", suite=suite, group=group, cookie=cookie is not None)
+        shares = {group: KeyShare(group, ctx.hooks.key_shares.get(group))} if group else self.shares
+        old = self.offer.ch
+        ch2 = _client_hello(ctx, shares)
+        ch2.random = old.random
+        ch2.session_id = old.session_id
+        if cookie is not None:
+            ch2.extensions[Ext.cookie] = m.vec16(cookie)
+        raw2 = ch2.serialize()
+        # RFC 8446 §D.4: the dummy ChangeCipherSpec before the second flight.
+        if old.session_id:
+            ctx.record.send_change_cipher_spec()
+        ctx.send_handshake(raw2)
+        ctx.transcript.add(raw2)
+        ctx.trace("send ClientHello (retry)", key_shares=list(shares))
+        return ExpectServerHello(ctx, Offer(ch2), shares, retried=True, hrr_suite=suite)
+
+
+class ExpectEncryptedExtensions(State):
+    """RFC 8446 §4.3.1."""
+
+    expected = "EncryptedExtensions"
+
+    def __init__(self, ctx: Context, offer: Offer, ccs_pending: bool) -> None:
+        self.ctx = ctx
+        self.offer = offer
+        self.ccs_pending = ccs_pending
+
+    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
+        if msg_type != HT.encrypted_extensions:
+            raise unexpected(self, msg_type)
+        ctx = self.ctx
+        ee = m.EncryptedExtensions.parse(body)
+        for etype, ebody in ee.extensions.items():
+            if etype not in self.offer.extensions:
+                raise TLSAlert(AD.unsupported_extension, f"unsolicited extension 0x{etype:04x}")
+            if etype == Ext.application_layer_protocol_negotiation:
+                names = m.parse_alpn(ebody)
+                if len(names) != 1 or names[0] not in self.offer.alpn:
+                    raise _illegal("server selected an ALPN protocol that was not offered")
+                ctx.alpn = names[0].decode("ascii", "replace")
+            elif etype == Ext.server_name:
+                m.check_empty(ebody, "server_name")
+            elif etype == Ext.record_size_limit:
+                ctx.apply_peer_record_limit(m.parse_record_size_limit(ebody))
+            elif etype == Ext.supported_groups:
+                m.parse_u16_list(ebody, "supported_groups")
+        ctx.transcript.add(raw)
+        ctx.trace("receive EncryptedExtensions", alpn=ctx.alpn, extensions=list(ee.extensions))
+        return ExpectCertificateOrCertificateRequest(ctx, self.offer, self.ccs_pending)
+
+
+class ExpectCertificateOrCertificateRequest(State):
+    """RFC 8446 §4.3.2 / §4.4.2 (no PSK: a certificate is mandatory)."""
+
+    expected = "Certificate or CertificateRequest"
+
+    def __init__(self, ctx: Context, offer: Offer, ccs_pending: bool) -> None:
+        self.ctx = ctx
+        self.offer = offer
+        self.ccs_pending = ccs_pending
+
+    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
+        if msg_type == HT.certificate_request:
+            ctx = self.ctx
+            cr = m.CertificateRequest.parse(body)
+            if cr.context:
+                raise _illegal("certificate_request_context must be empty in the handshake")
+            schemes = m.parse_u16_list(
+                cr.extensions[Ext.signature_algorithms], "signature_algorithms"
+            )
+            ctx.transcript.add(raw)
+            ctx.client_auth_requested = True
+            ctx.trace("receive CertificateRequest", schemes=schemes)
+            return ExpectCertificate(ctx, self.offer, self.ccs_pending, (cr.context, schemes))
+        return ExpectCertificate(self.ctx, self.offer, self.ccs_pending, None).handle(
+            msg_type, body, raw
+        )
+
+
+def parse_certificate_chain(cert: m.Certificate, offered: set[int]) -> list[x509.Certificate]:
+    """DER entries to certificates; entry extensions must have been asked
+    for (RFC 8446 §4.4.2); unparsable DER is bad_certificate."""
+    chain = []
+    for entry in cert.entries:
+        for etype in entry.extensions:
+            if etype not in offered:
+                raise TLSAlert(
+                    AD.unsupported_extension, f"unsolicited certificate extension 0x{etype:04x}"
+                )
+        try:
+            chain.append(x509.load_der_x509_certificate(entry.cert_data))
+        except ValueError:
+            raise TLSAlert(AD.bad_certificate, "certificate could not be parsed") from None
+    return chain
+
+
+class ExpectCertificate(State):
+    """RFC 8446 §4.4.2: the server's chain, verified here."""
+
+    expected = "Certificate"
+
+    def __init__(
+        self,
+        ctx: Context,
+        offer: Offer,
+        ccs_pending: bool,
+        request: tuple[bytes, list[int]] | None,
+    ) -> None:
+        self.ctx = ctx
+        self.offer = offer
+        self.ccs_pending = ccs_pending
+        self.request = request
+
+    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
+        if msg_type != HT.certificate:
+            raise unexpected(self, msg_type)
+        ctx = self.ctx
+        cfg = ctx.config
+        cert = m.Certificate.parse(body)
+        if cert.context:
+            raise _illegal("server Certificate with a non-empty request context")
+        if not cert.entries:
+            # RFC 8446 §4.4.2.4
+            raise TLSAlert(AD.decode_error, "server sent no certificate")
+        chain = parse_certificate_chain(cert, self.offer.extensions)
+        ctx.peer_certificates = chain
+        ctx.transcript.add(raw)
+        ctx.trace(
+            "receive Certificate",
+            certificates=len(chain),
+            subject=chain[0].subject.rfc4514_string(),
+        )
+        if cfg.verify_mode == 0:
+            proof = CertificateChecked(chain, [], False, "verify_mode is CERT_NONE")
+        else:
+            host = cfg.server_hostname if cfg.check_hostname else None
+            now = cfg.now() if cfg.now is not None else None
+            verified = ctx.prepared.verifier.verify(chain, server=True, hostname=host, now=now)
+            ctx.verified_chain = verified
+            proof = CertificateChecked(chain, verified, True)
+            ctx.trace("verify certificate chain", depth=len(verified), hostname=host)
+        return ExpectCertificateVerify(ctx, self.offer, self.ccs_pending, self.request, proof)
+
+
+class ExpectCertificateVerify(State):
+    """RFC 8446 §4.4.3: proof that the server holds the leaf's key."""
+
+    expected = "CertificateVerify"
+
+    def __init__(
+        self,
+        ctx: Context,
+        offer: Offer,
+        ccs_pending: bool,
+        request: tuple[bytes, list[int]] | None,
+        cert_proof: CertificateChecked,
+    ) -> None:
+        self.ctx = ctx
+        self.offer = offer
+        self.ccs_pending = ccs_pending
+        self.request = request
+        self.cert_proof = cert_proof
+
+    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
+        if msg_type != HT.certificate_verify:
+            raise unexpected(self, msg_type)
+        ctx = self.ctx
+        cv = m.CertificateVerify.parse(body)
+        if cv.scheme not in self.offer.sigalgs:
+            raise _illegal(f"CertificateVerify scheme 0x{cv.scheme:04x} was not offered")
+        leaf = self.cert_proof.chain[0]
+        content = _sigs.SERVER_CONTEXT + ctx.transcript.digest()
+        _sigs.verify(leaf, leaf.public_key(), cv.scheme, cv.signature, content)
+        ctx.transcript.add(raw)
+        ctx.trace("verify CertificateVerify", scheme=cv.scheme)
+        return ExpectFinished(
+            ctx, self.ccs_pending, self.request, self.cert_proof, SignatureChecked(cv.scheme)
+        )
+
+
+class ExpectFinished(State):
+    """RFC 8446 §4.4.4: the server's Finished; then our second flight."""
+
+    expected = "Finished"
+
+    def __init__(
+        self,
+        ctx: Context,
+        ccs_pending: bool,
+        request: tuple[bytes, list[int]] | None,
+        cert_proof: CertificateChecked,
+        sig_proof: SignatureChecked,
+    ) -> None:
+        self.ctx = ctx
+        self.ccs_pending = ccs_pending
+        self.request = request
+        self.cert_proof = cert_proof
+        self.sig_proof = sig_proof
+
+    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
+        if msg_type != HT.finished:
+            raise unexpected(self, msg_type)
+        ctx = self.ctx
+        ks = ctx.ks
+        assert ks is not None and ctx.suite is not None
+        if len(body) != ks.info.hash_len:
+            raise TLSAlert(AD.decode_error, "Finished has the wrong length")
+        fin_proof = ctx.check_finished(ks.server_hs_secret, body)
+        ctx.transcript.add(raw)
+        ctx.trace("verify server Finished")
+        ks.master_stage(ctx.transcript.digest())
+        ctx.keylog("SERVER_TRAFFIC_SECRET_0", ks.server_app_secret)
+        ctx.keylog("CLIENT_TRAFFIC_SECRET_0", ks.client_app_secret)
+        ctx.keylog("EXPORTER_SECRET", ks.exporter_secret)
+        ctx.set_read(ks.server_app_secret)
+
+        # Our second flight: [CCS] [Certificate CertificateVerify] Finished.
+        if self.ccs_pending:
+            ctx.record.send_change_cipher_spec()
+        ctx.set_write(ks.client_hs_secret)
+        flight = []
+        if self.request is not None:
+            flight.extend(self._client_auth(*self.request))
+        flight.append(ctx.finished_message(ks.client_hs_secret))
+        ctx.transcript.add(flight[-1])
+        ctx.send_handshake(b"".join(flight))
+        ctx.trace("send client Finished")
+        ks.resumption_stage(ctx.transcript.digest())
+        ctx.set_write(ks.client_app_secret)
+        ctx.complete = True
+        ctx.trace("handshake complete", suite=ctx.suite, group=ctx.group, alpn=ctx.alpn)
+        ctx.events.append(HandshakeComplete(TLS13, ctx.suite, ctx.group, ctx.alpn))
+        return ExpectTraffic(
+            ctx,
+            self.cert_proof,
+            self.sig_proof,
+            fin_proof,
+            ks.client_app_secret,
+            ks.server_app_secret,
+        )
+
+    def _client_auth(self, context: bytes, schemes: list[int]) -> list[bytes]:
+        """RFC 8446 §4.4.2, §4.4.3: our chain (or an empty Certificate)."""
+        ctx = self.ctx
+        prep = ctx.prepared
+        scheme = None
+        if ctx.config.certificate_chain and ctx.config.private_key is not None:
+            scheme = next((s for s in prep.own_schemes if s in schemes), None)
+        if scheme is None:
+            cert_msg = m.handshake(HT.certificate, m.Certificate.serialize_body(context, []))
+            ctx.transcript.add(cert_msg)
+            ctx.trace("send Certificate", certificates=0)
+            return [cert_msg]
+        body = (
+            prep.certificate_body
+            if not context
+            else m.Certificate.serialize_body(context, prep.chain_der)
+        )
+        cert_msg = m.handshake(HT.certificate, body)
+        ctx.transcript.add(cert_msg)
+        content = _sigs.CLIENT_CONTEXT + ctx.transcript.digest()
+        sig = (
+            ctx.hooks.sign(scheme, content)
+            if ctx.hooks.sign is not None
+            else _sigs.sign(ctx.config.private_key, scheme, content)
+        )
+        cv_msg = m.CertificateVerify(scheme, sig).serialize()
+        ctx.transcript.add(cv_msg)
+        ctx.trace("send Certificate", certificates=len(prep.chain_der))
+        ctx.trace("send CertificateVerify", scheme=scheme)
+        return [cert_msg, cv_msg]

@@ -1,0 +1,167 @@
+"""Key exchange groups: X25519, P-256, P-384 and the hybrid X25519MLKEM768.
+
+Owns: making key shares, checking a peer's share, and computing the shared
+secret for each group (RFC 8446 §4.2.8, §7.4; draft-ietf-tls-ecdhe-mlkem).
+Must not: choose groups (the state machines do) or derive traffic keys.
+Every malformed share raises illegal_parameter, never a library error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec, x25519
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from cytls._enums import NamedGroup
+from cytls._errors import AlertDescription as AD
+from cytls._errors import TLSAlert
+
+__all__ = ["KeyShare", "server_exchange", "share_length"]
+
+try:  # ML-KEM needs cryptography built against an OpenSSL that has it.
+    from cryptography.hazmat.primitives.asymmetric import mlkem
+
+    HAVE_MLKEM = True
+except ImportError:  # pragma: no cover
+    mlkem = None  # type: ignore[assignment]
+    HAVE_MLKEM = False
+
+_CURVES: dict[int, ec.EllipticCurve] = {
+    NamedGroup.secp256r1: ec.SECP256R1(),
+    NamedGroup.secp384r1: ec.SECP384R1(),
+}
+_POINT_LEN = {NamedGroup.secp256r1: 65, NamedGroup.secp384r1: 97}
+_MLKEM768_EK = 1184
+_MLKEM768_CT = 1088
+
+_X962 = Encoding.X962
+_UNCOMPRESSED = PublicFormat.UncompressedPoint
+_RAW = Encoding.Raw
+_RAWPUB = PublicFormat.Raw
+
+
+def _bad_share(group: int, why: str) -> TLSAlert:
+    return TLSAlert(AD.illegal_parameter, f"invalid key share for group 0x{group:04x}: {why}")
+
+
+def share_length(group: int, client: bool) -> int:
+    """The exact length of a valid share (client or server side)."""
+    if group == NamedGroup.x25519:
+        return 32
+    if group in _POINT_LEN:
+        return _POINT_LEN[group]
+    if group == NamedGroup.X25519MLKEM768:
+        return (_MLKEM768_EK if client else _MLKEM768_CT) + 32
+    raise KeyError(group)
+
+
+def _x25519_shared(priv: x25519.X25519PrivateKey, peer: bytes, group: int) -> bytes:
+    try:
+        pub = x25519.X25519PublicKey.from_public_bytes(peer)
+        # cryptography rejects an all-zero output (small-order peer point),
+        # as RFC 8446 §7.4.2 asks.
+        return priv.exchange(pub)
+    except ValueError as exc:
+        raise _bad_share(group, str(exc)) from None
+
+
+def _ec_shared(priv: ec.EllipticCurvePrivateKey, peer: bytes, group: int) -> bytes:
+    # RFC 8446 §4.2.8.2: uncompressed points only; from_encoded_point
+    # checks that the point is on the curve.
+    if len(peer) != _POINT_LEN[group] or peer[0] != 4:
+        raise _bad_share(group, "not an uncompressed point of the right length")
+    try:
+        pub = ec.EllipticCurvePublicKey.from_encoded_point(_CURVES[group], peer)
+        return priv.exchange(ec.ECDH(), pub)
+    except ValueError as exc:
+        raise _bad_share(group, str(exc)) from None
+
+
+class KeyShare:
+    """A client's ephemeral key for one group.
+
+    Args:
+        group: the NamedGroup.
+        private: an injected private key object (tests); None to generate.
+            For X25519MLKEM768 a tuple (mlkem private key, x25519 private key).
+    """
+
+    __slots__ = ("_priv", "group", "public")
+
+    def __init__(self, group: int, private: Any = None) -> None:
+        self.group = group
+        if group == NamedGroup.x25519:
+            priv = private or x25519.X25519PrivateKey.generate()
+            self.public = priv.public_key().public_bytes(_RAW, _RAWPUB)
+        elif group in _CURVES:
+            priv = private or ec.generate_private_key(_CURVES[group])
+            self.public = priv.public_key().public_bytes(_X962, _UNCOMPRESSED)
+        elif group == NamedGroup.X25519MLKEM768 and HAVE_MLKEM:
+            if private is None:
+                private = (mlkem.MLKEM768PrivateKey.generate(), x25519.X25519PrivateKey.generate())
+            priv = private
+            self.public = priv[0].public_key().public_bytes_raw() + priv[
+                1
+            ].public_key().public_bytes(_RAW, _RAWPUB)
+        else:
+            raise ValueError(f"unsupported group 0x{group:04x}")
+        self._priv = priv
+
+    def exchange(self, peer: bytes) -> bytes:
+        """The shared secret from the server's share.
+
+        Raises:
+            TLSAlert: illegal_parameter for a malformed or invalid share.
+        """
+        group = self.group
+        if group == NamedGroup.x25519:
+            if len(peer) != 32:
+                raise _bad_share(group, "wrong length")
+            return _x25519_shared(self._priv, peer, group)
+        if group in _CURVES:
+            return _ec_shared(self._priv, peer, group)
+        # X25519MLKEM768: ciphertext || x25519 share; secret = mlkem || x25519.
+        if len(peer) != _MLKEM768_CT + 32:
+            raise _bad_share(group, "wrong length")
+        try:
+            ss_pq = self._priv[0].decapsulate(peer[:_MLKEM768_CT])
+        except ValueError as exc:
+            raise _bad_share(group, str(exc)) from None
+        return ss_pq + _x25519_shared(self._priv[1], peer[_MLKEM768_CT:], group)
+
+
+def server_exchange(group: int, client_share: bytes, private: Any = None) -> tuple[bytes, bytes]:
+    """Answer a client's share: (server share, shared secret).
+
+    Args:
+        group: the NamedGroup the server chose.
+        client_share: the client's key_exchange bytes.
+        private: an injected key (tests): for ECDHE groups the private key
+            object; ignored for the hybrid group.
+
+    Raises:
+        TLSAlert: illegal_parameter for a malformed or invalid share.
+    """
+    if group == NamedGroup.x25519:
+        if len(client_share) != 32:
+            raise _bad_share(group, "wrong length")
+        priv = private or x25519.X25519PrivateKey.generate()
+        shared = _x25519_shared(priv, client_share, group)
+        return priv.public_key().public_bytes(_RAW, _RAWPUB), shared
+    if group in _CURVES:
+        priv = private or ec.generate_private_key(_CURVES[group])
+        shared = _ec_shared(priv, client_share, group)
+        return priv.public_key().public_bytes(_X962, _UNCOMPRESSED), shared
+    if group == NamedGroup.X25519MLKEM768 and HAVE_MLKEM:
+        if len(client_share) != _MLKEM768_EK + 32:
+            raise _bad_share(group, "wrong length")
+        try:
+            ek = mlkem.MLKEM768PublicKey.from_public_bytes(client_share[:_MLKEM768_EK])
+            ss_pq, ct = ek.encapsulate()
+        except ValueError as exc:
+            raise _bad_share(group, str(exc)) from None
+        xpriv = x25519.X25519PrivateKey.generate()
+        ss_x = _x25519_shared(xpriv, client_share[_MLKEM768_EK:], group)
+        return ct + xpriv.public_key().public_bytes(_RAW, _RAWPUB), ss_pq + ss_x
+    raise ValueError(f"unsupported group 0x{group:04x}")

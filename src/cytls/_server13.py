@@ -1,0 +1,429 @@
+"""The TLS 1.3 server state machine (RFC 8446 §2, §4).
+
+Owns: checking the ClientHello, choosing version, suite, group, signature
+scheme and ALPN protocol, HelloRetryRequest with a cookie, the server's
+flight, client authentication, and the client's Finished. One class per
+state, named for what it waits for.
+Must not: touch record framing or buffers (the Connection does).
+
+    ExpectClientHello -> [ExpectClientHelloRetry]
+        -> [ExpectCertificate -> ExpectCertificateVerify] -> ExpectFinished
+        -> ExpectTraffic
+"""
+
+from __future__ import annotations
+
+from cytls import _messages as m
+from cytls import _sigs
+from cytls._client13 import parse_certificate_chain
+from cytls._config import TLSConfig
+from cytls._enums import ExtensionType as Ext
+from cytls._enums import HandshakeType as HT
+from cytls._errors import AlertDescription as AD
+from cytls._errors import TLSAlert
+from cytls._events import HandshakeComplete
+from cytls._keyschedule import SUITES, KeySchedule
+from cytls._kx import server_exchange
+from cytls._states13 import (
+    TLS13,
+    CertificateChecked,
+    Context,
+    ExpectTraffic,
+    FinishedChecked,
+    SignatureChecked,
+    State,
+    unexpected,
+)
+
+__all__ = ["ExpectClientHello"]
+
+_SV_TLS13 = TLS13.to_bytes(2, "big")
+_RECORD_SIZE_LIMIT = (16385).to_bytes(2, "big")
+
+
+def _illegal(text: str) -> TLSAlert:
+    return TLSAlert(AD.illegal_parameter, text)
+
+
+class Choice:
+    """What the server chose from the first ClientHello."""
+
+    def __init__(self) -> None:
+        self.suite = 0
+        self.group = 0
+        self.scheme = 0
+        self.alpn: bytes | None = None
+        self.record_limit: int | None = None
+        self.sni_ack = False
+
+
+class ExpectClientHello(State):
+    """RFC 8446 §4.1.2: the first ClientHello."""
+
+    expected = "ClientHello"
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
+        if msg_type != HT.client_hello:
+            raise unexpected(self, msg_type)
+        ctx = self.ctx
+        ch = m.ClientHello.parse(body)
+        ctx.client_random = ch.random
+        choice, shares = self._negotiate(ch)
+        ctx.trace(
+            "receive ClientHello",
+            suites=ch.cipher_suites,
+            key_shares=[g for g, _ in shares],
+            server_name=ctx.server_name,
+        )
+        share = next((k for g, k in shares if g == choice.group), None)
+        if share is None:
+            return self._hello_retry(ch, raw, choice)
+        return _server_flight(ctx, ch, raw, choice, share, retried=False)
+
+    def _negotiate(self, ch: m.ClientHello) -> tuple[Choice, list[tuple[int, bytes]]]:
+        ctx = self.ctx
+        cfg = ctx.config
+        exts = ch.extensions
+        # RFC 8446 §4.2.1: without supported_versions the client speaks
+        # TLS 1.2 at most, which is not implemented yet.
+        if Ext.supported_versions not in exts:
+            raise TLSAlert(AD.protocol_version, "client does not offer TLS 1.3")
+        if TLS13 not in m.parse_client_versions(exts[Ext.supported_versions]):
+            raise TLSAlert(AD.protocol_version, "client does not offer TLS 1.3")
+        # RFC 8446 §4.1.2: exactly one compression method, null.
+        if ch.compression_methods != b"\x00":
+            raise _illegal("legacy_compression_methods must be exactly [null]")
+        choice = Choice()
+
+        # server_name and the SNI callback (which may swap our chain).
+        if Ext.server_name in exts:
+            ctx.server_name = m.parse_server_name(exts[Ext.server_name])
+            choice.sni_ack = ctx.server_name is not None
+        if cfg.sni_callback is not None:
+            result = cfg.sni_callback(ctx.server_name)
+            if isinstance(result, TLSConfig):
+                if not result.certificate_chain or result.private_key is None:
+                    raise TLSAlert(AD.internal_error, "SNI callback config has no certificate")
+                ctx.cert_config = result
+            elif isinstance(result, int) and not isinstance(result, bool):
+                raise TLSAlert(result, "rejected by the SNI callback")
+
+        # Cipher suite (RFC 8446 §4.1.1).
+        offered = ch.cipher_suites
+        if cfg.server_preference:
+            suite = next((s for s in cfg.cipher_suites if s in offered), None)
+        else:
+            suite = next((s for s in offered if s in cfg.cipher_suites), None)
+        if suite is None:
+            raise TLSAlert(AD.handshake_failure, "no cipher suite in common")
+        choice.suite = suite
+
+        # Signature scheme (RFC 8446 §4.2.3, §9.2).
+        if Ext.signature_algorithms not in exts:
+            raise TLSAlert(AD.missing_extension, "ClientHello without signature_algorithms")
+        client_schemes = m.parse_u16_list(exts[Ext.signature_algorithms], "signature_algorithms")
+        if Ext.signature_algorithms_cert in exts:
+            m.parse_u16_list(exts[Ext.signature_algorithms_cert], "signature_algorithms_cert")
+        own = ctx.cert_config.prepared().own_schemes
+        choice.scheme = _sigs.select_scheme(own, set(client_schemes))
+
+        # Groups and key shares (RFC 8446 §4.2.7, §4.2.8, §9.2).
+        has_groups = Ext.supported_groups in exts
+        has_shares = Ext.key_share in exts
+        if has_groups != has_shares or not has_groups:
+            raise TLSAlert(
+                AD.missing_extension, "supported_groups and key_share must come together"
+            )
+        client_groups = m.parse_u16_list(exts[Ext.supported_groups], "supported_groups")
+        shares = m.parse_client_key_shares(exts[Ext.key_share])
+        share_groups = [g for g, _ in shares]
+        for g in share_groups:
+            if g not in client_groups:
+                raise _illegal(f"key share for group 0x{g:04x} not in supported_groups")
+        ours = cfg.groups
+        group = next((g for g in ours if g in share_groups), None)
+        if group is None:
+            order = ours if cfg.server_preference else client_groups
+            other = ours if order is client_groups else client_groups
+            group = next((g for g in order if g in other), None)
+        if group is None:
+            raise TLSAlert(AD.handshake_failure, "no key exchange group in common")
+        choice.group = group
+
+        # ALPN (RFC 7301 §3.2).
+        if Ext.application_layer_protocol_negotiation in exts:
+            names = m.parse_alpn(exts[Ext.application_layer_protocol_negotiation])
+            if cfg.alpn_protocols:
+                for p in cfg.alpn_protocols:
+                    if p.encode() in names:
+                        choice.alpn = p.encode()
+                        break
+                else:
+                    raise TLSAlert(AD.no_application_protocol, "no ALPN protocol in common")
+        if Ext.record_size_limit in exts:
+            choice.record_limit = m.parse_record_size_limit(exts[Ext.record_size_limit])
+        if Ext.psk_key_exchange_modes in exts:
+            m.parse_psk_modes(exts[Ext.psk_key_exchange_modes])
+        if Ext.post_handshake_auth in exts:
+            m.check_empty(exts[Ext.post_handshake_auth], "post_handshake_auth")
+        return choice, shares
+
+    def _hello_retry(self, ch: m.ClientHello, raw: bytes, choice: Choice) -> State:
+        """RFC 8446 §4.1.4: ask for a share of the chosen group."""
+        ctx = self.ctx
+        cookie = ctx.random(32)
+        exts = {
+            Ext.supported_versions: _SV_TLS13,
+            Ext.key_share: choice.group.to_bytes(2, "big"),
+            Ext.cookie: m.vec16(cookie),
+        }
+        hrr = m.ServerHello(m.HRR_RANDOM, ch.session_id, choice.suite, exts)
+        hrr_raw = hrr.serialize()
+        ctx.transcript.add(raw)
+        ctx.transcript.restart_for_hrr(SUITES[choice.suite].hash_name)
+        ctx.transcript.add(hrr_raw)
+        ctx.send_handshake(hrr_raw)
+        if ch.session_id:
+            ctx.record.send_change_cipher_spec()
+        ctx.trace("send HelloRetryRequest", group=choice.group, suite=choice.suite)
+        return ExpectClientHelloRetry(ctx, ch, choice, cookie)
+
+
+class ExpectClientHelloRetry(State):
+    """RFC 8446 §4.1.2: the second ClientHello, after our HRR."""
+
+    expected = "ClientHello (after HelloRetryRequest)"
+
+    def __init__(self, ctx: Context, ch1: m.ClientHello, choice: Choice, cookie: bytes) -> None:
+        self.ctx = ctx
+        self.ch1 = ch1
+        self.choice = choice
+        self.cookie = cookie
+
+    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
+        if msg_type != HT.client_hello:
+            raise unexpected(self, msg_type)
+        ctx = self.ctx
+        ch = m.ClientHello.parse(body)
+        exts = ch.extensions
+        choice = self.choice
+        if ch.session_id != self.ch1.session_id or ch.random != self.ch1.random:
+            raise _illegal("second ClientHello changed its random or session id")
+        if choice.suite not in ch.cipher_suites:
+            raise _illegal("second ClientHello dropped the selected cipher suite")
+        if Ext.cookie not in exts or m.parse_cookie(exts[Ext.cookie]) != self.cookie:
+            raise _illegal("second ClientHello does not echo our cookie")
+        if Ext.supported_versions not in exts or TLS13 not in m.parse_client_versions(
+            exts[Ext.supported_versions]
+        ):
+            raise _illegal("second ClientHello dropped TLS 1.3")
+        if Ext.early_data in exts:
+            raise _illegal("early_data in the second ClientHello")
+        if Ext.key_share not in exts:
+            raise TLSAlert(AD.missing_extension, "second ClientHello without key_share")
+        shares = m.parse_client_key_shares(exts[Ext.key_share])
+        if len(shares) != 1 or shares[0][0] != choice.group:
+            raise _illegal("second ClientHello must carry one share for the selected group")
+        ctx.trace("receive ClientHello (retry)", key_shares=[choice.group])
+        return _server_flight(ctx, ch, raw, choice, shares[0][1], retried=True)
+
+
+def _server_flight(
+    ctx: Context, ch: m.ClientHello, raw: bytes, choice: Choice, share: bytes, retried: bool
+) -> State:
+    """ServerHello, [CCS], EncryptedExtensions, [CertificateRequest],
+    Certificate, CertificateVerify, Finished (RFC 8446 §2)."""
+    cfg = ctx.config
+    suite = choice.suite
+    info = SUITES[suite]
+    server_share, shared = server_exchange(choice.group, share, ctx.hooks.server_private)
+    ctx.suite = suite
+    ctx.group = choice.group
+    random = ctx.hooks.random if ctx.hooks.random is not None else ctx.random(32)
+    sh = m.ServerHello(
+        random,
+        ch.session_id,
+        suite,
+        {
+            Ext.key_share: m.serialize_server_key_share(choice.group, server_share),
+            Ext.supported_versions: _SV_TLS13,
+        },
+    )
+    sh_raw = sh.serialize()
+    t = ctx.transcript
+    t.set_hash(info.hash_name)
+    t.add(raw)
+    t.add(sh_raw)
+    ks = KeySchedule(suite)
+    ctx.ks = ks
+    ks.handshake_stage(shared, t.digest())
+    ctx.keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", ks.client_hs_secret)
+    ctx.keylog("SERVER_HANDSHAKE_TRAFFIC_SECRET", ks.server_hs_secret)
+    ctx.send_handshake(sh_raw)
+    # RFC 8446 §D.4: a dummy ChangeCipherSpec after our first handshake
+    # message when the client is in middlebox compatibility mode.
+    if ch.session_id and not retried:
+        ctx.record.send_change_cipher_spec()
+    ctx.trace("send ServerHello", suite=suite, group=choice.group)
+    ctx.set_write(ks.server_hs_secret)
+    ctx.set_read(ks.client_hs_secret)
+    ctx.trace("derive handshake keys", hash=info.hash_name)
+
+    ee_exts: list[tuple[int, bytes]] = list(ctx.hooks.ee_extra)
+    if choice.record_limit is not None:
+        ee_exts.append((Ext.record_size_limit, _RECORD_SIZE_LIMIT))
+        ctx.apply_peer_record_limit(choice.record_limit)
+    if choice.sni_ack:
+        ee_exts.append((Ext.server_name, b""))
+    if choice.alpn is not None:
+        ee_exts.append(
+            (Ext.application_layer_protocol_negotiation, m.serialize_alpn([choice.alpn]))
+        )
+        ctx.alpn = choice.alpn.decode("ascii", "replace")
+    flight = [m.handshake(HT.encrypted_extensions, m.serialize_extensions(ee_exts))]
+    request = cfg.verify_mode != 0
+    if request:
+        cr_exts = [(int(Ext.signature_algorithms), ctx.prepared.sigalgs_ext)]
+        if ctx.prepared.ca_names_ext is not None:
+            cr_exts.append((int(Ext.certificate_authorities), ctx.prepared.ca_names_ext))
+        flight.append(
+            m.handshake(HT.certificate_request, b"\x00" + m.serialize_extensions(cr_exts))
+        )
+    cert_prep = ctx.cert_config.prepared()
+    flight.append(m.handshake(HT.certificate, cert_prep.certificate_body))
+    for msg in flight:
+        t.add(msg)
+    content = _sigs.SERVER_CONTEXT + t.digest()
+    key = ctx.cert_config.private_key
+    sig = (
+        ctx.hooks.sign(choice.scheme, content)
+        if ctx.hooks.sign is not None
+        else _sigs.sign(key, choice.scheme, content)
+    )
+    cv = m.CertificateVerify(choice.scheme, sig).serialize()
+    t.add(cv)
+    flight.append(cv)
+    fin = ctx.finished_message(ks.server_hs_secret)
+    t.add(fin)
+    flight.append(fin)
+    ctx.send_handshake(b"".join(flight))
+    ctx.trace(
+        "send server flight",
+        alpn=ctx.alpn,
+        client_auth=request,
+        certificates=len(cert_prep.chain_der),
+        scheme=choice.scheme,
+    )
+    ks.master_stage(t.digest())
+    ctx.keylog("CLIENT_TRAFFIC_SECRET_0", ks.client_app_secret)
+    ctx.keylog("SERVER_TRAFFIC_SECRET_0", ks.server_app_secret)
+    ctx.keylog("EXPORTER_SECRET", ks.exporter_secret)
+    ctx.set_write(ks.server_app_secret)
+    if request:
+        ctx.client_auth_requested = True
+        return ExpectCertificate(ctx)
+    proof = CertificateChecked([], [], False, "no client certificate requested")
+    return ExpectFinished(ctx, proof, SignatureChecked(0))
+
+
+class ExpectCertificate(State):
+    """RFC 8446 §4.4.2: the client's chain (possibly empty)."""
+
+    expected = "Certificate"
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
+        if msg_type != HT.certificate:
+            raise unexpected(self, msg_type)
+        ctx = self.ctx
+        cfg = ctx.config
+        cert = m.Certificate.parse(body)
+        if cert.context:
+            raise _illegal("client Certificate context does not match the request")
+        ctx.transcript.add(raw)
+        if not cert.entries:
+            ctx.trace("receive Certificate", certificates=0)
+            if cfg.verify_mode == 2:
+                # RFC 8446 §4.4.2.4
+                raise TLSAlert(AD.certificate_required, "peer did not return a certificate")
+            proof = CertificateChecked([], [], False, "client sent no certificate")
+            return ExpectFinished(ctx, proof, SignatureChecked(0))
+        chain = parse_certificate_chain(cert, set())
+        ctx.peer_certificates = chain
+        ctx.trace(
+            "receive Certificate",
+            certificates=len(chain),
+            subject=chain[0].subject.rfc4514_string(),
+        )
+        now = cfg.now() if cfg.now is not None else None
+        verified = ctx.prepared.verifier.verify(chain, server=False, hostname=None, now=now)
+        ctx.verified_chain = verified
+        ctx.trace("verify certificate chain", depth=len(verified))
+        return ExpectCertificateVerify(ctx, CertificateChecked(chain, verified, True))
+
+
+class ExpectCertificateVerify(State):
+    """RFC 8446 §4.4.3: the client's proof of key possession."""
+
+    expected = "CertificateVerify"
+
+    def __init__(self, ctx: Context, cert_proof: CertificateChecked) -> None:
+        self.ctx = ctx
+        self.cert_proof = cert_proof
+
+    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
+        if msg_type != HT.certificate_verify:
+            raise unexpected(self, msg_type)
+        ctx = self.ctx
+        cv = m.CertificateVerify.parse(body)
+        if cv.scheme not in ctx.prepared.sigalgs_set:
+            raise _illegal(f"CertificateVerify scheme 0x{cv.scheme:04x} was not offered")
+        leaf = self.cert_proof.chain[0]
+        content = _sigs.CLIENT_CONTEXT + ctx.transcript.digest()
+        _sigs.verify(leaf, leaf.public_key(), cv.scheme, cv.signature, content)
+        ctx.transcript.add(raw)
+        ctx.trace("verify CertificateVerify", scheme=cv.scheme)
+        return ExpectFinished(ctx, self.cert_proof, SignatureChecked(cv.scheme))
+
+
+class ExpectFinished(State):
+    """RFC 8446 §4.4.4: the client's Finished completes the handshake."""
+
+    expected = "Finished"
+
+    def __init__(
+        self, ctx: Context, cert_proof: CertificateChecked, sig_proof: SignatureChecked
+    ) -> None:
+        self.ctx = ctx
+        self.cert_proof = cert_proof
+        self.sig_proof = sig_proof
+
+    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
+        if msg_type != HT.finished:
+            raise unexpected(self, msg_type)
+        ctx = self.ctx
+        ks = ctx.ks
+        assert ks is not None and ctx.suite is not None
+        if len(body) != ks.info.hash_len:
+            raise TLSAlert(AD.decode_error, "Finished has the wrong length")
+        fin_proof: FinishedChecked = ctx.check_finished(ks.client_hs_secret, body)
+        ctx.transcript.add(raw)
+        ks.resumption_stage(ctx.transcript.digest())
+        ctx.set_read(ks.client_app_secret)
+        ctx.complete = True
+        ctx.trace("verify client Finished")
+        ctx.trace("handshake complete", suite=ctx.suite, group=ctx.group, alpn=ctx.alpn)
+        ctx.events.append(HandshakeComplete(TLS13, ctx.suite, ctx.group, ctx.alpn))
+        return ExpectTraffic(
+            ctx,
+            self.cert_proof,
+            self.sig_proof,
+            fin_proof,
+            ks.client_app_secret,
+            ks.server_app_secret,
+        )
