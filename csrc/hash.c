@@ -45,7 +45,7 @@ void cytls_sha512_select(uint32_t features)
 {
     sha512_fn = cytls_sha512_blocks_portable;
     sha512_name = "portable";
-#if defined(CYTLS_X86_64) && defined(CYTLS_SHA_ACCEL)
+#if defined(CYTLS_X86_64)
     if (features & CYTLS_CPU_AVX2) {
         sha512_fn = cytls_sha512_blocks_avx2;
         sha512_name = "avx2";
