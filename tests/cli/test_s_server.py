@@ -141,9 +141,10 @@ def test_ctrl_c_stops_cleanly(pki: CertFiles, start) -> None:
     srv = start(_server_args("ssl", pki), "ACCEPT", cytls=True)
     idle = socket.create_connection(("127.0.0.1", srv.port), timeout=5)  # a client mid-handshake
     srv.proc.send_signal(signal.SIGINT)
-    assert srv.proc.wait(10) == 0
+    status = srv.proc.wait(10)
     out = srv.stop()
     idle.close()
+    assert status == 0, out
     assert "s_server: interrupted" in out
     assert "Traceback" not in out
 

@@ -247,14 +247,16 @@ def run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace, ctx: ssl.SSLContext, impl: _impl.TLSImpl,
            listener: socket.socket) -> int:
     server = _Server(args, ctx, impl)
-    addr = listener.getsockname()
-    shown = f"[{addr[0]}]:{addr[1]}" if listener.family == socket.AF_INET6 else f"{addr[0]}:{addr[1]}"
-    say(f"ACCEPT {shown} ({impl.name}, {'www' if args.www else 'echo'} mode)")
-    old = signal.signal(signal.SIGTERM, _sigterm) if threading.current_thread() is threading.main_thread() else None
-    listener.settimeout(0.25)
     accepted = 0
     interrupted = False
+    old = None
     try:
+        if threading.current_thread() is threading.main_thread():
+            old = signal.signal(signal.SIGTERM, _sigterm)
+        listener.settimeout(0.25)
+        addr = listener.getsockname()
+        host = f"[{addr[0]}]" if listener.family == socket.AF_INET6 else addr[0]
+        say(f"ACCEPT {host}:{addr[1]} ({impl.name}, {'www' if args.www else 'echo'} mode)")
         while args.naccept is None or accepted < args.naccept:
             try:
                 conn, peer = listener.accept()
@@ -264,18 +266,22 @@ def _serve(args: argparse.Namespace, ctx: ssl.SSLContext, impl: _impl.TLSImpl,
             accepted += 1
             t = threading.Thread(target=server.handle, args=(conn, peer, accepted), daemon=True,
                                  name=f"s_server-{accepted}")
-            server.workers.append(t)
             t.start()
+            server.workers.append(t)
         listener.close()
         for w in server.workers:
             while w.is_alive():
                 w.join(0.25)
     except KeyboardInterrupt:
+        # Ctrl-C (or SIGTERM): stop accepting, wake every connection, give the
+        # workers a moment to close, and report. Workers are daemon threads, so
+        # one stuck in a peer's slow write cannot keep the process alive.
         interrupted = True
         listener.close()
         server.shutdown_active()
         for w in server.workers:
-            w.join(2.0)
+            if w.ident is not None:
+                w.join(2.0)
     finally:
         listener.close()
         if old is not None:
