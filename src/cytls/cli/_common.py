@@ -181,15 +181,30 @@ def connection_summary(tls: Any) -> list[tuple[str, str]]:
     return rows
 
 
-def _detail_text(details: Any) -> str:
+_KINDS = {
+    "suite": "suite", "suites": "suite",
+    "group": "group", "groups": "group", "key_shares": "group",
+    "scheme": "scheme", "schemes": "scheme",
+    "version": "version", "versions": "version",
+    "extensions": "extension", "description": "alert",
+}
+
+
+def _detail_text(details: Any, limit: int = 6) -> str:
+    """'key: value; ...' with wire numbers shown by their registry names."""
     if not details:
         return ""
     if not isinstance(details, dict):
         details = dict(details)
     parts = []
     for k, v in details.items():
+        kind = _KINDS.get(k, "")
         if isinstance(v, list | tuple):
-            v = ", ".join(str(x) for x in v)
+            names = [_impl.name_of(kind, x) for x in v]
+            more = f", +{len(names) - limit} more" if len(names) > limit else ""
+            v = ", ".join(names[:limit]) + more if names else "(none)"
+        else:
+            v = _impl.name_of(kind, v)
         parts.append(f"{k}: {v}" if k else str(v))
     return "; ".join(parts)
 

@@ -21,6 +21,7 @@ __all__ = [
     "Unavailable",
     "handshake_trace",
     "load",
+    "name_of",
     "negotiated_group",
     "peer_chain_der",
     "set_groups",
@@ -40,6 +41,7 @@ _OPENSSL_GROUP = {
     "p-384": "secp384r1",
     "secp521r1": "secp521r1",
     "x448": "X448",
+    "x25519mlkem768": "X25519MLKEM768",
 }
 
 
@@ -155,8 +157,22 @@ def _event(raw: Any, default_role: str) -> TraceEvent:
     return TraceEvent(float(t), str(getattr(role, "value", role)), str(step), details)
 
 
+def _trace_base(conn: Any) -> float:
+    """The perf_counter() time a Connection's trace times are relative to.
+
+    cytls's TraceEvent.time counts from the connection's creation; merging the
+    client's and the server's steps needs that origin.
+    """
+    for owner in (conn, getattr(conn, "_ctx", None)):
+        for attr in ("trace_t0", "created", "t0"):
+            value = getattr(owner, attr, None)
+            if isinstance(value, float):
+                return value
+    return 0.0
+
+
 def handshake_trace(obj: Any) -> list[TraceEvent]:
-    """The timed handshake steps of a cytls SSLSocket/SSLObject.
+    """The timed handshake steps of a cytls SSLSocket/SSLObject, on the perf_counter clock.
 
     Looks for a public `handshake_trace` or `trace` first, then the Connection's
     `trace` (see _connection_of).
@@ -165,21 +181,48 @@ def handshake_trace(obj: Any) -> list[TraceEvent]:
         Unavailable: the object exposes no trace (e.g. the ssl module's sockets).
     """
     raw: Any = None
+    base = 0.0
     for attr in ("handshake_trace", "trace"):
         value = getattr(obj, attr, None)
         if value is not None:
             raw = value() if callable(value) else value
             break
-    conn = None
     if raw is None:
         conn = _connection_of(obj)
         if conn is not None:
             value = getattr(conn, "trace", None)
             raw = value() if callable(value) else value
+            base = _trace_base(conn)
     if raw is None:
         raise Unavailable(f"{type(obj).__module__}.{type(obj).__name__} exposes no handshake trace")
     side = "server" if getattr(obj, "server_side", False) else "client"
-    return [_event(e, side) for e in raw]
+    events = [_event(e, side) for e in raw]
+    return [TraceEvent(e.t + base, e.role, e.step, e.details) for e in events]
+
+
+def name_of(kind: str, value: Any) -> str:
+    """The registry name of a wire number (suite, group, scheme, version...), else str()."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return str(value)
+    try:
+        from cytls import _enums
+        from cytls._errors import AlertDescription
+    except Exception:
+        return str(value)
+    registry: Any = {
+        "suite": _enums.CipherSuite,
+        "group": _enums.NamedGroup,
+        "scheme": _enums.SignatureScheme,
+        "version": _enums.ProtocolVersion,
+        "extension": _enums.ExtensionType,
+        "alert": AlertDescription,
+    }.get(kind)
+    if registry is None:
+        return str(value)
+    try:
+        return str(registry(value).name)
+    except ValueError:
+        return f"0x{value:04x}"
 
 
 def negotiated_group(obj: Any) -> str | None:
@@ -192,14 +235,9 @@ def negotiated_group(obj: Any) -> str | None:
             value = None
         if value:
             return str(value)
-    try:
-        events = handshake_trace(obj)
-    except Unavailable:
-        return None
-    for ev in events:
-        for key in ("group", "selected_group", "key_exchange"):
-            if ev.details.get(key):
-                return str(ev.details[key])
+    conn = _connection_of(obj)
+    if conn is not None and getattr(conn, "group", None) is not None:
+        return name_of("group", conn.group)
     return None
 
 

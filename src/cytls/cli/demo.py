@@ -128,8 +128,6 @@ def _contexts(impl: _impl.TLSImpl, files: CertFiles, args: argparse.Namespace,
     client = impl.client_context()  # verifies the chain and the host name
     client.load_verify_locations(cafile=str(files.ca))
     client.load_cert_chain(str(files.client_chain), str(files.client_key))
-    for ctx in (server, client):
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     try:
         if args.suite:
             for ctx in (server, client):
@@ -200,7 +198,16 @@ def _connect(impl: _impl.TLSImpl, files: CertFiles, args: argparse.Namespace, nb
         thread.join(_TIMEOUT)
 
 
-def _print_handshake(client: Any, server: Any, t0: float, client_ctx_ciphers: list[str]) -> None:
+def _offered_versions(ctx: ssl.SSLContext) -> list[str]:
+    """The versions a client context offers, newest first (TLS 1.2 is cytls's floor)."""
+    lo, hi = int(ctx.minimum_version), int(ctx.maximum_version)
+    lo = 0x0303 if lo < 0x0303 else lo  # MINIMUM_SUPPORTED is -2
+    hi = 0x0304 if hi < 0 or hi > 0x0304 else hi  # MAXIMUM_SUPPORTED is -1
+    return [name for v, name in ((0x0304, "TLSv1.3"), (0x0303, "TLSv1.2")) if lo <= v <= hi]
+
+
+def _print_handshake(client: Any, server: Any, t0: float, client_ctx_ciphers: list[str],
+                     offered_versions: list[str]) -> None:
     events = _impl.handshake_trace(client)
     if server is not None:
         events += _impl.handshake_trace(server)
@@ -216,7 +223,8 @@ def _print_handshake(client: Any, server: Any, t0: float, client_ctx_ciphers: li
     say("")
     say("Negotiated (as each side reports it through the ssl API):")
     cipher = client.cipher()
-    say(f"  version        client {client.version()}, server {server.version()}")
+    say(f"  version        {client.version()} (client offered {', '.join(offered_versions)}; "
+        f"the server reports {server.version()})")
     say(f"  cipher suite   {cipher[0] if cipher else '?'}   (client offered: "
         f"{', '.join(client_ctx_ciphers)})")
     say(f"  group          {_impl.negotiated_group(client) or '(not reported)'}")
@@ -265,6 +273,7 @@ def run(args: argparse.Namespace) -> int:
         f"certificate, {kind}, in {(time.perf_counter() - t) * 1000:.1f} ms")
     notes: list[str] = []
     with creds.write() as files:
+        offered = _offered_versions(impl.client_context())
         client_suites = [c["name"] for c in impl.client_context().get_ciphers()
                          if c.get("protocol") == "TLSv1.3" or c["name"].startswith("TLS_")]
         if args.suite:
@@ -272,7 +281,7 @@ def run(args: argparse.Namespace) -> int:
 
         def show(client: Any, server: Any, t0: float, handshake_s: float) -> None:
             try:
-                _print_handshake(client, server, t0, client_suites)
+                _print_handshake(client, server, t0, client_suites, offered)
             except _impl.Unavailable as e:
                 raise CLIError(f"cytls handshake trace not available: {e}") from e
             say(f"  handshake      {handshake_s * 1000:.2f} ms (client's view, loopback)")
