@@ -164,7 +164,7 @@ void cytls_gcm_aesni_expand(uint8_t rk_out[240], uint8_t *hpow_out,
 
 static void aesni_init(cytls_gcm_ctx *ctx, const uint8_t *key)
 {
-    cytls_gcm_aesni_expand(ctx->state, ctx->state + HPOW_OFFSET, 8, key,
+    cytls_gcm_aesni_expand(cytls_gcm_state(ctx), cytls_gcm_state(ctx) + HPOW_OFFSET, 8, key,
                            ctx->key_len, ctx->rounds);
 }
 
@@ -212,9 +212,15 @@ static void aesni_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                         const uint8_t *aad, size_t aad_len, const uint8_t *in,
                         size_t len, int decrypt)
 {
-    const __m128i *rk = (const __m128i *)ctx->state;
-    const __m128i *hpow = (const __m128i *)(ctx->state + HPOW_OFFSET);
     const unsigned rounds = ctx->rounds;
+    /* The state may sit at any address (a Python object does not honour
+     * _Alignas(64)), so it is only ever read and written unaligned. */
+    __m128i rk[15], hpow[8];
+    for (unsigned r = 0; r <= rounds; r++)
+        rk[r] = _mm_loadu_si128((const __m128i *)(cytls_gcm_state(ctx) + 16 * r));
+    for (int k = 0; k < 8; k++)
+        hpow[k] = _mm_loadu_si128(
+            (const __m128i *)(cytls_gcm_state(ctx) + HPOW_OFFSET + 16 * k));
     uint8_t j0b[16];
     memcpy(j0b, nonce, 12);
     j0b[12] = 0;

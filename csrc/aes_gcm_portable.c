@@ -311,7 +311,7 @@ static void ghash(uint64_t y[2], const uint64_t h[2], const uint8_t *p,
 
 static void portable_init(cytls_gcm_ctx *ctx, const uint8_t *key)
 {
-    uint64_t *rk = (uint64_t *)ctx->state;
+    uint64_t *rk = (uint64_t *)cytls_gcm_state(ctx);
     uint64_t *h = rk + RK_WORDS;
     uint8_t w[240], four[64];
     expand_key(w, key, ctx->key_len, ctx->rounds);
@@ -333,7 +333,7 @@ static void portable_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                            const uint8_t *aad, size_t aad_len,
                            const uint8_t *in, size_t len, int decrypt)
 {
-    const uint64_t *rk = (const uint64_t *)ctx->state;
+    const uint64_t *rk = (const uint64_t *)cytls_gcm_state(ctx);
     const uint64_t *h = rk + RK_WORDS;
     uint64_t y[2] = {0, 0};
     uint8_t ctrs[64], ks[64], mask[16], lens[16];

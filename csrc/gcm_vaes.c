@@ -143,11 +143,12 @@ static void vaes256_init(cytls_gcm_ctx *ctx, const uint8_t *key)
 {
     uint8_t rk[240], pw[16 * 16];
     cytls_gcm_aesni_expand(rk, pw, 16, key, ctx->key_len, ctx->rounds);
-    __m256i *rky = (__m256i *)ctx->state;
     for (unsigned r = 0; r <= ctx->rounds; r++)
-        rky[r] = _mm256_broadcastsi128_si256(
-            _mm_loadu_si128((const __m128i *)(rk + 16 * r)));
-    uint8_t *pow = ctx->state + POW_OFFSET;
+        _mm256_storeu_si256(
+            (__m256i *)(cytls_gcm_state(ctx) + 32 * r),
+            _mm256_broadcastsi128_si256(
+                _mm_loadu_si128((const __m128i *)(rk + 16 * r))));
+    uint8_t *pow = cytls_gcm_state(ctx) + POW_OFFSET;
     for (int k = 0; k < 16; k++) /* P[k] = H^(16-k) */
         memcpy(pow + 16 * k, pw + 16 * (15 - k), 16);
     memset(pow + 16 * 16, 0, 32);
@@ -200,9 +201,13 @@ static void vaes256_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                           const uint8_t *aad, size_t aad_len,
                           const uint8_t *in, size_t len, int decrypt)
 {
-    const __m256i *rky = (const __m256i *)ctx->state;
-    const uint8_t *pow = ctx->state + POW_OFFSET;
+    const uint8_t *pow = cytls_gcm_state(ctx) + POW_OFFSET;
     const unsigned rounds = ctx->rounds;
+    /* The state may sit at any address (a Python object does not honour
+     * _Alignas(64)), so it is only ever read and written unaligned. */
+    __m256i rky[15];
+    for (unsigned r = 0; r <= rounds; r++)
+        rky[r] = _mm256_loadu_si256((const __m256i *)(cytls_gcm_state(ctx) + 32 * r));
 
     uint8_t j0b[16];
     memcpy(j0b, nonce, 12);

@@ -188,6 +188,9 @@ class ExpectServerHello(State):
         ctx.keylog("SERVER_HANDSHAKE_TRAFFIC_SECRET", ks.server_hs_secret)
         ctx.keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", ks.client_hs_secret)
         ctx.set_read(ks.server_hs_secret)
+        # From here on our records (alerts included) are protected; the
+        # middlebox CCS stays plaintext whenever it is sent.
+        ctx.set_write(ks.client_hs_secret)
         ctx.trace("receive ServerHello", version=TLS13, suite=suite, group=group)
         ctx.trace("derive handshake keys", hash=info.hash_name)
         # RFC 8446 §D.4: in middlebox compatibility mode (a session id was
@@ -435,7 +438,6 @@ class ExpectFinished(State):
         # Our second flight: [CCS] [Certificate CertificateVerify] Finished.
         if self.ccs_pending:
             ctx.record.send_change_cipher_spec()
-        ctx.set_write(ks.client_hs_secret)
         flight = []
         if self.request is not None:
             flight.extend(self._client_auth(*self.request))

@@ -270,6 +270,10 @@ def _server_flight(
     ctx.trace("send ServerHello", suite=suite, group=choice.group)
     ctx.set_write(ks.server_hs_secret)
     ctx.set_read(ks.client_hs_secret)
+    if Ext.early_data in ch.extensions:
+        # RFC 8446 §4.2.10: 0-RTT is declined (no PSK); skip the client's
+        # early data records, which cannot decrypt under this key.
+        ctx.record.set_early_data_skip(1 << 14)
     ctx.trace("derive handshake keys", hash=info.hash_name)
 
     ee_exts: list[tuple[int, bytes]] = list(ctx.hooks.ee_extra)

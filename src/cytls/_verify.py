@@ -107,6 +107,20 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
         return False
 
 
+def _may_issue(issuer: x509.Certificate, cert: x509.Certificate) -> bool:
+    """Name match, and key identifier match when both are present (as
+    OpenSSL's X509_check_issued does when picking issuer candidates)."""
+    if issuer.subject != cert.issuer:
+        return False
+    aki = _ext(cert, x509.AuthorityKeyIdentifier)
+    ski = _ext(issuer, x509.SubjectKeyIdentifier)
+    if aki is not None and ski is not None:
+        kid = getattr(aki, "key_identifier", None)
+        if kid is not None and kid != getattr(ski, "digest", None):
+            return False
+    return True
+
+
 def _ext(cert: x509.Certificate, cls: type[x509.ExtensionType]) -> x509.ExtensionType | None:
     try:
         return cert.extensions.get_extension_for_class(cls).value
@@ -221,7 +235,7 @@ class Verifier:
         for _ in range(16):
             if cur.tbs_certificate_bytes in self._anchor_ders:
                 break
-            issuer = next((a for a in self.anchors if a.subject == cur.issuer), None)
+            issuer = next((a for a in self.anchors if _may_issue(a, cur)), None)
             if issuer is not None:
                 if not _signed_by(cur, issuer):
                     raise fail(7)
@@ -230,7 +244,7 @@ class Verifier:
             if cur.issuer == cur.subject and _signed_by(cur, cur):
                 raise fail(18 if cur is leaf else 19)
             nxt = next(
-                (c for c in pool if c.subject == cur.issuer and c is not cur and c not in path),
+                (c for c in pool if _may_issue(c, cur) and c is not cur and c not in path),
                 None,
             )
             if nxt is None:

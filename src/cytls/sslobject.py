@@ -1,0 +1,565 @@
+"""cytls.SSLObject and the adapter that drives a Connection for it.
+
+Owns: `TLSObject`, which plays the part `_ssl._SSLSocket` plays for the ssl
+module (do_handshake, read, write, shutdown, getpeercert, ...), with the ssl
+module's semantics and exceptions; its memory-BIO transport; `SSLObject`,
+the ssl.SSLObject subclass asyncio and other event loops get from
+`SSLContext.wrap_bio()`.
+Must not: parse or build TLS messages (Connection does), or own sockets
+(sslsocket.py does).
+
+Hot paths are thin on purpose: one `Connection` call per write, one
+`receive_data` per batch of incoming bytes, no per-record Python work.
+"""
+
+from __future__ import annotations
+
+import ssl
+import sys
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from cytls import _certs
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
+    from cytls._config import TLSConfig
+    from cytls.context import SSLContext
+
+__all__ = ["SSLObject", "SSLSession", "TLSObject"]
+
+_VERSION_NAMES = {0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
+_CB_TYPES = ("tls-unique", "tls-exporter")
+
+
+def want_read_error() -> ssl.SSLWantReadError:
+    """What the ssl module raises when a call needs more incoming bytes."""
+    err = ssl.SSLWantReadError(ssl.SSL_ERROR_WANT_READ, "The operation did not complete (read)")
+    err.library = None  # type: ignore[assignment]
+    err.reason = None  # type: ignore[assignment]
+    return err
+
+
+def want_write_error() -> ssl.SSLWantWriteError:
+    """What the ssl module raises when a non-blocking socket cannot take more."""
+    err = ssl.SSLWantWriteError(ssl.SSL_ERROR_WANT_WRITE, "The operation did not complete (write)")
+    err.library = None  # type: ignore[assignment]
+    err.reason = None  # type: ignore[assignment]
+    return err
+
+
+def eof_error() -> ssl.SSLEOFError:
+    """The transport ended without a close_notify (a truncation attack or a crash)."""
+    err = ssl.SSLEOFError(
+        ssl.SSL_ERROR_EOF,
+        "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in violation of protocol",
+    )
+    err.library = "SSL"
+    err.reason = "UNEXPECTED_EOF_WHILE_READING"
+    return err
+
+
+def _ssl_error(reason: str, text: str) -> ssl.SSLError:
+    err = ssl.SSLError(1, f"[SSL: {reason}] {text}")
+    err.library = "SSL"
+    err.reason = reason
+    return err
+
+
+class SSLSession:
+    """A TLS 1.3 session ticket received by a client (ssl.SSLSession's shape).
+
+    cytls records the tickets a server sends; resumption is not offered yet,
+    so setting `session` on a new connection does not shorten its handshake.
+    """
+
+    __slots__ = ("_ticket", "has_ticket", "id", "ticket_lifetime_hint", "time", "timeout")
+
+    def __init__(self, ticket: Any, when: int) -> None:
+        self._ticket = ticket
+        self.has_ticket = True
+        self.id = bytes(getattr(ticket, "ticket", b""))[:32]
+        self.ticket_lifetime_hint = int(getattr(ticket, "lifetime", 0))
+        self.timeout = self.ticket_lifetime_hint
+        self.time = when
+
+
+class TLSObject:
+    """One TLS connection with the interface of `_ssl._SSLSocket`.
+
+    Subclasses provide the transport: `_pull()` returns incoming bytes (b""
+    at end of stream) or raises SSLWantReadError; `_push(data)` sends.
+    This class moves ciphertext over ssl.MemoryBIO objects.
+    """
+
+    def __init__(
+        self,
+        context: SSLContext,
+        server_side: bool,
+        server_hostname: str | None,
+        owner: Any,
+        session: Any,
+        incoming: ssl.MemoryBIO | None = None,
+        outgoing: ssl.MemoryBIO | None = None,
+    ) -> None:
+        from cytls._connection import Connection
+        from cytls.context import SSLContext
+
+        if not isinstance(context, SSLContext):
+            raise TypeError("The value must be a cytls SSLContext")
+        context._check_side(server_side)
+        if server_hostname is not None:
+            if not server_hostname or server_hostname.startswith("."):
+                raise ValueError(
+                    "server_hostname cannot be an empty string or start with a leading dot."
+                )
+            if "\x00" in server_hostname:
+                raise ValueError("server_hostname must not contain null character")
+        self._context = context
+        self.server_side = bool(server_side)
+        self.server_hostname = server_hostname
+        self._owner = weakref.ref(owner) if owner is not None else None
+        self._session = session
+        self._config = context._make_config(server_side, server_hostname)
+        try:
+            self._conn = Connection(self._config)
+        except ValueError as exc:
+            raise _ssl_error("NO_PROTOCOLS_AVAILABLE", str(exc)) from None
+        self._incoming = incoming
+        self._outgoing = outgoing
+        self._started = False
+        self._done = False
+        self._close_sent = False
+        self._peercert: Any = None
+
+    # -- transport (memory BIO) ------------------------------------------
+
+    def _pull(self) -> bytes:
+        incoming = self._incoming
+        assert incoming is not None
+        data = incoming.read()
+        if data:
+            return data
+        if incoming.eof:
+            return b""
+        raise want_read_error()
+
+    def _push(self, data: bytes) -> None:
+        assert self._outgoing is not None
+        self._outgoing.write(data)
+
+    def _flush(self) -> None:
+        out = self._conn.data_to_send()
+        if out:
+            self._push(out)
+
+    def _feed(self, data: bytes) -> None:
+        """Give bytes to the Connection; on a fatal error, send its alert first."""
+        try:
+            self._conn.receive_data(data)
+        except ssl.SSLError:
+            try:
+                self._flush()
+            except (OSError, ssl.SSLError):
+                pass
+            raise
+
+    # -- attributes of _ssl._SSLSocket -------------------------------------
+
+    @property
+    def owner(self) -> Any:
+        """The SSLObject or SSLSocket this object serves."""
+        return self._owner() if self._owner is not None else None
+
+    @property
+    def context(self) -> SSLContext:
+        """The context; a server's SNI callback may replace it."""
+        return self._context
+
+    @context.setter
+    def context(self, ctx: SSLContext) -> None:
+        from cytls.context import SSLContext
+
+        if not isinstance(ctx, SSLContext):
+            raise TypeError("The value must be a SSLContext")
+        # Inside a server's SNI callback this switches the certificate served
+        # (the ssl module's SSL_set_SSL_CTX); see _on_sni.
+        self._context = ctx
+
+    @property
+    def session(self) -> SSLSession | None:
+        """The latest session ticket received (client), else None."""
+        tickets = getattr(self._conn, "session_tickets", None)
+        if not tickets:
+            return self._session if isinstance(self._session, SSLSession) else None
+        import time
+
+        return SSLSession(tickets[-1], int(time.time()))
+
+    @session.setter
+    def session(self, value: Any) -> None:
+        if self.server_side:
+            raise ValueError("Cannot set session for server-side SSLSocket.")
+        if self._started:
+            raise ValueError("Cannot set session after handshake.")
+        if value is not None and not isinstance(value, SSLSession):
+            raise TypeError("Value is not a SSLSession.")
+        self._session = value
+
+    @property
+    def session_reused(self) -> bool:
+        """Whether the handshake resumed a session (never, for now)."""
+        return bool(getattr(self._conn, "session_resumed", False))
+
+    # -- handshake ----------------------------------------------------------
+
+    def _on_sni(self, server_name: str | None) -> int | TLSConfig | None:
+        """The Connection's SNI hook: call the user's (sslobject, name, context).
+
+        Returns:
+            None to go on, an alert number to abort, or, when the callback
+            set `sslobject.context` to another context, that context's
+            server config, whose certificate and key the Connection serves.
+        """
+        ctx = self._context
+        callback = ctx._cy_sni_callback
+        if callback is None:
+            return None
+        target = self.owner if self._owner is not None else self
+        try:
+            result = callback(target, server_name, ctx)
+        except BaseException as exc:
+            # As the ssl module: report the error and abort with handshake_failure.
+            sys.unraisablehook(_Unraisable(exc, callback))  # type: ignore[arg-type]
+            return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
+        if result is not None:
+            if not isinstance(result, int):
+                return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
+            return int(result)
+        if self._context is not ctx:
+            return self._context._shared_config(True)
+        return None
+
+    def _start(self) -> None:
+        self._started = True
+        stats = self._context._cy_stats
+        if self.server_side:
+            stats["accept"] += 1
+        else:
+            if self._context._cy_check_hostname and not self.server_hostname:
+                raise ValueError("check_hostname requires server_hostname")
+            stats["connect"] += 1
+        self._conn.start_handshake()
+
+    def _finish(self) -> None:
+        self._done = True
+        self._context._cy_stats["accept_good" if self.server_side else "connect_good"] += 1
+
+    def do_handshake(self) -> None:
+        """Run the handshake as far as the available bytes allow.
+
+        Raises:
+            ssl.SSLWantReadError: more bytes are needed from the peer.
+            ssl.SSLEOFError: the peer closed the transport mid-handshake.
+            ssl.SSLCertVerificationError: the peer's certificate was refused.
+            ssl.SSLError: any other fatal TLS failure (the alert is sent).
+        """
+        if self._done:
+            return
+        if not self._started:
+            self._start()
+        if self.server_side:
+            # Let the shared config's SNI hook find this connection.
+            from cytls.context import _current
+
+            previous = getattr(_current, "tls", None)
+            _current.tls = self
+            try:
+                self._handshake_loop()
+            finally:
+                _current.tls = previous
+        else:
+            self._handshake_loop()
+
+    def _handshake_loop(self) -> None:
+        conn = self._conn
+        while True:
+            self._flush()
+            if conn.handshake_complete:
+                self._finish()
+                return
+            data = self._pull()
+            if not data:
+                raise eof_error()
+            self._feed(data)
+
+    def _ensure_handshake(self) -> None:
+        # OpenSSL's SSL_read/SSL_write run the handshake implicitly.
+        if not self._done:
+            self.do_handshake()
+
+    # -- application data ---------------------------------------------------
+
+    def read(self, len: int = 1024, buffer: Buffer | None = None) -> Any:
+        """Read up to len decrypted bytes (into buffer, when given).
+
+        Returns:
+            bytes (or the count written into buffer); b"" / 0 once the peer
+            has sent close_notify.
+
+        Raises:
+            ssl.SSLWantReadError: no decrypted data and no more incoming bytes.
+            ssl.SSLEOFError: the transport ended without close_notify.
+            ValueError: a negative len.
+        """
+        if not self._done:
+            self.do_handshake()
+        conn = self._conn
+        view = None
+        if buffer is not None:
+            view = memoryview(buffer).cast("B")
+            if len <= 0 or len > view.nbytes:
+                len = view.nbytes
+        elif len < 0:
+            raise ValueError("size should not be negative")
+        if len == 0:
+            return b"" if view is None else 0
+        while not conn.pending_application_data():
+            if conn.peer_closed:
+                return b"" if view is None else 0
+            data = self._pull()
+            if not data:
+                raise eof_error()
+            self._feed(data)
+            out = conn.data_to_send()  # KeyUpdate answers, alerts
+            if out:
+                self._push(out)
+        chunk = conn.read_application_data(len)
+        if view is None:
+            return chunk
+        n = chunk.__len__()
+        view[:n] = chunk
+        return n
+
+    def write(self, data: Buffer) -> int:
+        """Encrypt and send all of data.
+
+        Returns:
+            the number of bytes taken (all of them).
+
+        Raises:
+            ssl.SSLWantReadError: the handshake needs more bytes first.
+            ssl.SSLError: the connection was shut down.
+        """
+        if not self._done:
+            self.do_handshake()
+        if self._close_sent:
+            raise _ssl_error("PROTOCOL_IS_SHUTDOWN", "protocol is shutdown")
+        n = data.__len__() if type(data) is bytes else memoryview(data).nbytes
+        if n:
+            conn = self._conn
+            conn.send_application_data(data)  # type: ignore[arg-type]
+            self._push(conn.data_to_send())
+        return n
+
+    def pending(self) -> int:
+        """Decrypted bytes ready to read without more input."""
+        return int(self._conn.pending_application_data())
+
+    def shutdown(self) -> Any:
+        """Send close_notify and wait for the peer's (the ssl module's unwrap).
+
+        Returns:
+            the underlying socket for an SSLSocket, None for a memory BIO.
+
+        Raises:
+            ssl.SSLWantReadError: close_notify sent, the peer's not yet read.
+            ssl.SSLEOFError: the transport ended before the peer's close_notify.
+            ssl.SSLError: "[SSL: SHUTDOWN_WHILE_IN_INIT]" before the handshake ended.
+        """
+        if not self._done:
+            raise _ssl_error("SHUTDOWN_WHILE_IN_INIT", "shutdown while in init")
+        conn = self._conn
+        if not self._close_sent:
+            self._close_sent = True
+            conn.close()
+        self._flush()
+        while not conn.peer_closed:
+            data = self._pull()
+            if not data:
+                raise eof_error()
+            self._feed(data)
+            if conn.pending_application_data():
+                # Records after our close_notify are discarded, as OpenSSL does.
+                conn.read_application_data()
+            self._flush()
+        return self._transport_object()
+
+    def _transport_object(self) -> Any:
+        return None
+
+    # -- connection facts ----------------------------------------------------
+
+    def getpeercert(self, binary_form: bool = False) -> Any:
+        """The peer's certificate: a dict (verified peers), {} or DER bytes.
+
+        Raises:
+            ValueError: before the handshake is complete.
+        """
+        if not self._done:
+            raise ValueError("handshake not done yet")
+        certs = self._conn.peer_certificates
+        if not certs:
+            return None
+        if binary_form:
+            return _certs.der(certs[0])
+        if self._context._cy_verify_mode == ssl.CERT_NONE:
+            return {}
+        if self._peercert is None:
+            self._peercert = _certs.decode_certificate(certs[0])
+        return self._peercert
+
+    def get_verified_chain(self) -> list[bytes]:
+        """The verified chain, leaf first, as DER ([] when not verified)."""
+        if not self._done:
+            return []
+        return [_certs.der(c) for c in self._conn.verified_chain]
+
+    def get_unverified_chain(self) -> list[bytes]:
+        """The certificates the peer sent, as DER."""
+        if not self._done:
+            return []
+        return [_certs.der(c) for c in self._conn.peer_certificates]
+
+    def cipher(self) -> tuple[str, str, int] | None:
+        """(suite name, protocol version, secret bits), or None before the handshake."""
+        from cytls.context import SUITES_BY_CODE
+
+        if not self._done or self._conn.cipher_suite is None:
+            return None
+        suite = SUITES_BY_CODE[self._conn.cipher_suite]
+        return (suite.name, suite.protocol, suite.bits)
+
+    def shared_ciphers(self) -> list[tuple[str, str, int]] | None:
+        """Server: the client's offered suites that this side also enables."""
+        from cytls.context import SUITES_BY_CODE
+
+        offered = getattr(self._conn, "peer_cipher_suites", None)
+        if not self._done or not self.server_side or offered is None:
+            return None
+        enabled = set(self._config.cipher_suites)
+        return [
+            (SUITES_BY_CODE[c].name, SUITES_BY_CODE[c].protocol, SUITES_BY_CODE[c].bits)
+            for c in offered
+            if c in enabled and c in SUITES_BY_CODE
+        ]
+
+    def compression(self) -> None:
+        """Always None: TLS compression is not supported (CRIME)."""
+        return None
+
+    def version(self) -> str | None:
+        """'TLSv1.3' or 'TLSv1.2', or None before the handshake."""
+        if not self._done:
+            return None
+        return _VERSION_NAMES.get(self._conn.version or 0)
+
+    def selected_alpn_protocol(self) -> str | None:
+        """The ALPN protocol agreed on, if any."""
+        if not self._done:
+            return None
+        return self._conn.alpn_protocol
+
+    def selected_npn_protocol(self) -> None:
+        """Always None: NPN is not implemented."""
+        return None
+
+    def get_channel_binding(self, cb_type: str = "tls-unique") -> bytes | None:
+        """Channel binding data: "tls-unique" (TLS 1.2, RFC 5929) or
+        "tls-exporter" (RFC 9266).
+
+        Raises:
+            ValueError: an unknown channel binding type.
+        """
+        if cb_type not in _CB_TYPES:
+            raise ValueError(f"'{cb_type}' channel binding type not implemented")
+        if not self._done:
+            return None
+        conn = self._conn
+        if cb_type == "tls-exporter":
+            # RFC 9266 §2: label "EXPORTER-Channel-Binding", empty context, 32 bytes.
+            return bytes(conn.export_keying_material(b"EXPORTER-Channel-Binding", b"", 32))
+        if conn.version != 0x0303:
+            return None  # RFC 8446 §C.5: tls-unique is not defined for TLS 1.3
+        value = getattr(conn, "tls_unique", None)
+        return bytes(value) if value is not None else None
+
+    def verify_client_post_handshake(self) -> None:
+        """Server: ask a TLS 1.3 client for its certificate after the handshake.
+
+        Raises:
+            ssl.SSLError: not supported by this connection.
+        """
+        request = getattr(self._conn, "request_client_certificate", None)
+        if request is None or not self.server_side or not self._done:
+            raise _ssl_error("EXTENSION_NOT_RECEIVED", "extension not received")
+        request()
+        self._flush()
+
+
+class _Unraisable:
+    """What sys.unraisablehook expects, for an exception in an SNI callback."""
+
+    def __init__(self, exc: BaseException, obj: Any) -> None:
+        self.exc_type = type(exc)
+        self.exc_value = exc
+        self.exc_traceback = exc.__traceback__
+        self.err_msg = "Exception ignored in the SNI callback"
+        self.object = obj
+
+
+class SSLObject(ssl.SSLObject):
+    """ssl.SSLObject over cytls: what `cytls.SSLContext.wrap_bio()` returns.
+
+    All methods come from ssl.SSLObject, which delegates to a TLSObject.
+    """
+
+    _sslobj: Any
+
+    @classmethod
+    def _create(
+        cls,
+        incoming: ssl.MemoryBIO,
+        outgoing: ssl.MemoryBIO,
+        server_side: bool = False,
+        server_hostname: str | None = None,
+        session: Any = None,
+        context: SSLContext | None = None,
+    ) -> SSLObject:
+        self = cls.__new__(cls)
+        assert context is not None
+        sslobj = context._wrap_bio(
+            incoming,
+            outgoing,
+            server_side=server_side,
+            server_hostname=server_hostname,
+            owner=self,
+            session=session,
+        )
+        self._sslobj = sslobj
+        return self
+
+    def read(self, len: int = 1024, buffer: Buffer | None = None) -> Any:
+        """Read up to len bytes (into buffer); see TLSObject.read."""
+        return self._sslobj.read(len, buffer)
+
+    def get_verified_chain(self) -> list[bytes]:
+        """The verified peer chain as DER, leaf first."""
+        result: list[bytes] = self._sslobj.get_verified_chain()
+        return result
+
+    def get_unverified_chain(self) -> list[bytes]:
+        """The peer's certificates as sent, as DER."""
+        result: list[bytes] = self._sslobj.get_unverified_chain()
+        return result

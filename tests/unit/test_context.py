@@ -1,0 +1,169 @@
+"""cytls.context: what is cytls-specific about SSLContext.
+
+Parity with the ssl module lives in tests/parity/; this file checks that
+nothing falls through to OpenSSL, the cipher-string parser, the TLSConfig a
+context builds, and inject_into_ssl() / extract_from_ssl().
+"""
+
+from __future__ import annotations
+
+import http.client
+import ssl
+import sys
+
+import pytest
+
+import cytls
+from cytls import context as cyctx
+
+# Names of ssl.SSLContext that are pure-Python helpers of ssl.py itself and
+# touch no OpenSSL state, so inheriting them is correct.
+_PURE_HELPERS = {"_load_windows_store_certs", "_windows_cert_stores", "_encode_hostname"}
+
+
+def test_every_base_attribute_is_overridden() -> None:
+    base = {n for n in dir(ssl.SSLContext) if not n.startswith("__")}
+    missing = sorted(n for n in base - _PURE_HELPERS if n not in cytls.SSLContext.__dict__)
+    assert missing == []
+
+
+def test_adapter_classes() -> None:
+    assert cytls.SSLContext.sslsocket_class is cytls.SSLSocket
+    assert cytls.SSLContext.sslobject_class is cytls.SSLObject
+    assert issubclass(cytls.SSLSocket, ssl.SSLSocket)
+    assert issubclass(cytls.SSLObject, ssl.SSLObject)
+
+
+@pytest.mark.parametrize(
+    ("spec", "tls12", "tls13"),
+    [
+        ("ECDHE+AESGCM", [0xC02C, 0xC030, 0xC02B, 0xC02F], None),
+        ("ECDHE+AESGCM:-aRSA", [0xC02C, 0xC02B], None),
+        ("ECDHE+AESGCM:!aRSA:aRSA", [0xC02C, 0xC02B], None),
+        ("CHACHA20:AES:@STRENGTH", [0xCCA9, 0xCCA8, 0xC02C, 0xC030, 0xC02B, 0xC02F], None),
+        ("TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256", [], [0x1301, 0x1303]),
+        ("ECDHE-RSA-CHACHA20-POLY1305, ECDHE-ECDSA-AES128-GCM-SHA256", [0xCCA8, 0xC02B], None),
+        ("UNKNOWN:ALSO-UNKNOWN", [], None),
+    ],
+)
+def test_parse_cipher_string(spec: str, tls12: list[int], tls13: list[int] | None) -> None:
+    got12, got13 = cyctx.parse_cipher_string(spec)
+    assert [s.code for s in got12] == tls12
+    assert (None if got13 is None else [s.code for s in got13]) == tls13
+
+
+def test_plus_moves_to_end() -> None:
+    got, _ = cyctx.parse_cipher_string("AES128:AES256:+AES128")
+    assert [s.code for s in got] == [0xC02C, 0xC030, 0xC02B, 0xC02F]
+    got, _ = cyctx.parse_cipher_string("AES:+AES256")
+    assert [s.code for s in got] == [0xC02B, 0xC02F, 0xC02C, 0xC030]
+
+
+def test_config_versions_and_suites() -> None:
+    pytest.importorskip("cytls._config")
+    ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.set_ciphers("TLS_CHACHA20_POLY1305_SHA256")
+    config = ctx._make_config(False, "example.com")
+    assert config.cipher_suites[0] == 0x1303
+    assert config.is_client and config.server_hostname == "example.com"
+    assert config.check_hostname and config.verify_mode == ssl.CERT_REQUIRED
+    ctx.options |= ssl.OP_NO_TLSv1_3
+    with pytest.raises(ssl.SSLError, match="NO_PROTOCOLS_AVAILABLE"):
+        ctx._make_config(False, "example.com")
+
+
+def test_configs_are_shared_and_invalidated() -> None:
+    pytest.importorskip("cytls._config")
+    ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_default_certs()
+    a = ctx._make_config(False, "a.example")
+    b = ctx._make_config(False, "b.example")
+    assert a is not b
+    assert a.trust_anchors is b.trust_anchors  # shared, so precomputation is shared
+    assert ctx._shared_config(False) is ctx._shared_config(False)
+    before = ctx._shared_config(False)
+    ctx.set_alpn_protocols(["h2"])
+    after = ctx._shared_config(False)
+    assert after is not before and after.alpn_protocols == ["h2"]
+
+
+def test_set_ecdh_curve_restricts_groups() -> None:
+    pytest.importorskip("cytls._config")
+    ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.set_ecdh_curve("secp384r1")
+    config = ctx._make_config(False, "example.com")
+    assert config.groups == [0x0018] and config.key_share_groups == [0x0018]
+
+
+def test_tlsv1_2_protocol_fixes_versions() -> None:
+    with pytest.warns(DeprecationWarning):
+        ctx = cytls.SSLContext(ssl.PROTOCOL_TLSv1_2)
+    assert ctx.minimum_version == ctx.maximum_version == ssl.TLSVersion.TLSv1_2
+    with pytest.raises(ValueError, match="doesn't support modification"):
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+
+
+def test_no_protocol_argument_warns() -> None:
+    with pytest.warns(DeprecationWarning):
+        ctx = cytls.SSLContext()
+    assert ctx.protocol == ssl.PROTOCOL_TLS
+
+
+# ------------------------------------------------------------- injection
+
+
+@pytest.fixture
+def injected() -> object:
+    cytls.inject_into_ssl()
+    try:
+        yield
+    finally:
+        cytls.extract_from_ssl()
+
+
+def test_inject_and_extract() -> None:
+    original = ssl.SSLContext, ssl.create_default_context, ssl._create_default_https_context
+    cytls.inject_into_ssl()
+    try:
+        assert cytls.is_injected()
+        cytls.inject_into_ssl()  # idempotent
+        assert ssl.SSLContext is cytls.SSLContext
+        assert isinstance(ssl.create_default_context(), cytls.SSLContext)
+        assert isinstance(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), cytls.SSLContext)
+        assert isinstance(ssl._create_default_https_context(), cytls.SSLContext)
+        assert isinstance(ssl._create_unverified_context(), cytls.SSLContext)
+        assert ssl._create_unverified_context().verify_mode == ssl.CERT_NONE
+    finally:
+        cytls.extract_from_ssl()
+    assert not cytls.is_injected()
+    assert (
+        ssl.SSLContext,
+        ssl.create_default_context,
+        ssl._create_default_https_context,
+    ) == original
+    assert type(ssl.create_default_context()) is ssl.SSLContext
+
+
+def test_inject_reaches_http_client(injected: object) -> None:
+    conn = http.client.HTTPSConnection("localhost", 1)
+    assert isinstance(conn._context, cytls.SSLContext)
+
+
+def test_inject_reaches_urllib3(injected: object) -> None:
+    pytest.importorskip("urllib3")
+    from urllib3.util import ssl_ as u3ssl
+
+    if "urllib3.util.ssl_" in sys.modules:
+        assert isinstance(u3ssl.create_urllib3_context(), cytls.SSLContext)
+
+
+def test_inject_patches_urllib3_imported_later() -> None:
+    pytest.importorskip("urllib3")
+    import urllib3.util.ssl_ as u3ssl
+
+    cytls.inject_into_ssl()
+    try:
+        assert u3ssl.SSLContext is cytls.SSLContext
+    finally:
+        cytls.extract_from_ssl()
+    assert u3ssl.SSLContext is ssl.SSLContext
