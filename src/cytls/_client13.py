@@ -35,6 +35,7 @@ from cytls._states13 import (
     State,
     unexpected,
 )
+from cytls._verify import CERT_ERRORS
 
 __all__ = ["start_client"]
 
@@ -309,9 +310,20 @@ def parse_certificate_chain(cert: m.Certificate, offered: set[int]) -> list[x509
                     AD.unsupported_extension, f"unsolicited certificate extension 0x{etype:04x}"
                 )
         try:
-            chain.append(x509.load_der_x509_certificate(entry.cert_data))
-        except ValueError:
+            cert = x509.load_der_x509_certificate(entry.cert_data)
+            # The DER is parsed lazily; touch every field used later so a
+            # malformed certificate fails here, as bad_certificate.
+            _ = (cert.version, cert.subject, cert.issuer, cert.not_valid_before_utc)
+            _ = cert.not_valid_after_utc
+            _ = cert.extensions
+        except CERT_ERRORS:
             raise TLSAlert(AD.bad_certificate, "certificate could not be parsed") from None
+        chain.append(cert)
+    if chain:
+        try:
+            chain[0].public_key()
+        except CERT_ERRORS:
+            raise TLSAlert(AD.unsupported_certificate, "unusable certificate public key") from None
     return chain
 
 

@@ -129,5 +129,5 @@ def verify(cert: x509.Certificate, pub: Any, scheme: int, signature: bytes, data
             pub.verify(signature, data, _pss(h), h)
         else:
             pub.verify(signature, data)
-    except (InvalidSignature, ValueError):
+    except (InvalidSignature, ValueError, TypeError):
         raise TLSAlert(AD.decrypt_error, "CertificateVerify signature does not verify") from None
