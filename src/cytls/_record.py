@@ -79,9 +79,9 @@ class RecordLayer:
 
     __slots__ = (
         "_failure",
-        "_inbuf",
         "_held",
         "_held_pos",
+        "_inbuf",
         "_pad_block",
         "_pad_fn",
         "_read",
