@@ -18,6 +18,7 @@ from cryptography import x509
 
 from cytls import _messages as m
 from cytls import _sigs
+from cytls._codec import vec16
 from cytls._config import is_ip_address
 from cytls._enums import ExtensionType as Ext
 from cytls._enums import HandshakeType as HT
@@ -226,7 +227,7 @@ class ExpectServerHello(State):
         ch2.random = old.random
         ch2.session_id = old.session_id
         if cookie is not None:
-            ch2.extensions[Ext.cookie] = m.vec16(cookie)
+            ch2.extensions[Ext.cookie] = vec16(cookie)
         raw2 = ch2.serialize()
         # RFC 8446 §D.4: the dummy ChangeCipherSpec before the second flight.
         if old.session_id:
@@ -310,15 +311,14 @@ def parse_certificate_chain(cert: m.Certificate, offered: set[int]) -> list[x509
                     AD.unsupported_extension, f"unsolicited certificate extension 0x{etype:04x}"
                 )
         try:
-            cert = x509.load_der_x509_certificate(entry.cert_data)
+            parsed = x509.load_der_x509_certificate(entry.cert_data)
             # The DER is parsed lazily; touch every field used later so a
             # malformed certificate fails here, as bad_certificate.
-            _ = (cert.version, cert.subject, cert.issuer, cert.not_valid_before_utc)
-            _ = cert.not_valid_after_utc
-            _ = cert.extensions
+            _ = (parsed.version, parsed.subject, parsed.issuer, parsed.not_valid_before_utc)
+            _ = (parsed.not_valid_after_utc, parsed.extensions)
         except CERT_ERRORS:
             raise TLSAlert(AD.bad_certificate, "certificate could not be parsed") from None
-        chain.append(cert)
+        chain.append(parsed)
     if chain:
         try:
             chain[0].public_key()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -205,11 +206,13 @@ class Verifier:
             b = b.time(now)
         try:
             if hostname is not None:
-                subject: xv.DNSName | xv.IPAddress
+                subject: Any
                 try:
-                    subject = xv.IPAddress(ipaddress.ip_address(hostname))
+                    subject = xv.IPAddress(  # type: ignore[attr-defined]
+                        ipaddress.ip_address(hostname)
+                    )
                 except ValueError:
-                    subject = xv.DNSName(hostname)
+                    subject = xv.DNSName(hostname)  # type: ignore[attr-defined]
                 sv = b.extension_policies(ca_policy=self._ca, ee_policy=self._ee_san)
                 verified = list(sv.build_server_verifier(subject).verify(leaf, rest))
             else:
