@@ -380,3 +380,42 @@ def test_loopback_sockets(files: dict[str, str]) -> None:
     t.join(10)
     listener.close()
     assert received == [b"over loopback"] and reply == b"OVER LOOPBACK"
+
+
+def test_post_handshake_auth_to_ssl_server(files: dict[str, str]) -> None:
+    p = pki("p256")
+    sctx = ssl_server_ctx(files)
+    sctx.verify_mode = ssl.CERT_REQUIRED
+    sctx.load_verify_locations(files["p256-ca"])
+    sctx.post_handshake_auth = True
+    peer = Peer(sctx, server=True)
+    conn = Connection(
+        client_config(
+            post_handshake_auth=True, certificate_chain=p.client_chain, private_key=p.client_key
+        )
+    )
+    run(conn, peer)
+    assert conn.handshake_complete and not conn.client_auth_requested
+    assert peer.obj.getpeercert() is None
+    peer.obj.verify_client_post_handshake()
+    peer.obj.write(b"who are you?")
+    conn.receive_data(peer.out.read())
+    assert conn.read_application_data() == b"who are you?"
+    assert "send Finished (post-handshake)" in [t.step for t in conn.trace]
+    conn.send_application_data(b"me")
+    peer.inc.write(conn.data_to_send())
+    assert peer.obj.read(10) == b"me"
+    assert peer.obj.getpeercert()["subject"] == ((("commonName", "client.example"),),)
+
+
+def test_post_handshake_request_not_offered_is_refused(files: dict[str, str]) -> None:
+    sctx = ssl_server_ctx(files)
+    sctx.verify_mode = ssl.CERT_REQUIRED
+    sctx.load_verify_locations(files["p256-ca"])
+    sctx.post_handshake_auth = True
+    peer = Peer(sctx, server=True)
+    conn = Connection(client_config())
+    run(conn, peer)
+    # OpenSSL refuses to ask a client that did not offer it.
+    with pytest.raises(ssl.SSLError):
+        peer.obj.verify_client_post_handshake()
