@@ -171,7 +171,7 @@ def test_non_blocking(mod: ModuleType, pki: Pki) -> None:
 
 
 def test_do_handshake_on_connect_refuses_non_blocking(mod: ModuleType, pki: Pki) -> None:
-    client_ctx, server_ctx = contexts(mod, mod, pki)
+    client_ctx, _ = contexts(mod, mod, pki)
     server = Server(lambda raw: raw.recv(10))
     raw = server.connect()
     raw.setblocking(False)
