@@ -322,6 +322,10 @@ def _server_flight(
         certificates=len(cert_prep.chain_der),
         scheme=choice.scheme,
     )
+    # The client may fail on our flight before it installs its handshake
+    # key and send a plaintext alert (OpenSSL does); accept those until its
+    # first protected record.
+    ctx.plain_alert_window = True
     ks.master_stage(t.digest())
     ctx.keylog("CLIENT_TRAFFIC_SECRET_0", ks.client_app_secret)
     ctx.keylog("SERVER_TRAFFIC_SECRET_0", ks.server_app_secret)

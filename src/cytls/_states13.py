@@ -106,6 +106,7 @@ class Context:
         self.peer_record_limit: int | None = None
         self.client_auth_requested = False
         self.offered_pha = False
+        self.plain_alert_window = False
         # The transcript through the client Finished, kept for
         # post-handshake authentication (RFC 8446 §4.6.2).
         self.handshake_transcript: Transcript | None = None

@@ -49,7 +49,7 @@ _CODES: dict[int, tuple[str, int]] = {
     19: ("self-signed certificate in certificate chain", AD.unknown_ca),
     20: ("unable to get local issuer certificate", AD.unknown_ca),
     24: ("invalid CA certificate", AD.unknown_ca),
-    26: ("unsupported certificate purpose", AD.unsupported_certificate),
+    26: ("unsuitable certificate purpose", AD.unsupported_certificate),
 }
 
 
@@ -57,7 +57,7 @@ def fail(code: int, message: str | None = None) -> CertificateVerifyFailed:
     """The exception for an OpenSSL verify code."""
     text, alert = _CODES.get(code, ("certificate verify failed", AD.bad_certificate))
     if code in (62, 64):
-        alert = AD.handshake_failure
+        alert = AD.bad_certificate  # what OpenSSL sends for a name mismatch
     return CertificateVerifyFailed(alert, code, message or text)
 
 
