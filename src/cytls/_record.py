@@ -320,9 +320,10 @@ class RecordLayer:
         else:
             return None
         if status == _STOPPED:
+            assert payload is not None  # C returns the payload with STOPPED
             return content_type, payload
         if status == _ERROR:
-            self._failure = TLSAlert(alert, reason)
+            self._failure = TLSAlert(alert, reason or "")
             self._held = None
             del self._inbuf[:]
             raise self._failure
@@ -333,12 +334,12 @@ class RecordLayer:
     @property
     def write_seq(self) -> int:
         """Sequence number of the next record we send."""
-        return self._write.seq  # type: ignore[no-any-return]
+        return self._write.seq
 
     @property
     def read_seq(self) -> int:
         """Sequence number of the next record we open."""
-        return self._read.seq  # type: ignore[no-any-return]
+        return self._read.seq
 
     @property
     def bytes_buffered(self) -> int:
