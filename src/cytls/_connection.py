@@ -63,6 +63,7 @@ class Connection:
         self._state: State | None = None
         self._error: TLSAlert | None = None
         self._hs_buffer = bytearray()
+        self._pre_buffer = bytearray()
         self._started = False
         if not config.is_client:
             from cytls._server13 import ExpectClientHello
@@ -188,6 +189,10 @@ class Connection:
 
     def _receive(self, data: bytes | bytearray | memoryview) -> None:
         record = self._record
+        if self._ctx.plain_alert_window:
+            data = self._plain_alerts(data)
+            if not data:
+                return
         record.feed(data)
         app = record.app_data
         ctx = self._ctx
@@ -222,6 +227,35 @@ class Connection:
             else:
                 # Application data before any read key, or an unknown type.
                 raise TLSAlert(AD.unexpected_message, f"unexpected record type {ctype}")
+
+    def _plain_alerts(self, data: bytes | bytearray | memoryview) -> bytes:
+        """Server, between its flight and the client's first protected
+        record: take plaintext alerts (and dummy CCS records) off the front
+        of the stream; return the rest for the record layer."""
+        pre = self._pre_buffer
+        pre += data
+        while len(pre) >= 5:
+            ctype = pre[0]
+            length = (pre[3] << 8) | pre[4]
+            if ctype not in (ContentType.alert, ContentType.change_cipher_spec):
+                break
+            if len(pre) < 5 + length:
+                return b""
+            payload = bytes(pre[5 : 5 + length])
+            del pre[: 5 + length]
+            if ctype == ContentType.change_cipher_spec:
+                if payload != b"\x01":
+                    raise TLSAlert(AD.unexpected_message, "malformed change_cipher_spec")
+                continue
+            self._alert(payload)
+            if self.peer_closed:
+                return b""
+        if len(pre) < 5 and pre and pre[0] in (ContentType.alert, ContentType.change_cipher_spec):
+            return b""
+        self._ctx.plain_alert_window = False
+        rest = bytes(pre)
+        pre.clear()
+        return rest
 
     def _ccs_allowed(self) -> bool:
         from cytls._server13 import ExpectClientHello

@@ -8,6 +8,7 @@
 
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from libc.stdint cimport uint16_t, uint64_t
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.string cimport memset
 
 
@@ -146,8 +147,8 @@ cdef class RecordProtector:
         PyByteArray_Resize(out, old + <Py_ssize_t>written)
         return bool(ok)
 
-    def open_into(self, bytearray app not None, bytearray inbuf not None):
-        """Open every complete record at the start of inbuf.
+    def open_into(self, bytearray app not None, inbuf, Py_ssize_t start=0):
+        """Open every complete record in inbuf[start:] (any buffer).
 
         Application data is appended to app. Stops after the first other
         record (every record when no key is set).
@@ -160,18 +161,20 @@ cdef class RecordProtector:
             the handled records took; the caller removes them.
         """
         cdef cytls_record_result res
-        cdef Py_ssize_t in_len = PyByteArray_GET_SIZE(inbuf)
+        cdef _Buf src = _Buf(inbuf)
+        if start < 0 or start > src.view.len:
+            raise ValueError("start out of range")
+        cdef Py_ssize_t in_len = src.view.len - start
         cdef Py_ssize_t old = PyByteArray_GET_SIZE(app)
         PyByteArray_Resize(app, old + in_len)
-        cdef _Buf src = _Buf(inbuf)
         cdef _Buf dst_buf = _Buf(app)
         cdef uint8_t *dst = <uint8_t *>dst_buf.view.buf + old
-        cdef const uint8_t *srcp = _ptr(src)
+        cdef const uint8_t *srcp = _ptr(src) + start
         if in_len >= NOGIL_THRESHOLD:
             with nogil:
                 cytls_record_open(self.p, &res, dst, <size_t>in_len, srcp, <size_t>in_len)
         else:
-            cytls_record_open(self.p, &res, dst, <size_t>in_len, _ptr(src), <size_t>in_len)
+            cytls_record_open(self.p, &res, dst, <size_t>in_len, srcp, <size_t>in_len)
         payload = None
         reason = None
         if res.status == CYTLS_RECORD_STOPPED:
@@ -185,3 +188,68 @@ cdef class RecordProtector:
         dst_buf = None
         PyByteArray_Resize(app, old + <Py_ssize_t>res.app_len)
         return (<int>res.status, res.consumed, res.type, payload, res.alert, reason)
+
+
+def _raw_aead_seal_open(int alg, key, data, Py_ssize_t chunk, Py_ssize_t iterations):
+    """The raw-AEAD baseline of benchmarks/bench_record.py: seal data as
+    chunk-byte messages into one ciphertext buffer, then open them all into
+    one plaintext buffer, iterations times, all in C, with the AEAD context
+    64-byte aligned as record.c keeps it.
+
+    Returns:
+        True if every open verified.
+
+    Raises:
+        ValueError: a bad algorithm, key or chunk size.
+    """
+    cdef _Buf k = _Buf(key)
+    cdef _Buf d = _Buf(data)
+    cdef size_t n = <size_t>d.view.len
+    if chunk <= 0 or chunk > 65536 or iterations < 0:
+        raise ValueError("bad chunk size or iteration count")
+    cdef size_t num = (n + <size_t>chunk - 1) // <size_t>chunk
+    cdef char *raw = <char *>PyMem_Malloc(sizeof(cytls_aead) + 64)
+    cdef uint8_t *ct = <uint8_t *>PyMem_Malloc(n + 16 * num + 1)
+    cdef uint8_t *pt = <uint8_t *>PyMem_Malloc(n + 1)
+    if raw == NULL or ct == NULL or pt == NULL:
+        PyMem_Free(raw)
+        PyMem_Free(ct)
+        PyMem_Free(pt)
+        raise MemoryError()
+    cdef cytls_aead *aead = <cytls_aead *>(raw + (64 - (<size_t>raw & 63)))
+    cdef uint8_t nonce[12]
+    cdef uint8_t aad[5]
+    cdef int ok = 1
+    cdef Py_ssize_t it
+    cdef size_t off, m, i
+    cdef const uint8_t *src = _ptr(d)
+    memset(nonce, 0, 12)
+    memset(aad, 23, 5)
+    try:
+        if not cytls_aead_init(aead, <cytls_aead_alg>alg, _ptr(k), <size_t>k.view.len):
+            raise ValueError("bad AEAD algorithm or key length")
+        with nogil:
+            for it in range(iterations):
+                nonce[10] = <uint8_t>it
+                off = 0
+                i = 0
+                while off < n:
+                    m = n - off if n - off < <size_t>chunk else <size_t>chunk
+                    nonce[11] = <uint8_t>i
+                    cytls_aead_seal(aead, ct + off + 16 * i, nonce, aad, 5, src + off, m)
+                    off += m
+                    i += 1
+                off = 0
+                i = 0
+                while off < n:
+                    m = n - off if n - off < <size_t>chunk else <size_t>chunk
+                    nonce[11] = <uint8_t>i
+                    ok &= cytls_aead_open(aead, pt + off, nonce, aad, 5, ct + off + 16 * i, m + 16)
+                    off += m
+                    i += 1
+        cytls_aead_clear(aead)
+    finally:
+        PyMem_Free(raw)
+        PyMem_Free(ct)
+        PyMem_Free(pt)
+    return bool(ok)

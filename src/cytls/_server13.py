@@ -16,6 +16,7 @@ from __future__ import annotations
 from cytls import _messages as m
 from cytls import _sigs
 from cytls._client13 import parse_certificate_chain
+from cytls._codec import vec16
 from cytls._config import TLSConfig
 from cytls._enums import ExtensionType as Ext
 from cytls._enums import HandshakeType as HT
@@ -175,10 +176,10 @@ class ExpectClientHello(State):
         """RFC 8446 §4.1.4: ask for a share of the chosen group."""
         ctx = self.ctx
         cookie = ctx.random(32)
-        exts = {
+        exts: dict[int, bytes] = {
             Ext.supported_versions: _SV_TLS13,
             Ext.key_share: choice.group.to_bytes(2, "big"),
-            Ext.cookie: m.vec16(cookie),
+            Ext.cookie: vec16(cookie),
         }
         hrr = m.ServerHello(m.HRR_RANDOM, ch.session_id, choice.suite, exts)
         hrr_raw = hrr.serialize()
@@ -321,6 +322,10 @@ def _server_flight(
         certificates=len(cert_prep.chain_der),
         scheme=choice.scheme,
     )
+    # The client may fail on our flight before it installs its handshake
+    # key and send a plaintext alert (OpenSSL does); accept those until its
+    # first protected record.
+    ctx.plain_alert_window = True
     ks.master_stage(t.digest())
     ctx.keylog("CLIENT_TRAFFIC_SECRET_0", ks.client_app_secret)
     ctx.keylog("SERVER_TRAFFIC_SECRET_0", ks.server_app_secret)

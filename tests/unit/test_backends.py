@@ -40,7 +40,7 @@ def expected_sha(features: set[str]) -> tuple[str, str]:
     """The SHA-256 and SHA-512 backends the given features should select."""
     if ARCH == "x86_64":
         return (
-            "shani" if "sha-ni" in features else "portable",
+            "shani" if "sha-ni" in features else ("avx2" if "avx2" in features else "portable"),
             "avx2" if "avx2" in features else "portable",
         )
     if ARCH == "aarch64":

@@ -386,7 +386,7 @@ def test_wrong_key_usage() -> None:
     ku = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
     leaf, key = make_leaf((p.inter, p.inter_key), key_usage=ku)
     err = _fail_client([leaf, p.inter], key)
-    assert (err.verify_code, err.verify_message) == (26, "unsupported certificate purpose")
+    assert (err.verify_code, err.verify_message) == (26, "unsuitable certificate purpose")
 
 
 def test_wrong_extended_key_usage() -> None:
