@@ -100,7 +100,6 @@ def _print_trace(tls: Any) -> None:
 def _report(tls: Any, args: argparse.Namespace, elapsed: float) -> None:
     if args.trace:
         _print_trace(tls)
-        say("---")
     if not args.quiet:
         ders, verified = _impl.peer_chain_der(tls)
         if args.insecure:
