@@ -91,7 +91,7 @@ def load(name: str) -> TLSImpl:
     cdc = getattr(cytls, "create_default_context", None)
     if ctx_cls is None or cdc is None:
         try:  # the adapter module may exist while __init__ does not re-export it yet
-            from cytls import context as cmod  # type: ignore[attr-defined]
+            from cytls import context as cmod
 
             ctx_cls = ctx_cls or cmod.SSLContext
             cdc = cdc or cmod.create_default_context
