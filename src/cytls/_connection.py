@@ -363,6 +363,29 @@ class Connection:
         state = self._traffic()
         state.send_key_update(request_peer)
 
+    def request_client_certificate(self) -> None:
+        """Server: ask for a client certificate after the handshake
+        (RFC 8446 §4.6.2; the ssl module's verify_client_post_handshake).
+
+        The client's answer arrives through receive_data; when it has been
+        verified, peer_certificates and verified_chain hold it. A client
+        that refuses when verify_mode is 2 fails with certificate_required.
+
+        Raises:
+            ssl.SSLError: not a server, the handshake is not complete, or
+                the client did not offer post_handshake_auth.
+        """
+        state = self._traffic()
+        if self.is_client:
+            raise ssl.SSLError("only a server can request a client certificate")
+        if not self._ctx.offered_pha:
+            raise ssl.SSLError("the client did not offer post-handshake authentication")
+        if state.pha is not None:
+            raise ssl.SSLError("a post-handshake authentication is already in progress")
+        from cytls._server13 import request_certificate
+
+        state.pha = request_certificate(self._ctx)
+
     def export_keying_material(self, label: bytes, context: bytes | None, length: int) -> bytes:
         """RFC 8446 §7.5 exporter (RFC 5705 interface).
 

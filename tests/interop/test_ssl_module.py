@@ -488,3 +488,21 @@ def test_verify_errors_match_ssl_module(files: dict[str, str], case: str) -> Non
     with pytest.raises(TLSAlert) as sent:
         conn.receive_data(peer.out.read())
     assert sent.value.received and sent.value.description == ours.value.description
+
+
+def test_post_handshake_auth_from_ssl_client(files: dict[str, str]) -> None:
+    cctx = ssl_client_ctx(files, client_cert=True)
+    cctx.post_handshake_auth = True
+    peer = Peer(cctx, server=False, hostname="localhost")
+    conn = Connection(server_config(verify_mode=0))
+    peer.step()
+    conn.receive_data(peer.out.read())
+    run(conn, peer)
+    assert conn.handshake_complete and conn.peer_certificates == []
+    conn.request_client_certificate()
+    conn.send_application_data(b"show me")
+    peer.inc.write(conn.data_to_send())
+    assert peer.obj.read(100) == b"show me"
+    conn.receive_data(peer.out.read())
+    assert conn.peer_certificates[0] == pki("p256").client
+    assert len(conn.verified_chain) == 3
