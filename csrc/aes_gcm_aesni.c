@@ -164,7 +164,7 @@ void cytls_gcm_aesni_expand(uint8_t rk_out[240], uint8_t *hpow_out,
 
 static void aesni_init(cytls_gcm_ctx *ctx, const uint8_t *key)
 {
-    cytls_gcm_aesni_expand(ctx->state, ctx->state + HPOW_OFFSET, 8, key,
+    cytls_gcm_aesni_expand(cytls_gcm_state(ctx), cytls_gcm_state(ctx) + HPOW_OFFSET, 8, key,
                            ctx->key_len, ctx->rounds);
 }
 
@@ -212,9 +212,15 @@ static void aesni_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                         const uint8_t *aad, size_t aad_len, const uint8_t *in,
                         size_t len, int decrypt)
 {
-    const __m128i *rk = (const __m128i *)ctx->state;
-    const __m128i *hpow = (const __m128i *)(ctx->state + HPOW_OFFSET);
     const unsigned rounds = ctx->rounds;
+    /* The state may sit at any address (a Python object does not honour
+     * _Alignas(64)), so it is only ever read and written unaligned. */
+    __m128i rk[15], hpow[8];
+    for (unsigned r = 0; r <= rounds; r++)
+        rk[r] = _mm_loadu_si128((const __m128i *)(cytls_gcm_state(ctx) + 16 * r));
+    for (int k = 0; k < 8; k++)
+        hpow[k] = _mm_loadu_si128(
+            (const __m128i *)(cytls_gcm_state(ctx) + HPOW_OFFSET + 16 * k));
     uint8_t j0b[16];
     memcpy(j0b, nonce, 12);
     j0b[12] = 0;
@@ -231,24 +237,35 @@ static void aesni_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
 
     size_t i = 0;
     if (len >= 128) {
-        __m128i prev[8]; /* reflected ciphertext waiting for GHASH */
-        int have_prev = 0;
+        /* g: reflected ciphertext to GHASH in this iteration -- this
+         * group's (decryption) or the previous group's (encryption). */
+        __m128i g[8];
+        int have_g = 0;
         for (; i + 128 <= len; i += 128) {
             __m128i x[8];
             for (int b = 0; b < 8; b++) {
                 x[b] = _mm_xor_si128(bswap128(ctr), rk[0]);
                 ctr = _mm_add_epi32(ctr, one);
             }
-            __m128i c[8];
             if (decrypt) {
                 for (int b = 0; b < 8; b++)
-                    c[b] = bswap128(
+                    g[b] = bswap128(
                         _mm_loadu_si128((const __m128i *)(in + i + 16 * b)));
-                y = ghash8(y, hpow, c);
-            } else if (have_prev) {
-                y = ghash8(y, hpow, prev);
+                have_g = 1;
             }
-            for (unsigned r = 1; r < rounds; r++)
+            /* The GHASH multiplications ride along the first eight AES
+             * rounds, so both units stay busy. */
+            __m128i lo = _mm_setzero_si128(), mid = lo, hi = lo;
+            for (int r = 1; r <= 8; r++) {
+                for (int b = 0; b < 8; b++)
+                    x[b] = _mm_aesenc_si128(x[b], rk[r]);
+                if (have_g)
+                    gf_mul_acc(r == 1 ? _mm_xor_si128(y, g[0]) : g[r - 1],
+                               hpow[8 - r], &lo, &mid, &hi);
+            }
+            if (have_g)
+                y = gf_finish(lo, mid, hi);
+            for (unsigned r = 9; r < rounds; r++)
                 for (int b = 0; b < 8; b++)
                     x[b] = _mm_aesenc_si128(x[b], rk[r]);
             for (int b = 0; b < 8; b++) {
@@ -256,12 +273,13 @@ static void aesni_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                 __m128i d = _mm_xor_si128(
                     x[b], _mm_loadu_si128((const __m128i *)(in + i + 16 * b)));
                 _mm_storeu_si128((__m128i *)(out + i + 16 * b), d);
-                prev[b] = bswap128(d);
+                if (!decrypt)
+                    g[b] = bswap128(d);
             }
-            have_prev = 1;
+            have_g = 1;
         }
         if (!decrypt)
-            y = ghash8(y, hpow, prev);
+            y = ghash8(y, hpow, g);
     }
     for (; i < len; i += 16) {
         size_t n = len - i < 16 ? len - i : 16;

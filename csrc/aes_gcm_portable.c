@@ -28,36 +28,93 @@
  * Byte pos (= row + 4 * column, the FIPS-197 input order) of block blk sits
  * at bit row*16 + column*4 + blk of each plane: a row is a 16-bit chunk, so
  * ShiftRows rotates within chunks and MixColumns rotates whole words.
+ *
+ * Transposition: bytes are first put in plane-bit order (a fixed, public
+ * permutation), read as eight 64-bit words, each word's 8x8 bit matrix is
+ * transposed, then the 8x8 byte matrix across the words. Plane k is then
+ * word k. All steps are fixed shifts and masks.
  */
+static unsigned slice_index(unsigned j)
+{
+    /* plane bit j -> input byte: row = j / 16, column = (j / 4) % 4 */
+    unsigned row = j >> 4, col = (j >> 2) & 3, blk = j & 3;
+    return blk * 16 + col * 4 + row;
+}
+
+static uint64_t load_le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static void store_le64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) {
+        p[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+/* Transpose the 8x8 bit matrix whose bit 8r + c is row r, column c. */
+static uint64_t transpose_bits8(uint64_t x)
+{
+    uint64_t t = (x ^ (x >> 7)) & 0x00aa00aa00aa00aaull;
+    x ^= t ^ (t << 7);
+    t = (x ^ (x >> 14)) & 0x0000cccc0000ccccull;
+    x ^= t ^ (t << 14);
+    t = (x ^ (x >> 28)) & 0x00000000f0f0f0f0ull;
+    x ^= t ^ (t << 28);
+    return x;
+}
+
+static void swapmove(uint64_t *a, uint64_t *b, uint64_t mask, int n)
+{
+    uint64_t t = ((*a >> n) ^ *b) & mask;
+    *b ^= t;
+    *a ^= t << n;
+}
+
+/* Transpose the 8x8 byte matrix whose row i is w[i], byte b column b. */
+static void transpose_bytes8(uint64_t w[8])
+{
+    for (int i = 0; i < 4; i++)
+        swapmove(&w[i], &w[i + 4], 0x00000000ffffffffull, 32);
+    for (int i = 0; i < 8; i += (i & 1) ? 3 : 1)
+        swapmove(&w[i], &w[i + 2], 0x0000ffff0000ffffull, 16);
+    for (int i = 0; i < 8; i += 2)
+        swapmove(&w[i], &w[i + 1], 0x00ff00ff00ff00ffull, 8);
+}
+
 static void bitslice(uint64_t q[8], const uint8_t in[64])
 {
-    for (int k = 0; k < 8; k++)
-        q[k] = 0;
-    for (int blk = 0; blk < 4; blk++) {
-        for (int pos = 0; pos < 16; pos++) {
-            uint64_t v = in[blk * 16 + pos];
-            int j = (pos & 3) * 16 + (pos >> 2) * 4 + blk;
-            for (int k = 0; k < 8; k++)
-                q[k] |= ((v >> k) & 1) << j;
-        }
-    }
+    uint8_t b[64];
+    for (unsigned j = 0; j < 64; j++)
+        b[j] = in[slice_index(j)];
+    for (int i = 0; i < 8; i++)
+        q[i] = transpose_bits8(load_le64(b + 8 * i));
+    transpose_bytes8(q);
+    cytls_memzero(b, sizeof b);
 }
 
 static void unbitslice(uint8_t out[64], const uint64_t q[8])
 {
-    for (int blk = 0; blk < 4; blk++) {
-        for (int pos = 0; pos < 16; pos++) {
-            int j = (pos & 3) * 16 + (pos >> 2) * 4 + blk;
-            unsigned v = 0;
-            for (int k = 0; k < 8; k++)
-                v |= (unsigned)((q[k] >> j) & 1) << k;
-            out[blk * 16 + pos] = (uint8_t)v;
-        }
-    }
+    uint64_t w[8];
+    uint8_t b[64];
+    for (int i = 0; i < 8; i++)
+        w[i] = q[i];
+    transpose_bytes8(w);
+    for (int i = 0; i < 8; i++)
+        store_le64(b + 8 * i, transpose_bits8(w[i]));
+    for (unsigned j = 0; j < 64; j++)
+        out[slice_index(j)] = b[j];
+    cytls_memzero(w, sizeof w);
+    cytls_memzero(b, sizeof b);
 }
 
 /* r = a * b in GF(2^8) mod x^8 + x^4 + x^3 + x + 1, on bit planes. */
-static void gf8_mul(uint64_t r[8], const uint64_t a[8], const uint64_t b[8])
+static inline void gf8_mul(uint64_t r[8], const uint64_t a[8], const uint64_t b[8])
 {
     uint64_t p[15];
     for (int k = 0; k < 15; k++)
@@ -76,20 +133,21 @@ static void gf8_mul(uint64_t r[8], const uint64_t a[8], const uint64_t b[8])
         r[k] = p[k];
 }
 
-/* r = a^2: squaring is linear in GF(2^8), a_i moves to x^(2i). */
-static void gf8_sq(uint64_t r[8], const uint64_t a[8])
+/* r = a^2: squaring is linear in GF(2^8); a_i moves to x^(2i), reduced. */
+static inline void gf8_sq(uint64_t r[8], const uint64_t a[8])
 {
-    uint64_t p[15];
-    for (int k = 0; k < 15; k++)
-        p[k] = (k & 1) ? 0 : a[k / 2];
-    for (int k = 14; k >= 8; k--) {
-        p[k - 4] ^= p[k];
-        p[k - 5] ^= p[k];
-        p[k - 7] ^= p[k];
-        p[k - 8] ^= p[k];
-    }
-    for (int k = 0; k < 8; k++)
-        r[k] = p[k];
+    uint64_t r0 = a[0] ^ a[4] ^ a[6], r1 = a[4] ^ a[6] ^ a[7],
+             r2 = a[1] ^ a[5], r3 = a[4] ^ a[5] ^ a[6] ^ a[7],
+             r4 = a[2] ^ a[4] ^ a[7], r5 = a[5] ^ a[6], r6 = a[3] ^ a[5],
+             r7 = a[6] ^ a[7];
+    r[0] = r0;
+    r[1] = r1;
+    r[2] = r2;
+    r[3] = r3;
+    r[4] = r4;
+    r[5] = r5;
+    r[6] = r6;
+    r[7] = r7;
 }
 
 /* The AES S-box on 64 bytes at once: x^254 (the inverse, 0 for 0), then
@@ -311,7 +369,7 @@ static void ghash(uint64_t y[2], const uint64_t h[2], const uint8_t *p,
 
 static void portable_init(cytls_gcm_ctx *ctx, const uint8_t *key)
 {
-    uint64_t *rk = (uint64_t *)ctx->state;
+    uint64_t *rk = (uint64_t *)cytls_gcm_state(ctx);
     uint64_t *h = rk + RK_WORDS;
     uint8_t w[240], four[64];
     expand_key(w, key, ctx->key_len, ctx->rounds);
@@ -333,7 +391,7 @@ static void portable_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                            const uint8_t *aad, size_t aad_len,
                            const uint8_t *in, size_t len, int decrypt)
 {
-    const uint64_t *rk = (const uint64_t *)ctx->state;
+    const uint64_t *rk = (const uint64_t *)cytls_gcm_state(ctx);
     const uint64_t *h = rk + RK_WORDS;
     uint64_t y[2] = {0, 0};
     uint8_t ctrs[64], ks[64], mask[16], lens[16];

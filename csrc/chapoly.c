@@ -12,7 +12,7 @@
 #include "chapoly_impl.h"
 
 /* Multiple of 64 so that every chunk but the last ends on a block. */
-#define CHUNK 4096
+#define CHUNK 16384
 
 static cytls_chacha20_fn chacha20_fn = cytls_chacha20_portable;
 static const char *chacha20_name = "portable";
@@ -56,7 +56,9 @@ void cytls_poly1305_select(uint32_t features)
     poly1305_impl = &cytls_poly1305_portable_impl;
 #if defined(CYTLS_X86_64)
     if (features & CYTLS_CPU_AVX512)
-        poly1305_impl = &cytls_poly1305_avx512_impl;
+        poly1305_impl = cytls_poly1305_avx512_has_ifma()
+                            ? &cytls_poly1305_avx512ifma_impl
+                            : &cytls_poly1305_avx512_impl;
     else if (features & CYTLS_CPU_AVX2)
         poly1305_impl = &cytls_poly1305_avx2_impl;
 #else

@@ -123,6 +123,10 @@ void cytls_poly1305_r26_finish(cytls_poly1305_state *st, uint8_t tag[16]);
 #if defined(CYTLS_X86_64)
 extern const struct cytls_poly1305_impl cytls_poly1305_avx2_impl;
 extern const struct cytls_poly1305_impl cytls_poly1305_avx512_impl;
+extern const struct cytls_poly1305_impl cytls_poly1305_avx512ifma_impl;
+/* 1 when CPUID reports AVX512_IFMA (poly1305_avx512.c); the caller must
+ * already know that AVX-512 is usable. */
+int cytls_poly1305_avx512_has_ifma(void);
 #endif
 
 /* The backend chosen by cytls_poly1305_select. */

@@ -131,8 +131,8 @@ static void expand_key(uint8x16_t *rk, const uint8_t *key, unsigned key_len,
 
 static void armce_init(cytls_gcm_ctx *ctx, const uint8_t *key)
 {
-    uint8x16_t *rk = (uint8x16_t *)ctx->state;
-    uint64x2_t *hpow = (uint64x2_t *)(ctx->state + HPOW_OFFSET);
+    uint8x16_t rk[15];
+    uint64x2_t hpow[8];
     expand_key(rk, key, ctx->key_len, ctx->rounds);
     uint64x2_t h = vreinterpretq_u64_u8(
         rev128(aes_block(rk, ctx->rounds, vdupq_n_u8(0))));
@@ -147,6 +147,14 @@ static void armce_init(cytls_gcm_ctx *ctx, const uint8_t *key)
     hpow[0] = veorq_u64(t, vandq_u64(carry, c));
     for (int i = 1; i < 8; i++)
         hpow[i] = gf_mul(hpow[i - 1], hpow[0]);
+    /* The state may sit at any address (a Python object does not honour
+     * _Alignas(64)): store and load it with vst1q/vld1q only. */
+    for (unsigned r = 0; r <= ctx->rounds; r++)
+        vst1q_u8(cytls_gcm_state(ctx) + 16 * r, rk[r]);
+    for (int i = 0; i < 8; i++)
+        vst1q_u8(cytls_gcm_state(ctx) + HPOW_OFFSET + 16 * i,
+                 vreinterpretq_u8_u64(hpow[i]));
+    cytls_memzero(rk, sizeof rk);
 }
 
 static inline uint64x2_t ghash8(uint64x2_t y, const uint64x2_t *hpow,
@@ -193,9 +201,13 @@ static void armce_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                         const uint8_t *aad, size_t aad_len, const uint8_t *in,
                         size_t len, int decrypt)
 {
-    const uint8x16_t *rk = (const uint8x16_t *)ctx->state;
-    const uint64x2_t *hpow = (const uint64x2_t *)(ctx->state + HPOW_OFFSET);
     const unsigned rounds = ctx->rounds;
+    uint8x16_t rk[15];
+    uint64x2_t hpow[8];
+    for (unsigned r = 0; r <= rounds; r++)
+        rk[r] = vld1q_u8(cytls_gcm_state(ctx) + 16 * r);
+    for (int i = 0; i < 8; i++)
+        hpow[i] = vreinterpretq_u64_u8(vld1q_u8(cytls_gcm_state(ctx) + HPOW_OFFSET + 16 * i));
     uint8_t j0b[16] = {0};
     memcpy(j0b, nonce, 12);
     uint32x4_t base = vreinterpretq_u32_u8(vld1q_u8(j0b));

@@ -57,6 +57,23 @@ void cytls_gcm_aesni_expand(uint8_t rk_out[240], uint8_t *hpow_out,
 extern const struct cytls_gcm_impl cytls_gcm_armce;
 #endif
 
+/*
+ * cytls_gcm_state returns ctx->state as a plain byte pointer. cytls.h
+ * declares the state 64-byte aligned, but a context embedded in memory that
+ * does not honour that (a Python object is only 16-byte aligned) must still
+ * work, so backends read and write the state with unaligned accesses only.
+ * The empty asm hides the declared alignment from the compiler, which would
+ * otherwise turn unaligned vector loads and stores into aligned ones.
+ */
+static inline uint8_t *cytls_gcm_state(const cytls_gcm_ctx *ctx)
+{
+    uint8_t *p = (uint8_t *)(uintptr_t)ctx->state;
+#if defined(__GNUC__) || defined(__clang__)
+    __asm__("" : "+r"(p));
+#endif
+    return p;
+}
+
 static inline uint64_t cytls_gcm_load_be64(const uint8_t *p)
 {
     return ((uint64_t)p[0] << 56) | ((uint64_t)p[1] << 48) |

@@ -143,11 +143,12 @@ static void vaes256_init(cytls_gcm_ctx *ctx, const uint8_t *key)
 {
     uint8_t rk[240], pw[16 * 16];
     cytls_gcm_aesni_expand(rk, pw, 16, key, ctx->key_len, ctx->rounds);
-    __m256i *rky = (__m256i *)ctx->state;
     for (unsigned r = 0; r <= ctx->rounds; r++)
-        rky[r] = _mm256_broadcastsi128_si256(
-            _mm_loadu_si128((const __m128i *)(rk + 16 * r)));
-    uint8_t *pow = ctx->state + POW_OFFSET;
+        _mm256_storeu_si256(
+            (__m256i *)(cytls_gcm_state(ctx) + 32 * r),
+            _mm256_broadcastsi128_si256(
+                _mm_loadu_si128((const __m128i *)(rk + 16 * r))));
+    uint8_t *pow = cytls_gcm_state(ctx) + POW_OFFSET;
     for (int k = 0; k < 16; k++) /* P[k] = H^(16-k) */
         memcpy(pow + 16 * k, pw + 16 * (15 - k), 16);
     memset(pow + 16 * 16, 0, 32);
@@ -172,23 +173,25 @@ static inline void aes_round8(__m256i x[NV], __m256i rk)
 }
 
 /*
- * One 16-block group: encrypt the counters x while GHASHing the reflected
- * blocks g (XORed with y first), then XOR the keystream with in into out.
- * Returns the new y.
+ * One 16-block group: encrypt the counters x while GHASHing the 256 bytes
+ * of ciphertext at g (XORed with y first), one register of it per AES
+ * round so both units stay busy. The ciphertext is read from memory as it
+ * is needed, which keeps the 16 ymm registers for the AES state. Returns
+ * the new y.
  */
 static inline __m128i group(const __m256i *rky, unsigned rounds,
                             const uint8_t *pow, __m256i x[NV],
-                            const __m256i g[NV], __m128i y)
+                            const uint8_t *g, __m128i y)
 {
     __m256i lo = _mm256_setzero_si256(), mid = lo, hi = lo;
     for (int q = 0; q < NV; q++) {
-        if ((q & 1) == 0)
-            aes_round8(x, rky[1 + q / 2]);
-        mul_acc(q == 0 ? XOR(g[0], zext(y)) : g[q],
+        aes_round8(x, rky[1 + q]);
+        __m256i c = bswap256(_mm256_loadu_si256((const __m256i *)(g + 32 * q)));
+        mul_acc(q == 0 ? XOR(c, zext(y)) : c,
                 _mm256_loadu_si256((const __m256i *)(pow + 32 * q)), &lo, &mid,
                 &hi);
     }
-    for (unsigned r = 5; r < rounds; r++)
+    for (unsigned r = 1 + NV; r < rounds; r++)
         aes_round8(x, rky[r]);
     for (int q = 0; q < NV; q++)
         x[q] = _mm256_aesenclast_epi128(x[q], rky[rounds]);
@@ -200,9 +203,13 @@ static void vaes256_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                           const uint8_t *aad, size_t aad_len,
                           const uint8_t *in, size_t len, int decrypt)
 {
-    const __m256i *rky = (const __m256i *)ctx->state;
-    const uint8_t *pow = ctx->state + POW_OFFSET;
+    const uint8_t *pow = cytls_gcm_state(ctx) + POW_OFFSET;
     const unsigned rounds = ctx->rounds;
+    /* The state may sit at any address (a Python object does not honour
+     * _Alignas(64)), so it is only ever read and written unaligned. */
+    __m256i rky[15];
+    for (unsigned r = 0; r <= rounds; r++)
+        rky[r] = _mm256_loadu_si256((const __m256i *)(cytls_gcm_state(ctx) + 32 * r));
 
     uint8_t j0b[16];
     memcpy(j0b, nonce, 12);
@@ -227,39 +234,39 @@ static void vaes256_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
 
     size_t i = 0;
     if (!decrypt && len >= 256) {
-        __m256i c[NV], x[NV];
+        __m256i x[NV];
         next_counters(x, &ctr, rky[0]);
         for (unsigned r = 1; r < rounds; r++)
             aes_round8(x, rky[r]);
         for (int q = 0; q < NV; q++) {
             x[q] = _mm256_aesenclast_epi128(x[q], rky[rounds]);
-            __m256i o = XOR(x[q], _mm256_loadu_si256((const __m256i *)(in + 32 * q)));
-            _mm256_storeu_si256((__m256i *)(out + 32 * q), o);
-            c[q] = bswap256(o);
+            _mm256_storeu_si256(
+                (__m256i *)(out + 32 * q),
+                XOR(x[q], _mm256_loadu_si256((const __m256i *)(in + 32 * q))));
         }
+        /* each group GHASHes the ciphertext the previous one wrote */
         for (i = 256; i + 256 <= len; i += 256) {
             next_counters(x, &ctr, rky[0]);
-            y = group(rky, rounds, pow, x, c, y);
-            for (int q = 0; q < NV; q++) {
-                __m256i o = XOR(
-                    x[q], _mm256_loadu_si256((const __m256i *)(in + i + 32 * q)));
-                _mm256_storeu_si256((__m256i *)(out + i + 32 * q), o);
-                c[q] = bswap256(o);
-            }
+            y = group(rky, rounds, pow, x, out + i - 256, y);
+            for (int q = 0; q < NV; q++)
+                _mm256_storeu_si256(
+                    (__m256i *)(out + i + 32 * q),
+                    XOR(x[q],
+                        _mm256_loadu_si256((const __m256i *)(in + i + 32 * q))));
         }
-        y = ghash16(y, pow, c);
+        y = ghash_bytes(y, pow, out + i - 256, 256);
     } else if (decrypt) {
         for (; i + 256 <= len; i += 256) {
-            __m256i c[NV], x[NV], d[NV];
-            for (int q = 0; q < NV; q++) {
-                d[q] = _mm256_loadu_si256((const __m256i *)(in + i + 32 * q));
-                c[q] = bswap256(d[q]);
-            }
+            __m256i x[NV];
             next_counters(x, &ctr, rky[0]);
-            y = group(rky, rounds, pow, x, c, y);
+            /* GHASH reads the ciphertext before this group overwrites it
+             * (out may equal in): group() finishes all its loads first. */
+            y = group(rky, rounds, pow, x, in + i, y);
             for (int q = 0; q < NV; q++)
-                _mm256_storeu_si256((__m256i *)(out + i + 32 * q),
-                                    XOR(x[q], d[q]));
+                _mm256_storeu_si256(
+                    (__m256i *)(out + i + 32 * q),
+                    XOR(x[q],
+                        _mm256_loadu_si256((const __m256i *)(in + i + 32 * q))));
         }
     }
 

@@ -127,10 +127,19 @@ static __m128i ghash_partial(__m128i y, const uint8_t *pow, const uint8_t *p,
     return fold_reduce(lo, mid, hi);
 }
 
+/* The state may sit at any address (a Python object does not honour
+ * _Alignas(64)), so it is only ever read and written unaligned. */
+static inline void load_powers(__m512i pz[4], const uint8_t *pow)
+{
+    for (int q = 0; q < 4; q++)
+        pz[q] = _mm512_loadu_si512((const void *)(pow + 64 * q));
+}
+
 static __m128i ghash_bytes(__m128i y, const uint8_t *pow, const uint8_t *p,
                            size_t len)
 {
-    const __m512i *pz = (const __m512i *)pow;
+    __m512i pz[4];
+    load_powers(pz, pow);
     while (len >= 256) {
         __m512i c[4];
         for (int q = 0; q < 4; q++)
@@ -146,11 +155,12 @@ static void vaes512_init(cytls_gcm_ctx *ctx, const uint8_t *key)
 {
     uint8_t rk[240], pw[16 * 16];
     cytls_gcm_aesni_expand(rk, pw, 16, key, ctx->key_len, ctx->rounds);
-    __m512i *rkz = (__m512i *)ctx->state;
     for (unsigned r = 0; r <= ctx->rounds; r++)
-        rkz[r] = _mm512_broadcast_i32x4(
-            _mm_loadu_si128((const __m128i *)(rk + 16 * r)));
-    uint8_t *pow = ctx->state + POW_OFFSET;
+        _mm512_storeu_si512(
+            (void *)(cytls_gcm_state(ctx) + 64 * r),
+            _mm512_broadcast_i32x4(
+                _mm_loadu_si128((const __m128i *)(rk + 16 * r))));
+    uint8_t *pow = cytls_gcm_state(ctx) + POW_OFFSET;
     for (int k = 0; k < 16; k++) /* P[k] = H^(16-k) */
         memcpy(pow + 16 * k, pw + 16 * (15 - k), 16);
     memset(pow + 16 * 16, 0, 64);
@@ -178,10 +188,12 @@ static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                           const uint8_t *aad, size_t aad_len,
                           const uint8_t *in, size_t len, int decrypt)
 {
-    const __m512i *rkz = (const __m512i *)ctx->state;
-    const uint8_t *pow = ctx->state + POW_OFFSET;
-    const __m512i *pz = (const __m512i *)pow;
+    const uint8_t *pow = cytls_gcm_state(ctx) + POW_OFFSET;
     const unsigned rounds = ctx->rounds;
+    __m512i rkz[15], pz[4];
+    for (unsigned r = 0; r <= rounds; r++)
+        rkz[r] = _mm512_loadu_si512((const void *)(cytls_gcm_state(ctx) + 64 * r));
+    load_powers(pz, pow);
 
     uint8_t j0b[16];
     memcpy(j0b, nonce, 12);

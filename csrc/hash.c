@@ -26,6 +26,9 @@ void cytls_sha256_select(uint32_t features)
     if (features & CYTLS_CPU_SHANI) {
         sha256_fn = cytls_sha256_blocks_shani;
         sha256_name = "shani";
+    } else if (features & CYTLS_CPU_AVX2) {
+        sha256_fn = cytls_sha256_blocks_avx2;
+        sha256_name = "avx2";
     }
 #elif defined(CYTLS_AARCH64)
     if (features & CYTLS_CPU_ARM_SHA2) {
@@ -45,7 +48,7 @@ void cytls_sha512_select(uint32_t features)
 {
     sha512_fn = cytls_sha512_blocks_portable;
     sha512_name = "portable";
-#if defined(CYTLS_X86_64) && defined(CYTLS_SHA_ACCEL)
+#if defined(CYTLS_X86_64)
     if (features & CYTLS_CPU_AVX2) {
         sha512_fn = cytls_sha512_blocks_avx2;
         sha512_name = "avx2";

@@ -36,24 +36,38 @@ QEMU_SYSROOT = "/usr/aarch64-linux-gnu"
 def parse_args(argv: list[str]) -> argparse.Namespace:
     host = cbuild.normalise_arch(platform.machine())
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--arch", choices=["x86_64", "aarch64"], default=host,
-                   help=f"target architecture (default: this machine, {host})")
-    p.add_argument("--cc", help="C compiler (default: $CC, or aarch64-linux-gnu-gcc "
-                   "when cross-compiling for aarch64, else cc)")
-    p.add_argument("--out", type=Path, help="output binary (default: csrc/tests/ctest, "
-                   "or csrc/tests/ctest-<arch> when cross-compiling)")
-    p.add_argument("--asan", action="store_true",
-                   help="build with AddressSanitizer and UBSan")
+    p.add_argument(
+        "--arch",
+        choices=["x86_64", "aarch64"],
+        default=host,
+        help=f"target architecture (default: this machine, {host})",
+    )
+    p.add_argument(
+        "--cc",
+        help="C compiler (default: $CC, or aarch64-linux-gnu-gcc "
+        "when cross-compiling for aarch64, else cc)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="output binary (default: csrc/tests/ctest, "
+        "or csrc/tests/ctest-<arch> when cross-compiling)",
+    )
+    p.add_argument("--asan", action="store_true", help="build with AddressSanitizer and UBSan")
     p.add_argument("--run", action="store_true", help="run the binary after building")
-    p.add_argument("--qemu", action="store_true",
-                   help="run under qemu-aarch64 -cpu max (implies --arch aarch64)")
+    p.add_argument(
+        "--qemu",
+        action="store_true",
+        help="run under qemu-aarch64 -cpu max (implies --arch aarch64)",
+    )
     args = p.parse_args(argv)
     if args.qemu:
         args.arch = "aarch64"
     cross = args.arch != host
     if args.cc is None:
-        args.cc = os.environ.get("CC") or ("aarch64-linux-gnu-gcc" if
-                                            cross and args.arch == "aarch64" else "cc")
+        args.cc = os.environ.get("CC") or (
+            "aarch64-linux-gnu-gcc" if cross and args.arch == "aarch64" else "cc"
+        )
     if args.out is None:
         name = "ctest" if not cross else f"ctest-{args.arch}"
         args.out = ROOT / "csrc" / "tests" / name
@@ -101,9 +115,11 @@ def build(args: argparse.Namespace) -> int:
         if proc.returncode != 0:
             print("build-ctests: link failed", file=sys.stderr)
             return 1
-    print(f"build-ctests: built {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}"
-          f" ({args.arch}, {len(portable)} portable, {len(backends)} backend, "
-          f"{len(tests)} test files{', ASan+UBSan' if args.asan else ''})")
+    print(
+        f"build-ctests: built {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}"
+        f" ({args.arch}, {len(portable)} portable, {len(backends)} backend, "
+        f"{len(tests)} test files{', ASan+UBSan' if args.asan else ''})"
+    )
     return 0
 
 

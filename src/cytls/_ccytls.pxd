@@ -60,3 +60,60 @@ cdef extern from "cytls.h" nogil:
                                 const uint8_t *secret, size_t secret_len,
                                 const uint8_t *label, size_t label_len,
                                 const uint8_t *context, size_t context_len)
+
+
+# Record layer (csrc/record.c).
+from libc.stdint cimport uint16_t
+
+
+cdef extern from "cytls.h" nogil:
+    enum:
+        CYTLS_RECORD_HEADER_LEN
+        CYTLS_RECORD_MAX_PLAINTEXT
+        CYTLS_RECORD_MAX_OVERHEAD
+        CYTLS_RECORD_GCM_LIMIT
+
+    ctypedef enum cytls_record_status:
+        CYTLS_RECORD_NEED_MORE
+        CYTLS_RECORD_STOPPED
+        CYTLS_RECORD_ERROR
+
+    ctypedef enum cytls_record_error:
+        CYTLS_RECORD_E_NONE
+
+    ctypedef struct cytls_record_protector:
+        uint64_t seq
+        uint64_t seq_limit
+        uint16_t version
+        uint8_t keyed
+        size_t max_inner
+
+    ctypedef struct cytls_record_result:
+        cytls_record_status status
+        cytls_record_error error
+        uint8_t alert
+        uint8_t type
+        size_t consumed
+        size_t app_len
+        size_t payload_len
+
+    cytls_record_protector *cytls_record_new()
+    void cytls_record_free(cytls_record_protector *p)
+    int cytls_record_set_key(cytls_record_protector *p, cytls_aead_alg alg, uint16_t version,
+                             const uint8_t *key, size_t key_len, const uint8_t *iv, size_t iv_len)
+    void cytls_record_clear_key(cytls_record_protector *p)
+    void cytls_record_set_plain_version(cytls_record_protector *p, uint16_t version)
+    int cytls_record_set_limit(cytls_record_protector *p, size_t limit)
+    void cytls_record_set_pad_block(cytls_record_protector *p, size_t block)
+    void cytls_record_set_skip_budget(cytls_record_protector *p, size_t budget)
+    void cytls_record_set_seq(cytls_record_protector *p, uint64_t seq)
+    size_t cytls_record_fragment_len(const cytls_record_protector *p)
+    size_t cytls_record_seal_len(const cytls_record_protector *p, size_t in_len)
+    int cytls_record_seal(cytls_record_protector *p, uint8_t *out, size_t out_cap,
+                          size_t *out_len, uint8_t type, const uint8_t *inp, size_t in_len)
+    int cytls_record_seal_padded(cytls_record_protector *p, uint8_t *out, size_t out_cap,
+                                 size_t *out_len, uint8_t type, const uint8_t *inp,
+                                 size_t in_len, size_t pad)
+    void cytls_record_open(cytls_record_protector *p, cytls_record_result *res, uint8_t *out,
+                           size_t out_cap, const uint8_t *inp, size_t in_len)
+    const char *cytls_record_error_string(cytls_record_error error)

@@ -98,7 +98,8 @@ class TLSConfig:
             gets a protocol_version alert.
         cipher_suites: IANA ids in preference order.
         groups: named groups we accept, in preference order.
-        key_share_groups: client: groups to send key shares for up front.
+        key_share_groups: client: groups to send key shares for up front
+            (those not in `groups` are skipped).
         signature_schemes: schemes offered/accepted, in preference order.
         certificate_chain: our chain, leaf first (may be empty).
         private_key: the private key of the leaf.
@@ -177,9 +178,6 @@ class TLSConfig:
         for g in self.groups:
             if g not in SUPPORTED_GROUPS:
                 raise ValueError(f"unsupported group 0x{g:04x}")
-        for g in self.key_share_groups:
-            if g not in self.groups:
-                raise ValueError(f"key share group 0x{g:04x} is not in groups")
         if self.certificate_chain and self.private_key is None:
             raise ValueError("a certificate chain needs its private key")
         if not self.is_client and not self.certificate_chain:
@@ -188,6 +186,12 @@ class TLSConfig:
             raise ValueError("max_fragment must be in 64..16384")
         if self.verify_mode not in (0, 1, 2):
             raise ValueError("verify_mode must be 0, 1 or 2")
+
+    def effective_key_share_groups(self) -> list[int]:
+        """key_share_groups that are also in groups, in that order; the
+        first of groups when none is (so setting only `groups` works)."""
+        shares = [g for g in self.key_share_groups if g in self.groups]
+        return shares or self.groups[:1]
 
     def prepared(self) -> Prepared:
         """The precomputed per-config state (built once, reused by every
@@ -205,6 +209,7 @@ class TLSConfig:
         if cache is None or cache.key != key:
             cache = Prepared(self, key)
             self._prepared_cache = cache
+        assert isinstance(cache, Prepared)
         return cache
 
 

@@ -213,8 +213,20 @@ class Connection:
                 self._alert(payload)
                 if self.peer_closed:
                     return
+            elif ctype == ContentType.change_cipher_spec:
+                # RFC 8446 §5: a dummy CCS (middlebox compatibility) is
+                # dropped between the first ClientHello and the peer's
+                # Finished; anywhere else it is unexpected.
+                if ctx.complete or self._hs_buffer or not self._ccs_allowed():
+                    raise TLSAlert(AD.unexpected_message, "unexpected change_cipher_spec")
             else:
+                # Application data before any read key, or an unknown type.
                 raise TLSAlert(AD.unexpected_message, f"unexpected record type {ctype}")
+
+    def _ccs_allowed(self) -> bool:
+        from cytls._server13 import ExpectClientHello
+
+        return not isinstance(self._state, ExpectClientHello)
 
     def _handshake_bytes(self, payload: bytes) -> None:
         buf = self._hs_buffer

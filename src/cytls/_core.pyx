@@ -73,7 +73,7 @@ cdef class _Buf:
             PyBuffer_Release(&self.view)
 
 
-cdef inline const uint8_t *_ptr(_Buf b):
+cdef inline const uint8_t *_ptr(_Buf b) noexcept nogil:
     return <const uint8_t *>b.view.buf
 
 

@@ -155,7 +155,7 @@ class ClientHello:
         random = r.raw(32)
         session_id = r.vec8()
         if len(session_id) > 32:
-            raise _err(AD.illegal_parameter, "ClientHello legacy_session_id longer than 32 bytes")
+            raise _err(AD.decode_error, "ClientHello legacy_session_id longer than 32 bytes")
         suites = r.u16_list(2, minimum=2)
         compression = r.vec8(minimum=1)
         if r.at_end():
@@ -205,7 +205,7 @@ class ServerHello:
         random = r.raw(32)
         session_id = r.vec8()
         if len(session_id) > 32:
-            raise _err(AD.illegal_parameter, "ServerHello legacy_session_id longer than 32 bytes")
+            raise _err(AD.decode_error, "ServerHello legacy_session_id longer than 32 bytes")
         suite = r.u16()
         compression = r.u8()
         if r.at_end():

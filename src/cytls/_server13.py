@@ -16,6 +16,7 @@ from __future__ import annotations
 from cytls import _messages as m
 from cytls import _sigs
 from cytls._client13 import parse_certificate_chain
+from cytls._codec import vec16
 from cytls._config import TLSConfig
 from cytls._enums import ExtensionType as Ext
 from cytls._enums import HandshakeType as HT
@@ -175,10 +176,10 @@ class ExpectClientHello(State):
         """RFC 8446 §4.1.4: ask for a share of the chosen group."""
         ctx = self.ctx
         cookie = ctx.random(32)
-        exts = {
+        exts: dict[int, bytes] = {
             Ext.supported_versions: _SV_TLS13,
             Ext.key_share: choice.group.to_bytes(2, "big"),
-            Ext.cookie: m.vec16(cookie),
+            Ext.cookie: vec16(cookie),
         }
         hrr = m.ServerHello(m.HRR_RANDOM, ch.session_id, choice.suite, exts)
         hrr_raw = hrr.serialize()
@@ -270,6 +271,10 @@ def _server_flight(
     ctx.trace("send ServerHello", suite=suite, group=choice.group)
     ctx.set_write(ks.server_hs_secret)
     ctx.set_read(ks.client_hs_secret)
+    if Ext.early_data in ch.extensions:
+        # RFC 8446 §4.2.10: 0-RTT is declined (no PSK); skip the client's
+        # early data records, which cannot decrypt under this key.
+        ctx.record.set_early_data_skip(1 << 14)
     ctx.trace("derive handshake keys", hash=info.hash_name)
 
     ee_exts: list[tuple[int, bytes]] = list(ctx.hooks.ee_extra)

@@ -106,6 +106,9 @@ class Context:
         self.peer_record_limit: int | None = None
         self.client_auth_requested = False
         self.offered_pha = False
+        # The transcript through the client Finished, kept for
+        # post-handshake authentication (RFC 8446 §4.6.2).
+        self.handshake_transcript: Transcript | None = None
         self.tickets: list[NewSessionTicket] = []
 
     # ------------------------------------------------------------ helpers
@@ -253,6 +256,11 @@ class ExpectTraffic(State):
             return self
         if msg_type == HT.new_session_ticket and ctx.is_client:
             self._ticket(body)
+            return self
+        if msg_type == HT.certificate_request and ctx.is_client:
+            from cytls._client13 import post_handshake_auth
+
+            post_handshake_auth(ctx, body, raw, self.write_secret)
             return self
         raise unexpected(self, msg_type)
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.x509 import verification as xv
 from cryptography.x509.oid import ExtendedKeyUsageOID
@@ -29,7 +30,11 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from cytls._errors import AlertDescription as AD
 from cytls._errors import CertificateVerifyFailed
 
-__all__ = ["Verifier", "fail"]
+__all__ = ["CERT_ERRORS", "Verifier", "fail"]
+
+# What cryptography raises for certificates that are malformed in ways its
+# lazy parser only notices when a field is used.
+CERT_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion)
 
 _C = xv.Criticality
 
@@ -83,7 +88,7 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     try:
         cert.verify_directly_issued_by(issuer)
         return True
-    except (ValueError, TypeError, InvalidSignature):
+    except (InvalidSignature, *CERT_ERRORS):
         pass
     # verify_directly_issued_by also insists on names matching; for a
     # signature-only question try the key directly.
@@ -103,14 +108,28 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
         else:
             return False
         return True
-    except (InvalidSignature, ValueError, TypeError, AssertionError):
+    except (InvalidSignature, AssertionError, *CERT_ERRORS):
         return False
+
+
+def _may_issue(issuer: x509.Certificate, cert: x509.Certificate) -> bool:
+    """Name match, and key identifier match when both are present (as
+    OpenSSL's X509_check_issued does when picking issuer candidates)."""
+    if issuer.subject != cert.issuer:
+        return False
+    aki = _ext(cert, x509.AuthorityKeyIdentifier)
+    ski = _ext(issuer, x509.SubjectKeyIdentifier)
+    if aki is not None and ski is not None:
+        kid = getattr(aki, "key_identifier", None)
+        if kid is not None and kid != getattr(ski, "digest", None):
+            return False
+    return True
 
 
 def _ext(cert: x509.Certificate, cls: type[x509.ExtensionType]) -> x509.ExtensionType | None:
     try:
         return cert.extensions.get_extension_for_class(cls).value
-    except (x509.ExtensionNotFound, ValueError):
+    except (x509.ExtensionNotFound, *CERT_ERRORS):
         return None
 
 
@@ -180,28 +199,47 @@ class Verifier:
         """
         leaf, rest = chain[0], chain[1:]
         if self.store is None:
-            self._diagnose(chain, hostname, now, server)
+            self._diagnose_safely(chain, hostname, now, server)
             raise fail(20)
         b = xv.PolicyBuilder().store(self.store)
         if now is not None:
             b = b.time(now)
         try:
             if hostname is not None:
-                subject: xv.DNSName | xv.IPAddress
+                subject: Any
                 try:
-                    subject = xv.IPAddress(ipaddress.ip_address(hostname))
+                    subject = xv.IPAddress(  # type: ignore[attr-defined]
+                        ipaddress.ip_address(hostname)
+                    )
                 except ValueError:
-                    subject = xv.DNSName(hostname)
+                    subject = xv.DNSName(hostname)  # type: ignore[attr-defined]
                 sv = b.extension_policies(ca_policy=self._ca, ee_policy=self._ee_san)
                 verified = list(sv.build_server_verifier(subject).verify(leaf, rest))
             else:
                 cv = b.extension_policies(ca_policy=self._ca, ee_policy=self._ee_any)
                 verified = list(cv.build_client_verifier().verify(leaf, rest).chain)
-        except (xv.VerificationError, ValueError) as exc:
-            self._diagnose(chain, hostname, now, server)
+        except (xv.VerificationError, *CERT_ERRORS) as exc:
+            self._diagnose_safely(chain, hostname, now, server)
             raise fail(1, f"unspecified certificate verification error ({exc})") from None
         check_purpose(leaf, server)
         return verified
+
+    def _diagnose_safely(
+        self,
+        chain: list[x509.Certificate],
+        hostname: str | None,
+        now: datetime | None,
+        server: bool,
+    ) -> None:
+        """_diagnose, but a certificate too broken to diagnose is left to
+        the caller's generic failure (SSLCertVerificationError is itself a
+        ValueError, so it is let through first)."""
+        try:
+            self._diagnose(chain, hostname, now, server)
+        except CertificateVerifyFailed:
+            raise
+        except CERT_ERRORS:
+            pass
 
     def _diagnose(
         self,
@@ -221,7 +259,7 @@ class Verifier:
         for _ in range(16):
             if cur.tbs_certificate_bytes in self._anchor_ders:
                 break
-            issuer = next((a for a in self.anchors if a.subject == cur.issuer), None)
+            issuer = next((a for a in self.anchors if _may_issue(a, cur)), None)
             if issuer is not None:
                 if not _signed_by(cur, issuer):
                     raise fail(7)
@@ -230,7 +268,7 @@ class Verifier:
             if cur.issuer == cur.subject and _signed_by(cur, cur):
                 raise fail(18 if cur is leaf else 19)
             nxt = next(
-                (c for c in pool if c.subject == cur.issuer and c is not cur and c not in path),
+                (c for c in pool if _may_issue(c, cur) and c is not cur and c not in path),
                 None,
             )
             if nxt is None:

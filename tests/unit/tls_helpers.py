@@ -141,9 +141,17 @@ class PKI:
         return [self.client, self.inter]
 
 
-@functools.cache
 def pki(kind: str = "p256") -> PKI:
-    """A cached PKI whose leaves use `kind` keys ("p256", "p384", "rsa", "ed25519")."""
+    """A cached PKI whose leaves use `kind` keys ("p256", "p384", "rsa", "ed25519").
+
+    Every PKI uses the same names, so verification must tell CAs apart by
+    key (authority/subject key identifiers), not by name alone.
+    """
+    return _pki(kind)
+
+
+@functools.cache
+def _pki(kind: str) -> PKI:
     root = make_ca("cytls test root", make_key("p256"))
     inter = make_ca("cytls test intermediate", make_key("p256"), issuer=root)
     leaf = make_leaf(inter, ("localhost", "example.com", "127.0.0.1"), key=make_key(kind))
@@ -207,3 +215,83 @@ def pair(
     c.start_handshake()
     pump(c, s)
     return c, s
+
+
+# ---------------------------------------------------------------- records
+
+
+def split_records(data: bytes) -> list[bytes]:
+    """Cut a byte stream into whole TLS records."""
+    out = []
+    i = 0
+    while i + 5 <= len(data):
+        n = int.from_bytes(data[i + 3 : i + 5], "big")
+        out.append(data[i : i + 5 + n])
+        i += 5 + n
+    assert i == len(data), "trailing partial record"
+    return out
+
+
+def plaintext_record(ctype: int, payload: bytes, version: int = 0x0303) -> bytes:
+    return bytes((ctype,)) + version.to_bytes(2, "big") + len(payload).to_bytes(2, "big") + payload
+
+
+class Keys:
+    """Traffic secrets collected from a key log callback."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def __call__(self, line: str) -> None:
+        self.lines.append(line)
+
+    def secret(self, label: str) -> bytes:
+        for ln in self.lines:
+            name, _, secret = ln.split()
+            if name == label:
+                return bytes.fromhex(secret)
+        raise KeyError(label)
+
+
+def open_records(suite: int, secret: bytes, records: list[bytes]) -> list[tuple[int, bytes]]:
+    """Decrypt records sealed under a traffic secret (sequence from 0)."""
+    from cytls._record import RecordLayer
+
+    from cytls._keyschedule import KeySchedule
+
+    key, iv = KeySchedule(suite).traffic_key(secret)
+    rl = RecordLayer()
+    rl.set_read_key(suite, key, iv, 0x0304)
+    rl.feed(b"".join(records))
+    out = []
+    while True:
+        item = rl.receive()
+        if item is None:
+            break
+        out.append(item)
+    return out
+
+
+def seal_records(suite: int, secret: bytes, items: list[tuple[int, bytes]]) -> bytes:
+    """Encrypt (content type, payload) items under a traffic secret."""
+    from cytls._record import RecordLayer
+
+    from cytls._keyschedule import KeySchedule
+
+    key, iv = KeySchedule(suite).traffic_key(secret)
+    rl = RecordLayer()
+    rl.set_write_key(suite, key, iv, 0x0304)
+    for ctype, payload in items:
+        rl.send(ctype, payload)
+    return rl.take_outgoing()
+
+
+def split_handshake(data: bytes) -> list[bytes]:
+    """Cut concatenated handshake messages (headers included)."""
+    out = []
+    i = 0
+    while i + 4 <= len(data):
+        n = int.from_bytes(data[i + 1 : i + 4], "big")
+        out.append(data[i : i + 4 + n])
+        i += 4 + n
+    return out

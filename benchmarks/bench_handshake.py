@@ -1,0 +1,125 @@
+"""Full TLS 1.3 handshakes per second, client and server in one process,
+in memory: cytls against the ssl module measured in the same run.
+
+Run: python benchmarks/bench_handshake.py [--seconds S]
+     (or through pytest-benchmark: pytest benchmarks/bench_handshake.py)
+
+Cases: X25519 + ECDSA P-256 chain with verification (the issue's target:
+at least 0.6x the ssl module), RSA-2048, and X25519MLKEM768 (the ssl
+module's OpenSSL 3.0 has no ML-KEM, so that figure stands alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ssl
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests" / "unit"))
+
+from tls_helpers import client_config, key_pem, pem, pki, server_config  # noqa: E402
+
+from cytls._connection import Connection  # noqa: E402
+
+
+def cytls_handshake(kind: str, group: int) -> Callable[[], None]:
+    ccfg = client_config(kind, groups=[group], key_share_groups=[group])
+    scfg = server_config(kind)
+
+    def once() -> None:
+        c = Connection(ccfg)
+        s = Connection(scfg)
+        c.start_handshake()
+        s.receive_data(c.data_to_send())
+        c.receive_data(s.data_to_send())
+        s.receive_data(c.data_to_send())
+        assert c.handshake_complete and s.handshake_complete
+
+    return once
+
+
+def ssl_handshake(kind: str, curve: str) -> Callable[[], None]:
+    p = pki(kind)
+    d = Path(tempfile.mkdtemp())
+    (d / "chain.pem").write_bytes(pem(p.leaf) + pem(p.inter))
+    (d / "key.pem").write_bytes(key_pem(p.leaf_key))
+    (d / "ca.pem").write_bytes(pem(p.root))
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(d / "chain.pem", d / "key.pem")
+    sctx.set_ecdh_curve(curve)
+    sctx.num_tickets = 0
+    cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cctx.load_verify_locations(d / "ca.pem")
+    cctx.minimum_version = ssl.TLSVersion.TLSv1_3
+
+    def once() -> None:
+        ci, co, si, so = ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO()
+        c = cctx.wrap_bio(ci, co, server_hostname="localhost")
+        s = sctx.wrap_bio(si, so, server_side=True)
+        for _ in range(4):
+            for obj in (c, s):
+                try:
+                    obj.do_handshake()
+                except ssl.SSLWantReadError:
+                    pass
+            si.write(co.read())
+            ci.write(so.read())
+        try:
+            c.do_handshake()
+            s.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+
+    return once
+
+
+def rate(fn: Callable[[], None], seconds: float) -> float:
+    fn()
+    n = 0
+    start = time.perf_counter()
+    end = start + seconds
+    while time.perf_counter() < end:
+        fn()
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--seconds", type=float, default=2.0)
+    args = ap.parse_args(argv)
+    rows = [
+        (
+            "X25519, ECDSA P-256 chain",
+            cytls_handshake("p256", 0x001D),
+            ssl_handshake("p256", "X25519"),
+        ),
+        ("X25519, RSA-2048 chain", cytls_handshake("rsa", 0x001D), ssl_handshake("rsa", "X25519")),
+        ("X25519MLKEM768, ECDSA P-256", cytls_handshake("p256", 0x11EC), None),
+    ]
+    print(f"{'case':32} {'cytls/s':>10} {'ssl/s':>10} {'ratio':>7}")
+    for name, ours, theirs in rows:
+        a = rate(ours, args.seconds)
+        if theirs is not None:
+            b = rate(theirs, args.seconds)
+            print(f"{name:32} {a:10.0f} {b:10.0f} {a / b:7.2f}")
+        else:
+            print(f"{name:32} {a:10.0f} {'-':>10} {'-':>7}")
+
+
+def test_bench_cytls_handshake(benchmark) -> None:  # type: ignore[no-untyped-def]
+    benchmark(cytls_handshake("p256", 0x001D))
+
+
+def test_bench_ssl_handshake(benchmark) -> None:  # type: ignore[no-untyped-def]
+    benchmark(ssl_handshake("p256", "X25519"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,372 @@
+"""The TLS record layer of one connection: framing, protection, key changes.
+
+Owns: cutting outgoing messages into records and protecting them, opening
+received records, the sequence numbers and their limits, record size limits
+(RFC 8449), TLS 1.3 padding, and which keys protect each direction. Every
+byte of record crypto and every per-record check runs in C (csrc/record.c),
+one call per batch.
+
+Must not: parse handshake messages, decide which content type the handshake
+state allows (it returns plaintext, CCS and handshake records to the
+Connection, which accepts or refuses them), or touch sockets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from cytls import _core
+from cytls._errors import AlertDescription, TLSAlert
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
+__all__ = ["TLS12_SUITES", "TLS13_SUITES", "RecordLayer"]
+
+# Cipher suite -> (cytls_aead_alg, key length). The AEAD is all the record
+# layer needs to know of a suite.
+TLS13_SUITES: dict[int, tuple[int, int]] = {
+    0x1301: (1, 16),  # TLS_AES_128_GCM_SHA256
+    0x1302: (2, 32),  # TLS_AES_256_GCM_SHA384
+    0x1303: (3, 32),  # TLS_CHACHA20_POLY1305_SHA256
+}
+TLS12_SUITES: dict[int, tuple[int, int]] = {
+    0xC02B: (1, 16),  # TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+    0xC02C: (2, 32),  # TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+    0xC02F: (1, 16),  # TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+    0xC030: (2, 32),  # TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+    0xCCA8: (3, 32),  # TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+    0xCCA9: (3, 32),  # TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+}
+
+_TLS12 = 0x0303
+_TLS13 = 0x0304
+_CCS_RECORD = b"\x14\x03\x03\x00\x01\x01"
+_NEED_MORE, _STOPPED, _ERROR = 0, 1, 2
+
+# RFC 8446 §5.5: at most 2^24.5 AES-GCM records per key. Ask for a
+# KeyUpdate at 2^24, so that the C hard stop at 2^24.5 is never reached.
+KEY_UPDATE_AFTER = 1 << 24
+
+PaddingPolicy = Callable[[int], int] | int | None
+
+
+def _aead_for(suite: int, version: int) -> tuple[int, int]:
+    table = TLS13_SUITES if version == _TLS13 else TLS12_SUITES if version == _TLS12 else None
+    if table is None:
+        raise ValueError(f"record protection needs TLS 1.2 or 1.3, not {version:#06x}")
+    try:
+        return table[suite]
+    except KeyError:
+        raise ValueError(
+            f"cipher suite {suite:#06x} is not an AEAD suite of {version:#06x}"
+        ) from None
+
+
+class RecordLayer:
+    """Record framing and protection for one connection, both directions.
+
+    Until a key is set for a direction its records are plaintext. The
+    Connection feeds wire bytes in, takes records out, and installs keys at
+    handshake message boundaries.
+
+    Attributes:
+        outgoing: records ready for the wire (take_outgoing() drains it).
+        app_data: decrypted application data, in order; the Connection
+            reads and deletes from its front.
+    """
+
+    __slots__ = (
+        "_failure",
+        "_held",
+        "_held_pos",
+        "_inbuf",
+        "_pad_block",
+        "_pad_fn",
+        "_read",
+        "_read_limit",
+        "_write",
+        "_write_aead",
+        "_write_limit",
+        "app_data",
+        "outgoing",
+    )
+
+    def __init__(self) -> None:
+        self.outgoing = bytearray()
+        self.app_data = bytearray()
+        self._inbuf = bytearray()
+        # An immutable bytes object fed while nothing else was buffered is
+        # held as it is, not copied; _held_pos is how much of it is used.
+        self._held: bytes | None = None
+        self._held_pos = 0
+        self._write = _core.RecordProtector()
+        self._read = _core.RecordProtector()
+        self._write_limit: int | None = None
+        self._read_limit: int | None = None
+        self._pad_fn: Callable[[int], int] | None = None
+        self._pad_block = 0
+        self._write_aead = 0
+        self._failure: TLSAlert | None = None
+
+    # ------------------------------------------------------------ set-up
+
+    def take_outgoing(self) -> bytes:
+        """Return the records queued for the wire and clear the queue."""
+        data = bytes(self.outgoing)
+        del self.outgoing[:]
+        return data
+
+    def set_legacy_record_version(self, version: int) -> None:
+        """Set legacy_record_version of plaintext records from now on.
+
+        RFC 8446 §5.1: 0x0301 for the first ClientHello, 0x0303 otherwise
+        (the default).
+        """
+        self._write.set_plain_version(version)
+
+    def set_write_key(self, suite: int, key: Buffer, iv: Buffer, version: int) -> None:
+        """Protect records we send from now on; the sequence number restarts.
+
+        Args:
+            suite: IANA cipher suite (TLS 1.3 0x1301..0x1303, or a TLS 1.2
+                ECDHE AEAD suite).
+            key: the traffic key.
+            iv: the 12-byte IV (TLS 1.2 AES-GCM: the 4-byte implicit salt).
+            version: 0x0304 or 0x0303.
+
+        Raises:
+            ValueError: an unknown suite, a bad version, key or IV length.
+        """
+        alg, _ = _aead_for(suite, version)
+        self._write.set_key(alg, version, key, iv)
+        self._write_aead = alg
+        if self._write_limit is not None:
+            self._write.set_limit(self._write_limit)
+        self._write.set_pad_block(self._pad_block)
+
+    def set_read_key(self, suite: int, key: Buffer, iv: Buffer, version: int) -> None:
+        """Open records we receive with this key from now on; seq restarts.
+
+        Args and Raises: as set_write_key.
+        """
+        alg, _ = _aead_for(suite, version)
+        self._read.set_key(alg, version, key, iv)
+        if self._read_limit is not None:
+            self._read.set_limit(self._read_limit)
+
+    def set_write_fragment_limit(self, n: int) -> None:
+        """Apply the record_size_limit the peer sent (RFC 8449 §4).
+
+        Args:
+            n: the peer's limit: the largest TLSInnerPlaintext in TLS 1.3
+                (content type and padding included), plaintext in TLS 1.2.
+                It applies to protected records only.
+
+        Raises:
+            ValueError: n below 64.
+        """
+        if n < 64:
+            raise ValueError("record_size_limit must be at least 64")
+        self._write_limit = n
+        if self._write.keyed:
+            self._write.set_limit(n)
+
+    def set_read_plaintext_limit(self, n: int) -> None:
+        """Apply the record_size_limit we advertised to records we receive.
+
+        Longer protected records fail with record_overflow, before
+        decryption.
+
+        Raises:
+            ValueError: n below 64.
+        """
+        if n < 64:
+            raise ValueError("record_size_limit must be at least 64")
+        self._read_limit = n
+        if self._read.keyed:
+            self._read.set_limit(n)
+
+    def set_padding(self, policy: PaddingPolicy) -> None:
+        """Choose TLS 1.3 record padding (RFC 8446 §5.4) for records we send.
+
+        Args:
+            policy: None for no padding; an int n to pad every inner
+                plaintext to a multiple of n bytes (done in C); or a
+                callable given each record's content length and returning
+                the padding bytes to add (called once per record, in
+                Python). Padding never makes a record pass the limit.
+
+        Raises:
+            ValueError: a negative block size.
+            TypeError: any other kind of policy.
+        """
+        if policy is None or isinstance(policy, int):
+            block = policy or 0
+            if block < 0:
+                raise ValueError("padding block must not be negative")
+            self._pad_fn = None
+            self._pad_block = block
+        elif callable(policy):
+            self._pad_fn = policy
+            self._pad_block = 0
+        else:
+            raise TypeError("padding policy must be None, an int or a callable")
+        self._write.set_pad_block(self._pad_block)
+
+    def set_early_data_skip(self, max_early_data_size: int) -> None:
+        """Server that rejected 0-RTT: drop undecryptable records (RFC 8446
+        §4.2.10) up to max_early_data_size bytes, until one decrypts under
+        the read key just set; past that, unexpected_message.
+        """
+        self._read.set_skip_budget(max_early_data_size)
+
+    # ------------------------------------------------------------ sending
+
+    def send(self, content_type: int, data: Buffer) -> None:
+        """Cut data into records, protect them if a write key is set, and
+        append them to outgoing. Empty data sends nothing.
+
+        Args:
+            content_type: 21 alert, 22 handshake, 23 application data (20
+                only before a write key; see send_change_cipher_spec).
+            data: the content, any length.
+
+        Raises:
+            ValueError: a content type that cannot be sent now.
+            TLSAlert: internal_error when the sequence number is exhausted
+                (RFC 8446 §5.3, and the AES-GCM limit of §5.5 in TLS 1.3).
+        """
+        if self._pad_fn is None or not self._write.keyed or self._write.version != _TLS13:
+            ok = self._write.seal_into(self.outgoing, content_type, data)
+        else:
+            ok = self._send_padded(content_type, data)
+        if not ok:
+            raise TLSAlert(
+                AlertDescription.internal_error,
+                "record sequence number limit reached; a KeyUpdate was due",
+            )
+
+    def _send_padded(self, content_type: int, data: Buffer) -> bool:
+        assert self._pad_fn is not None
+        view = memoryview(data).cast("B")
+        frag = self._write.fragment_len
+        for start in range(0, len(view), frag):
+            chunk = view[start : start + frag]
+            pad = int(self._pad_fn(len(chunk)))
+            if not self._write.seal_padded_into(self.outgoing, content_type, chunk, pad):
+                return False
+        return True
+
+    def send_change_cipher_spec(self) -> None:
+        """Queue a plaintext change_cipher_spec record.
+
+        TLS 1.3 sends it only for middlebox compatibility (RFC 8446 §D.4);
+        TLS 1.2 sends it right before switching the write key. It is never
+        protected, whatever key is set.
+        """
+        self.outgoing += _CCS_RECORD
+
+    # ------------------------------------------------------------ receiving
+
+    def feed(self, data: Buffer) -> None:
+        """Append bytes received from the wire; receive() opens them.
+
+        A bytes object fed while nothing is buffered is kept by reference
+        (it is immutable), so the common case copies nothing here.
+        """
+        if self._held is not None:
+            self._inbuf += memoryview(self._held)[self._held_pos :]
+            self._held = None
+        if type(data) is bytes and not self._inbuf:
+            self._held, self._held_pos = data, 0
+        else:
+            self._inbuf += data
+
+    def receive(self) -> tuple[int, bytes] | None:
+        """Open the buffered complete records, in order.
+
+        Protected application data is appended to app_data.
+
+        Returns:
+            (content_type, payload) of the first other record: handshake,
+            alert, the change_cipher_spec (payload b"\\x01", never
+            protected), or any record before a read key is set (application
+            data included), for the Connection to accept or refuse; None
+            when no complete record is left.
+
+        Raises:
+            TLSAlert: a malformed, oversized or unauthentic record, with the
+                alert to send (RFC 8446 §5, §6). Every later call raises it
+                again; records after the bad one are never opened.
+        """
+        if self._failure is not None:
+            raise self._failure
+        held = self._held
+        if held is not None:
+            status, consumed, content_type, payload, alert, reason = self._read.open_into(
+                self.app_data, held, self._held_pos
+            )
+            self._held_pos += consumed
+            if self._held_pos == len(held):
+                self._held = None
+        elif self._inbuf:
+            status, consumed, content_type, payload, alert, reason = self._read.open_into(
+                self.app_data, self._inbuf
+            )
+            if consumed:
+                del self._inbuf[:consumed]
+        else:
+            return None
+        if status == _STOPPED:
+            return content_type, payload
+        if status == _ERROR:
+            self._failure = TLSAlert(alert, reason)
+            self._held = None
+            del self._inbuf[:]
+            raise self._failure
+        return None
+
+    # ------------------------------------------------------------ state
+
+    @property
+    def write_seq(self) -> int:
+        """Sequence number of the next record we send."""
+        return self._write.seq  # type: ignore[no-any-return]
+
+    @property
+    def read_seq(self) -> int:
+        """Sequence number of the next record we open."""
+        return self._read.seq  # type: ignore[no-any-return]
+
+    @property
+    def bytes_buffered(self) -> int:
+        """Received bytes not yet consumed (an incomplete record)."""
+        held = len(self._held) - self._held_pos if self._held is not None else 0
+        return held + len(self._inbuf)
+
+    @property
+    def write_version(self) -> int | None:
+        """0x0304 or 0x0303 once a write key is set, else None."""
+        return self._write.version if self._write.keyed else None
+
+    @property
+    def read_version(self) -> int | None:
+        """0x0304 or 0x0303 once a read key is set, else None."""
+        return self._read.version if self._read.keyed else None
+
+    def needs_key_update(self) -> bool:
+        """Whether our TLS 1.3 AES-GCM write key is near its limit.
+
+        RFC 8446 §5.5: at most 2^24.5 records per AES-GCM key. This turns
+        True at 2^24 records; sending stops (internal_error) at 2^24.5.
+        ChaCha20-Poly1305 and TLS 1.2 only stop before the sequence number
+        wraps.
+        """
+        return (
+            self._write.keyed
+            and self._write.version == _TLS13
+            and self._write_aead != 3
+            and self._write.seq >= KEY_UPDATE_AFTER
+        )

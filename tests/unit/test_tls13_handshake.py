@@ -1,0 +1,440 @@
+"""cytls client <-> cytls server in memory: every suite, group and key
+type, client authentication, HelloRetryRequest, ALPN, SNI callback,
+exporter, KeyUpdate, close_notify, key log, trace, and every certificate
+failure with the ssl module's verify code and message."""
+
+from __future__ import annotations
+
+import datetime
+import ssl
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import ExtendedKeyUsageOID
+from tls_helpers import (
+    DAY,
+    NOW,
+    client_config,
+    make_ca,
+    make_key,
+    make_leaf,
+    pair,
+    pki,
+    pump,
+    server_config,
+)
+
+from cytls._config import TLSConfig
+from cytls._connection import Connection
+from cytls._errors import CertificateVerifyFailed, TLSAlert
+from cytls._events import (
+    ApplicationDataReceived,
+    ConnectionClosed,
+    HandshakeComplete,
+    KeyUpdated,
+)
+
+SUITES = [0x1301, 0x1302, 0x1303]
+GROUPS = [0x11EC, 0x001D, 0x0017, 0x0018]
+
+
+def roundtrip(c: Connection, s: Connection, data: bytes = b"ping") -> None:
+    c.send_application_data(data)
+    _, es = pump(c, s)
+    assert any(isinstance(e, ApplicationDataReceived) for e in es)
+    assert s.read_application_data() == data
+    s.send_application_data(data[::-1])
+    pump(c, s)
+    assert c.read_application_data() == data[::-1]
+
+
+@pytest.mark.parametrize("suite", SUITES)
+@pytest.mark.parametrize("group", GROUPS)
+def test_suites_and_groups(suite: int, group: int) -> None:
+    c, s = pair(
+        client_config(cipher_suites=[suite], groups=[group], key_share_groups=[group]),
+        server_config(cipher_suites=SUITES),
+    )
+    assert c.handshake_complete and s.handshake_complete
+    assert c.cipher_suite == s.cipher_suite == suite
+    assert c.group == s.group == group
+    assert c.version == s.version == 0x0304
+    roundtrip(c, s, bytes(range(256)) * 200)
+
+
+@pytest.mark.parametrize("kind", ["p256", "p384", "rsa", "ed25519"])
+def test_key_types(kind: str) -> None:
+    c, s = pair(client_config(kind), server_config(kind))
+    assert c.handshake_complete
+    assert c.peer_certificates == pki(kind).chain
+    assert c.verified_chain[-1] == pki(kind).root
+    roundtrip(c, s)
+
+
+def test_default_offer_uses_hybrid_group() -> None:
+    c, _s = pair()
+    assert c.group == 0x11EC
+
+
+def test_server_picks_its_preferred_suite_or_the_clients() -> None:
+    ccfg = client_config(cipher_suites=[0x1303, 0x1301])
+    c, _ = pair(ccfg, server_config(cipher_suites=[0x1301, 0x1303]))
+    assert c.cipher_suite == 0x1301
+    c, _ = pair(ccfg, server_config(cipher_suites=[0x1301, 0x1303], server_preference=False))
+    assert c.cipher_suite == 0x1303
+
+
+def test_no_common_suite() -> None:
+    c = Connection(client_config(cipher_suites=[0x1303]))
+    s = Connection(server_config(cipher_suites=[0x1301]))
+    c.start_handshake()
+    with pytest.raises(TLSAlert) as info:
+        s.receive_data(c.data_to_send())
+    assert info.value.description == 40  # handshake_failure
+    with pytest.raises(TLSAlert) as cinfo:
+        c.receive_data(s.data_to_send())
+    assert cinfo.value.received and cinfo.value.description == 40
+
+
+def test_hello_retry_request_between_cytls_peers() -> None:
+    c, s = pair(
+        client_config(groups=[0x001D, 0x0018], key_share_groups=[0x001D]),
+        server_config(groups=[0x0018, 0x0017]),
+    )
+    assert c.group == s.group == 0x0018
+    assert "send HelloRetryRequest" in [t.step for t in s.trace]
+    assert "send ClientHello (retry)" in [t.step for t in c.trace]
+    roundtrip(c, s)
+
+
+def test_client_auth_required_and_given() -> None:
+    p = pki("p256")
+    c, s = pair(
+        client_config(certificate_chain=p.client_chain, private_key=p.client_key),
+        server_config(verify_mode=2),
+    )
+    assert s.handshake_complete and s.peer_certificates == p.client_chain
+    assert s.verified_chain[-1] == p.root
+    roundtrip(c, s)
+
+
+def test_client_auth_required_and_missing() -> None:
+    c = Connection(client_config())
+    s = Connection(server_config(verify_mode=2))
+    c.start_handshake()
+    s.receive_data(c.data_to_send())
+    c.receive_data(s.data_to_send())  # the client completes its side
+    assert c.handshake_complete
+    with pytest.raises(TLSAlert) as info:
+        s.receive_data(c.data_to_send())
+    assert info.value.description == 116 and not info.value.received
+    with pytest.raises(TLSAlert) as cinfo:
+        c.receive_data(s.data_to_send())
+    assert cinfo.value.received and cinfo.value.description == 116
+
+
+def test_client_auth_optional_and_missing() -> None:
+    c, s = pair(client_config(), server_config(verify_mode=1))
+    assert s.handshake_complete and s.peer_certificates == []
+    assert c.client_auth_requested
+
+
+def test_client_certificate_from_unknown_ca_is_refused() -> None:
+    other = pki("p384")
+    c = Connection(
+        client_config(certificate_chain=other.client_chain, private_key=other.client_key)
+    )
+    s = Connection(server_config(verify_mode=2))
+    c.start_handshake()
+    s.receive_data(c.data_to_send())
+    c.receive_data(s.data_to_send())
+    with pytest.raises(ssl.SSLCertVerificationError) as info:
+        s.receive_data(c.data_to_send())
+    assert info.value.verify_code == 20
+    assert info.value.description == 48  # unknown_ca
+
+
+def test_alpn() -> None:
+    c, s = pair(
+        client_config(alpn_protocols=["h2", "http/1.1"]),
+        server_config(alpn_protocols=["http/1.1", "h2"]),
+    )
+    assert c.alpn_protocol == s.alpn_protocol == "http/1.1"
+    c, s = pair(client_config(alpn_protocols=["h2"]), server_config())
+    assert c.alpn_protocol is None and s.alpn_protocol is None
+
+
+def test_alpn_mismatch() -> None:
+    c = Connection(client_config(alpn_protocols=["h2"]))
+    s = Connection(server_config(alpn_protocols=["http/1.1"]))
+    c.start_handshake()
+    with pytest.raises(TLSAlert) as info:
+        s.receive_data(c.data_to_send())
+    assert info.value.description == 120
+
+
+def test_sni_callback_swaps_certificate_and_aborts() -> None:
+    other = pki("rsa")
+    alt = TLSConfig(is_client=False, certificate_chain=other.chain, private_key=other.leaf_key)
+    seen: list[Any] = []
+
+    def callback(name: str | None) -> Any:
+        seen.append(name)
+        if name == "example.com":
+            return alt
+        if name == "blocked.example":
+            return 112  # unrecognized_name
+        return None
+
+    c, s = pair(
+        client_config("rsa", server_hostname="example.com"),
+        server_config(sni_callback=callback),
+    )
+    assert c.peer_certificates == other.chain and s.server_name == "example.com"
+    c = Connection(client_config(server_hostname="blocked.example", check_hostname=False))
+    s = Connection(server_config(sni_callback=callback))
+    c.start_handshake()
+    with pytest.raises(TLSAlert) as info:
+        s.receive_data(c.data_to_send())
+    assert info.value.description == 112
+    assert seen == ["example.com", "blocked.example"]
+
+
+def test_ip_address_is_not_sent_as_sni() -> None:
+    c, s = pair(client_config(server_hostname="127.0.0.1"), server_config())
+    assert c.handshake_complete and s.server_name is None
+
+
+def test_exporter_agrees() -> None:
+    c, s = pair()
+    a = c.export_keying_material(b"EXPERIMENTAL test", b"ctx", 42)
+    assert a == s.export_keying_material(b"EXPERIMENTAL test", b"ctx", 42)
+    assert len(a) == 42
+    assert a != c.export_keying_material(b"EXPERIMENTAL test", b"other", 42)
+    assert c.export_keying_material(b"x", None, 16) == s.export_keying_material(b"x", b"", 16)
+
+
+def test_key_update_both_ways() -> None:
+    c, s = pair()
+    c.update_key(request_peer=True)
+    ec, es = pump(c, s)
+    assert KeyUpdated(True) in es and KeyUpdated(False) in ec
+    roundtrip(c, s)
+    s.update_key(request_peer=False)
+    ec, es = pump(c, s)
+    assert ec == [KeyUpdated(False)] and es == []
+    roundtrip(c, s)
+
+
+def test_close_notify() -> None:
+    c, s = pair()
+    c.send_application_data(b"last words")
+    c.close()
+    _, es = pump(c, s)
+    assert s.read_application_data() == b"last words"
+    assert any(isinstance(e, ConnectionClosed) for e in es) and s.peer_closed
+    s.close()
+    _ec, _ = pump(c, s)
+    assert c.peer_closed
+    with pytest.raises(ssl.SSLError):
+        c.send_application_data(b"more")
+
+
+def test_keylog_and_trace() -> None:
+    lc: list[str] = []
+    ls: list[str] = []
+    c, _s = pair(client_config(keylog=lc.append), server_config(keylog=ls.append))
+    assert sorted(lc) == sorted(ls) and len(lc) == 5
+    labels = {ln.split()[0] for ln in lc}
+    assert labels == {
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        "CLIENT_TRAFFIC_SECRET_0",
+        "SERVER_TRAFFIC_SECRET_0",
+        "EXPORTER_SECRET",
+    }
+    steps = [t.step for t in c.trace]
+    assert steps[0] == "send ClientHello" and steps[-1] == "handshake complete"
+    assert "verify certificate chain" in steps and "verify CertificateVerify" in steps
+    times = [t.time for t in c.trace]
+    assert times == sorted(times)
+
+
+def test_handshake_complete_event_and_application_data_before_complete() -> None:
+    c = Connection(client_config())
+    s = Connection(server_config())
+    c.start_handshake()
+    with pytest.raises(ssl.SSLError):
+        c.send_application_data(b"too early")
+    s.receive_data(c.data_to_send())
+    events = c.receive_data(s.data_to_send())
+    assert HandshakeComplete(0x0304, c.cipher_suite or 0, c.group, None) in events
+
+
+def test_middlebox_compatibility_ccs() -> None:
+    c = Connection(client_config())
+    s = Connection(server_config())
+    c.start_handshake()
+    s.receive_data(c.data_to_send())
+    flight = s.data_to_send()
+    assert b"\x14\x03\x03\x00\x01\x01" in flight
+    c.receive_data(flight)
+    assert c.data_to_send().startswith(b"\x14\x03\x03\x00\x01\x01")
+
+
+def test_byte_at_a_time_delivery() -> None:
+    c = Connection(client_config())
+    s = Connection(server_config())
+    c.start_handshake()
+    for byte in c.data_to_send():
+        s.receive_data(bytes((byte,)))
+    for byte in s.data_to_send():
+        c.receive_data(bytes((byte,)))
+    for byte in c.data_to_send():
+        s.receive_data(bytes((byte,)))
+    assert c.handshake_complete and s.handshake_complete
+
+
+def test_errors_are_sticky() -> None:
+    s = Connection(server_config())
+    with pytest.raises(TLSAlert) as first:
+        s.receive_data(b"\x16\x03\x01\x00\x04\x14\x00\x00\x00")
+    with pytest.raises(TLSAlert) as second:
+        s.receive_data(b"anything")
+    assert first.value is second.value
+
+
+# ------------------------------------------------------ certificate failures
+
+
+def _fail_client(chain: list[x509.Certificate], key: Any, **ckw: Any) -> CertificateVerifyFailed:
+    s = Connection(server_config(certificate_chain=chain, private_key=key))
+    c = Connection(client_config(**ckw))
+    c.start_handshake()
+    s.receive_data(c.data_to_send())
+    with pytest.raises(CertificateVerifyFailed) as info:
+        c.receive_data(s.data_to_send())
+    # The alert went to the server, which reports it as received.
+    with pytest.raises(TLSAlert) as sinfo:
+        s.receive_data(c.data_to_send())
+    assert sinfo.value.received and sinfo.value.description == info.value.description
+    assert isinstance(info.value, ssl.SSLCertVerificationError)
+    return info.value
+
+
+def test_expired() -> None:
+    p = pki()
+    leaf, key = make_leaf((p.inter, p.inter_key), not_before=NOW - 10 * DAY, not_after=NOW - DAY)
+    err = _fail_client([leaf, p.inter], key)
+    assert (err.verify_code, err.verify_message) == (10, "certificate has expired")
+    assert err.description == 45
+    assert "certificate verify failed: certificate has expired" in str(err)
+
+
+def test_not_yet_valid() -> None:
+    p = pki()
+    leaf, key = make_leaf((p.inter, p.inter_key), not_before=NOW + DAY, not_after=NOW + 9 * DAY)
+    err = _fail_client([leaf, p.inter], key)
+    assert (err.verify_code, err.verify_message) == (9, "certificate is not yet valid")
+
+
+def test_unknown_ca() -> None:
+    other = pki("p384")
+    err = _fail_client(other.chain, other.leaf_key)
+    assert (err.verify_code, err.verify_message) == (20, "unable to get local issuer certificate")
+    assert err.description == 48
+
+
+def test_self_signed_leaf() -> None:
+    cert, key = make_ca("localhost", ca=False)
+    err = _fail_client([cert], key)
+    assert (err.verify_code, err.verify_message) == (18, "self-signed certificate")
+
+
+def test_wrong_hostname() -> None:
+    p = pki()
+    err = _fail_client(p.chain, p.leaf_key, server_hostname="wrong.example")
+    assert err.verify_code == 62
+    assert err.verify_message == "Hostname mismatch, certificate is not valid for 'wrong.example'."
+
+
+def test_wrong_ip_address() -> None:
+    p = pki()
+    err = _fail_client(p.chain, p.leaf_key, server_hostname="10.1.2.3")
+    assert err.verify_code == 64
+    assert err.verify_message == "IP address mismatch, certificate is not valid for '10.1.2.3'."
+
+
+def test_hostname_check_off() -> None:
+    c, _ = pair(client_config(server_hostname="wrong.example", check_hostname=False))
+    assert c.handshake_complete and c.verified_chain
+
+
+def test_verify_none_accepts_anything() -> None:
+    other = pki("p384")
+    c, _ = pair(
+        client_config(verify_mode=0, check_hostname=False),
+        server_config(certificate_chain=other.chain, private_key=other.leaf_key),
+    )
+    assert c.handshake_complete and c.verified_chain == []
+
+
+def test_wrong_key_usage() -> None:
+    p = pki()
+    ku = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
+    leaf, key = make_leaf((p.inter, p.inter_key), key_usage=ku)
+    err = _fail_client([leaf, p.inter], key)
+    assert (err.verify_code, err.verify_message) == (26, "unsupported certificate purpose")
+
+
+def test_wrong_extended_key_usage() -> None:
+    p = pki()
+    leaf, key = make_leaf((p.inter, p.inter_key), eku=[ExtendedKeyUsageOID.CLIENT_AUTH])
+    err = _fail_client([leaf, p.inter], key)
+    assert err.verify_code == 26
+
+
+def test_bad_signature_in_chain() -> None:
+    p = pki()
+    leaf, key = make_leaf((p.inter, p.inter_key))
+    der = bytearray(leaf.public_bytes(serialization.Encoding.DER))
+    der[-1] ^= 0x01  # the last byte of the ECDSA signature's s
+    forged = x509.load_der_x509_certificate(bytes(der))
+    err = _fail_client([forged, p.inter], key)
+    assert (err.verify_code, err.verify_message) == (7, "certificate signature failure")
+    assert err.description == 51  # decrypt_error, as OpenSSL sends
+
+
+def test_impostor_intermediate_is_not_an_issuer() -> None:
+    p = pki()
+    # Same name as the real intermediate, another key: the leaf's authority
+    # key identifier rules the real one out, as in OpenSSL.
+    impostor = make_ca("cytls test intermediate", make_key("p256"), issuer=(p.root, p.root_key))
+    leaf, key = make_leaf(impostor)
+    err = _fail_client([leaf, p.inter], key)
+    assert err.verify_code == 20
+
+
+def test_expired_intermediate() -> None:
+    p = pki()
+    inter = make_ca(
+        "old intermediate",
+        make_key("p256"),
+        issuer=(p.root, p.root_key),
+        not_before=NOW - 30 * DAY,
+        not_after=NOW - DAY,
+    )
+    leaf, key = make_leaf(inter, not_after=NOW + DAY)
+    err = _fail_client([leaf, inter[0]], key)
+    assert err.verify_code == 10
+
+
+def test_injected_clock() -> None:
+    p = pki()
+    later = NOW + 400 * DAY
+    err = _fail_client(p.chain, p.leaf_key, now=lambda: later)
+    assert err.verify_code == 10
+    c, _ = pair(client_config(now=lambda: NOW + datetime.timedelta(hours=1)))
+    assert c.handshake_complete

@@ -1,0 +1,446 @@
+"""Hostile and malformed input: every case ends the connection with the
+alert RFC 8446 names, raised as TLSAlert and queued for the peer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from tls_helpers import (
+    Keys,
+    client_config,
+    open_records,
+    pair,
+    plaintext_record,
+    pump,
+    seal_records,
+    server_config,
+    split_handshake,
+    split_records,
+)
+
+from cytls._codec import vec8, vec16
+from cytls._connection import Connection
+from cytls._errors import TLSAlert
+from cytls._messages import ClientHello, ServerHello, handshake
+
+UNEXPECTED_MESSAGE = 10
+BAD_RECORD_MAC = 20
+ILLEGAL_PARAMETER = 47
+DECODE_ERROR = 50
+DECRYPT_ERROR = 51
+PROTOCOL_VERSION = 70
+MISSING_EXTENSION = 109
+UNSUPPORTED_EXTENSION = 110
+
+
+def client_hello(**kw: object) -> bytes:
+    c = Connection(client_config(**kw))  # type: ignore[arg-type]
+    c.start_handshake()
+    (rec,) = split_records(c.data_to_send())
+    return rec[5:]
+
+
+def exts_raw(pairs: list[tuple[int, bytes]]) -> bytes:
+    return vec16(b"".join(t.to_bytes(2, "big") + vec16(b) for t, b in pairs))
+
+
+def rebuild_ch(
+    ch_msg: bytes, edit: Callable[[list[tuple[int, bytes]]], list[tuple[int, bytes]]]
+) -> bytes:
+    """Re-serialize a ClientHello with its extension list edited (duplicates allowed)."""
+    ch = ClientHello.parse(ch_msg[4:])
+    pairs = edit(list(ch.extensions.items()))
+    body = (
+        ch.legacy_version.to_bytes(2, "big")
+        + ch.random
+        + vec8(ch.session_id)
+        + vec16(b"".join(s.to_bytes(2, "big") for s in ch.cipher_suites))
+        + vec8(ch.compression_methods)
+        + exts_raw(pairs)
+    )
+    return handshake(1, body)
+
+
+def server_alert(data: bytes, expected: int, **skw: object) -> TLSAlert:
+    s = Connection(server_config(**skw))  # type: ignore[arg-type]
+    with pytest.raises(TLSAlert) as info:
+        s.receive_data(data)
+    assert info.value.description == expected, info.value
+    assert not info.value.received
+    out = s.data_to_send()
+    assert out.endswith(bytes((2, expected))) or len(out) > 0
+    with pytest.raises(TLSAlert):
+        s.receive_data(b"\x16")  # the failure is sticky
+    return info.value
+
+
+def hs_record(msg: bytes) -> bytes:
+    return plaintext_record(22, msg)
+
+
+def drop(t: int) -> Callable[[list[tuple[int, bytes]]], list[tuple[int, bytes]]]:
+    return lambda p: [(a, b) for a, b in p if a != t]
+
+
+def replace(t: int, v: bytes) -> Callable[[list[tuple[int, bytes]]], list[tuple[int, bytes]]]:
+    return lambda p: [(a, v if a == t else b) for a, b in p]
+
+
+# ------------------------------------------------------------ server side
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "alert"),
+    [
+        ("duplicate extension", lambda p: [*p, p[0]], ILLEGAL_PARAMETER),
+        ("psk not last", lambda p: [(0x29, b"\x00\x01"), *p], ILLEGAL_PARAMETER),
+        ("oid_filters in ClientHello", lambda p: [*p, (0x30, b"\x00\x00")], ILLEGAL_PARAMETER),
+        ("no supported_versions", drop(0x2B), PROTOCOL_VERSION),
+        ("only TLS 1.2 offered", replace(0x2B, b"\x02\x03\x03"), PROTOCOL_VERSION),
+        ("no signature_algorithms", drop(0x0D), MISSING_EXTENSION),
+        ("key_share without supported_groups", drop(0x0A), MISSING_EXTENSION),
+        ("supported_groups without key_share", drop(0x33), MISSING_EXTENSION),
+        ("odd signature list", replace(0x0D, b"\x00\x03\x04\x03\x05"), DECODE_ERROR),
+        ("empty signature list", replace(0x0D, b"\x00\x00"), DECODE_ERROR),
+        (
+            "x25519 share too short",
+            replace(0x33, vec16(b"\x00\x1d" + vec16(b"\x01" * 31))),
+            ILLEGAL_PARAMETER,
+        ),
+        (
+            "bad P-256 point",
+            replace(0x33, vec16(b"\x00\x17" + vec16(b"\x04" + b"\x01" * 64))),
+            ILLEGAL_PARAMETER,
+        ),
+        (
+            "duplicate key share group",
+            replace(0x33, vec16((b"\x00\x1d" + vec16(b"\x09" * 32)) * 2)),
+            ILLEGAL_PARAMETER,
+        ),
+        (
+            "share for a group not in supported_groups",
+            replace(0x0A, vec16(b"\x00\x17")),
+            ILLEGAL_PARAMETER,
+        ),
+        ("empty ALPN list", lambda p: [*p, (0x10, b"\x00\x00")], DECODE_ERROR),
+        ("empty ALPN name", lambda p: [*p, (0x10, b"\x00\x01\x00")], DECODE_ERROR),
+        ("truncated server_name", replace(0x00, b"\x00\x05\x00\x00"), DECODE_ERROR),
+        ("record_size_limit below 64", replace(0x1C, b"\x00\x3f"), ILLEGAL_PARAMETER),
+        ("record_size_limit too long", replace(0x1C, b"\x00\x40\x00"), DECODE_ERROR),
+        ("extension body overruns", lambda p: p, None),
+    ],
+)
+def test_client_hello_extensions(name: str, edit: Callable, alert: int | None) -> None:
+    ch = client_hello(groups=[0x001D, 0x0017], key_share_groups=[0x001D])
+    if alert is None:
+        # Control: the rebuilt but unedited ClientHello is accepted.
+        s = Connection(server_config())
+        s.receive_data(hs_record(rebuild_ch(ch, edit)))
+        assert s.data_to_send()
+        return
+    server_alert(hs_record(rebuild_ch(ch, edit)), alert)
+
+
+def test_client_hello_structure() -> None:
+    ch = client_hello()
+    body = ch[4:]
+    # Truncated: the header promises more than the record carries.
+    server_alert(hs_record(handshake(1, body[:-1])), DECODE_ERROR)
+    # Trailing bytes after the extensions.
+    server_alert(hs_record(handshake(1, body + b"\x00")), DECODE_ERROR)
+    # Compression methods other than [null].
+    parsed = ClientHello.parse(body)
+    parsed.compression_methods = b"\x01"
+    server_alert(hs_record(parsed.serialize()), ILLEGAL_PARAMETER)
+    parsed.compression_methods = b"\x00\x01"
+    server_alert(hs_record(parsed.serialize()), ILLEGAL_PARAMETER)
+    # A session id longer than 32 bytes.
+    parsed = ClientHello.parse(body)
+    parsed.session_id = b"\x01" * 33
+    server_alert(hs_record(parsed.serialize()), DECODE_ERROR)
+    # An odd-length cipher suite list.
+    idx = 4 + 2 + 32 + 1 + len(ClientHello.parse(body).session_id)
+    bad = bytearray(ch)
+    bad[idx + 1] += 1
+    server_alert(hs_record(bytes(bad)), DECODE_ERROR)
+
+
+def test_wrong_first_message() -> None:
+    server_alert(hs_record(handshake(20, b"\x00" * 32)), UNEXPECTED_MESSAGE)
+    server_alert(hs_record(handshake(2, b"")), UNEXPECTED_MESSAGE)
+
+
+def test_oversized_handshake_message() -> None:
+    server_alert(hs_record(b"\x01\x10\x00\x00"), DECODE_ERROR)
+
+
+def test_application_data_before_handshake() -> None:
+    server_alert(plaintext_record(23, b"hello"), UNEXPECTED_MESSAGE)
+
+
+def test_change_cipher_spec_before_client_hello() -> None:
+    server_alert(b"\x14\x03\x03\x00\x01\x01", UNEXPECTED_MESSAGE)
+
+
+def test_alert_of_wrong_length() -> None:
+    server_alert(plaintext_record(21, b"\x02"), DECODE_ERROR)
+
+
+def test_received_fatal_alert() -> None:
+    s = Connection(server_config())
+    with pytest.raises(TLSAlert) as info:
+        s.receive_data(plaintext_record(21, b"\x02\x28"))
+    assert info.value.received and info.value.description == 40
+    assert s.data_to_send() == b""  # no alert is sent back
+
+
+def test_split_and_coalesced_client_hello() -> None:
+    ch = client_hello()
+    parts = [ch[:3], ch[3:100], ch[100:]]
+    s = Connection(server_config())
+    s.receive_data(b"".join(hs_record(p) for p in parts))
+    assert s.data_to_send()
+
+
+def test_data_after_client_hello_under_old_key() -> None:
+    # A second message coalesced behind the ClientHello would be read
+    # under the wrong key once the handshake keys are installed.
+    ch = client_hello()
+    server_alert(hs_record(ch + handshake(20, b"\x00" * 32)), UNEXPECTED_MESSAGE)
+
+
+def test_second_client_hello_checks() -> None:
+    ccfg = client_config(groups=[0x001D, 0x0018], key_share_groups=[0x001D])
+    c = Connection(ccfg)
+    s = Connection(server_config(groups=[0x0018]))
+    c.start_handshake()
+    s.receive_data(c.data_to_send())
+    c.receive_data(s.data_to_send())
+    recs = [r for r in split_records(c.data_to_send()) if r[0] == 22]
+    ch2 = recs[0][5:]
+    # Without the cookie.
+    s2 = Connection(server_config(groups=[0x0018]))
+    c2 = Connection(ccfg)
+    c2.start_handshake()
+    s2.receive_data(c2.data_to_send())
+    with pytest.raises(TLSAlert) as info:
+        s2.receive_data(hs_record(rebuild_ch(ch2, drop(0x2C))))
+    assert info.value.description == ILLEGAL_PARAMETER
+    # With a share for another group than the one asked for.
+    s3 = Connection(server_config(groups=[0x0018]))
+    c3 = Connection(ccfg)
+    c3.start_handshake()
+    s3.receive_data(c3.data_to_send())
+    c3.receive_data(s3.data_to_send())
+    ch2b = next(r for r in split_records(c3.data_to_send()) if r[0] == 22)[5:]
+    bad = rebuild_ch(ch2b, replace(0x33, vec16(b"\x00\x1d" + vec16(b"\x09" * 32))))
+    with pytest.raises(TLSAlert) as info:
+        s3.receive_data(hs_record(bad))
+    assert info.value.description == ILLEGAL_PARAMETER
+
+
+# ------------------------------------------------------------ client side
+
+
+def server_flight(**ckw: object) -> tuple[Connection, bytes, Keys, int]:
+    """A client that sent its ClientHello, and the server's answer."""
+    keys = Keys()
+    c = Connection(client_config(**ckw))  # type: ignore[arg-type]
+    s = Connection(server_config(keylog=keys))
+    c.start_handshake()
+    s.receive_data(c.data_to_send())
+    out = s.data_to_send()
+    assert s._ctx.suite is not None
+    return c, out, keys, s._ctx.suite
+
+
+def client_alert(c: Connection, data: bytes, expected: int) -> TLSAlert:
+    with pytest.raises(TLSAlert) as info:
+        c.receive_data(data)
+    assert info.value.description == expected, info.value
+    assert not info.value.received and c.data_to_send()
+    return info.value
+
+
+def edit_server_hello(
+    edit: Callable[[ServerHello], None], **ckw: object
+) -> tuple[Connection, bytes]:
+    c, out, _, _ = server_flight(**ckw)
+    sh_rec = split_records(out)[0]
+    sh = ServerHello.parse(sh_rec[9:])
+    edit(sh)
+    return c, hs_record(sh.serialize())
+
+
+def test_server_hello_checks() -> None:
+    def tls12(sh: ServerHello) -> None:
+        del sh.extensions[0x2B]
+
+    def sentinel(sh: ServerHello) -> None:
+        del sh.extensions[0x2B]
+        sh.random = sh.random[:24] + b"DOWNGRD\x01"
+
+    def echo(sh: ServerHello) -> None:
+        sh.session_id = b"\x00" * 32
+
+    def suite(sh: ServerHello) -> None:
+        sh.cipher_suite = 0x1304
+
+    def unknown_ext(sh: ServerHello) -> None:
+        sh.extensions[0x1234] = b""
+
+    def alpn_in_sh(sh: ServerHello) -> None:
+        sh.extensions[0x10] = b"\x00\x03\x02h2"
+
+    def version(sh: ServerHello) -> None:
+        sh.extensions[0x2B] = b"\x03\x03"
+
+    def group(sh: ServerHello) -> None:
+        sh.extensions[0x33] = b"\x00\x17" + vec16(b"\x04" * 65)
+
+    def compression(sh: ServerHello) -> None:
+        sh.compression = 1
+
+    def no_key_share(sh: ServerHello) -> None:
+        del sh.extensions[0x33]
+
+    cases = [
+        (tls12, PROTOCOL_VERSION),
+        (sentinel, ILLEGAL_PARAMETER),
+        (echo, ILLEGAL_PARAMETER),
+        (suite, ILLEGAL_PARAMETER),
+        (unknown_ext, UNSUPPORTED_EXTENSION),
+        (alpn_in_sh, ILLEGAL_PARAMETER),
+        (version, ILLEGAL_PARAMETER),
+        (group, ILLEGAL_PARAMETER),
+        (compression, ILLEGAL_PARAMETER),
+        (no_key_share, MISSING_EXTENSION),
+    ]
+    for edit, alert in cases:
+        c, rec = edit_server_hello(edit)
+        client_alert(c, rec, alert)
+
+
+def test_server_hello_duplicate_extension() -> None:
+    c, out, _, _ = server_flight()
+    msg = split_records(out)[0][5:]
+    sh = ServerHello.parse(msg[9 - 5 :])
+    pairs = list(sh.extensions.items())
+    body = (
+        b"\x03\x03"
+        + sh.random
+        + vec8(sh.session_id)
+        + sh.cipher_suite.to_bytes(2, "big")
+        + b"\x00"
+        + exts_raw([*pairs, pairs[-1]])
+    )
+    client_alert(c, hs_record(handshake(2, body)), ILLEGAL_PARAMETER)
+
+
+def mitm(edit: Callable[[list[bytes]], list[bytes]], **ckw: object) -> tuple[Connection, bytes]:
+    """Decrypt the server's encrypted flight, edit its messages, re-seal."""
+    c, out, keys, suite = server_flight(**ckw)
+    recs = split_records(out)
+    plain = [r for r in recs if r[0] in (22, 20)]
+    sealed = [r for r in recs if r[0] == 23]
+    items = open_records(suite, keys.secret("SERVER_HANDSHAKE_TRAFFIC_SECRET"), sealed)
+    msgs = split_handshake(b"".join(p for t, p in items if t == 22))
+    msgs = edit(msgs)
+    resealed = seal_records(
+        suite, keys.secret("SERVER_HANDSHAKE_TRAFFIC_SECRET"), [(22, b"".join(msgs))]
+    )
+    return c, b"".join(plain) + resealed
+
+
+def test_mitm_control() -> None:
+    c, data = mitm(lambda m: m)
+    c.receive_data(data)
+    assert c.handshake_complete
+
+
+def _set(i: int, new: bytes) -> Callable[[list[bytes]], list[bytes]]:
+    def f(m: list[bytes]) -> list[bytes]:
+        m = list(m)
+        m[i] = new
+        return m
+
+    return f
+
+
+def test_encrypted_flight_checks() -> None:
+    # Messages: EE, Certificate, CertificateVerify, Finished.
+    c, data = mitm(lambda m: [m[1], m[0], *m[2:]])
+    client_alert(c, data, UNEXPECTED_MESSAGE)
+    c, data = mitm(_set(0, handshake(8, exts_raw([(0x10, b"\x00\x03\x02h2")]))))
+    client_alert(c, data, UNSUPPORTED_EXTENSION)
+    c, data = mitm(_set(0, handshake(8, exts_raw([(0x33, b"")]))))
+    client_alert(c, data, ILLEGAL_PARAMETER)
+    c, data = mitm(_set(0, handshake(8, exts_raw([(0x1C, b""), (0x1C, b"")]))))
+    client_alert(c, data, ILLEGAL_PARAMETER)
+    c, data = mitm(_set(1, handshake(11, b"\x00\x00\x00\x00")))
+    client_alert(c, data, DECODE_ERROR)
+    c, data = mitm(_set(1, handshake(11, b"\x00\x00\x00\x05\x00\x00\x01\x30\x00")))
+    client_alert(c, data, DECODE_ERROR)
+    c, data = mitm(_set(1, handshake(11, b"\x00\x00\x00\x06\x00\x00\x01\x30\x00\x00")))
+    assert client_alert(c, data, 42).description == 42  # bad_certificate
+
+
+def test_bad_certificate_verify_and_finished() -> None:
+    def flip_sig(m: list[bytes]) -> list[bytes]:
+        cv = bytearray(m[2])
+        cv[-1] ^= 1
+        return [m[0], m[1], bytes(cv), m[3]]
+
+    c, data = mitm(flip_sig)
+    client_alert(c, data, DECRYPT_ERROR)
+
+    def scheme(m: list[bytes]) -> list[bytes]:
+        cv = bytearray(m[2])
+        cv[4:6] = b"\x04\x01"  # rsa_pkcs1_sha256: never valid in CertificateVerify
+        return [m[0], m[1], bytes(cv), m[3]]
+
+    c, data = mitm(scheme)
+    client_alert(c, data, ILLEGAL_PARAMETER)
+
+    def flip_fin(m: list[bytes]) -> list[bytes]:
+        fin = bytearray(m[3])
+        fin[-1] ^= 1
+        return [*m[:3], bytes(fin)]
+
+    c, data = mitm(flip_fin)
+    client_alert(c, data, DECRYPT_ERROR)
+
+    c, data = mitm(lambda m: [*m[:3], handshake(20, m[3][4:-1])])
+    client_alert(c, data, DECODE_ERROR)
+    # A truncated message only waits for more bytes.
+    c, data = mitm(lambda m: [*m[:3], m[3][:-1]])
+    assert c.receive_data(data) == [] and not c.handshake_complete
+    c, data = mitm(lambda m: [m[0], m[1], m[3]])
+    client_alert(c, data, UNEXPECTED_MESSAGE)
+
+
+def test_tampered_record() -> None:
+    c, out, _, _ = server_flight()
+    rec = bytearray(out)
+    rec[-1] ^= 1
+    client_alert(c, bytes(rec), BAD_RECORD_MAC)
+
+
+def test_post_handshake_checks() -> None:
+    c, s = pair()
+    keys_bad = handshake(24, b"\x02")
+    s._ctx.send_handshake(keys_bad)
+    with pytest.raises(TLSAlert) as info:
+        pump(c, s)
+    assert info.value.description == ILLEGAL_PARAMETER
+    c, s = pair()
+    c._ctx.send_handshake(handshake(4, b"\x00" * 12))
+    with pytest.raises(TLSAlert) as info:
+        pump(c, s)
+    assert info.value.description == UNEXPECTED_MESSAGE
+    c, s = pair()
+    s._ctx.send_handshake(handshake(20, b"\x00" * 32))
+    with pytest.raises(TLSAlert) as info:
+        pump(c, s)
+    assert info.value.description == UNEXPECTED_MESSAGE
