@@ -126,6 +126,8 @@ class TLSObject:
             self._conn = Connection(self._config)
         except ValueError as exc:
             raise _ssl_error("NO_PROTOCOLS_AVAILABLE", str(exc)) from None
+        # Optional core method that decrypts-to-buffer without a bytes copy.
+        self._read_into = getattr(self._conn, "read_application_data_into", None)
         self._incoming = incoming
         self._outgoing = outgoing
         self._started = False
@@ -335,9 +337,14 @@ class TLSObject:
             out = conn.data_to_send()  # KeyUpdate answers, alerts
             if out:
                 self._push(out)
-        chunk = conn.read_application_data(len)
         if view is None:
-            return chunk
+            return conn.read_application_data(len)
+        read_into = self._read_into
+        if read_into is not None:
+            # Straight into the caller's buffer, no intermediate bytes object.
+            n: int = read_into(view[:len])
+            return n
+        chunk = conn.read_application_data(len)
         n = chunk.__len__()
         view[:n] = chunk
         return n

@@ -84,7 +84,7 @@ def test_mutual_tls(pki: Pki) -> None:
     assert run(main()) == [(("DNS", "client.example"),)]
 
 
-@pytest.mark.parametrize(("client", "server"), PAIRS + [("ssl", "ssl")])
+@pytest.mark.parametrize(("client", "server"), [*PAIRS, ("ssl", "ssl")])
 def test_mutual_tls_refused_without_certificate(pki: Pki, client: str, server: str) -> None:
     # The same outcome on every pairing: asyncio's server drops the
     # connection (its alert is not flushed), the handler never runs, and the

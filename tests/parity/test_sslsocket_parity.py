@@ -379,3 +379,55 @@ def test_check_hostname_requires_server_hostname(mod: ModuleType, pki: Pki) -> N
     client_ctx, _ = contexts(mod, mod, pki)
     with socket.socket() as sock, pytest.raises(ValueError, match="check_hostname requires"):
         client_ctx.wrap_socket(sock)
+
+
+def test_non_blocking_want_write_and_retry(mod: ModuleType, pki: Pki) -> None:
+    import threading
+
+    client_ctx, server_ctx = contexts(mod, mod, pki)
+    go = threading.Event()
+    chunk = bytes(range(256)) * 256  # 64 KiB
+
+    def handler(raw: socket.socket) -> int:
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        with server_ctx.wrap_socket(raw, server_side=True) as tls:
+            go.wait(20)  # let the client fill the pipe first
+            got = 0
+            tail = b""
+            while tail != b"END":
+                data = tls.recv(262144)
+                if not data:
+                    break
+                got += len(data)
+                tail = (tail + data)[-3:]
+            return got
+
+    server = Server(handler)
+    raw = server.connect()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+    tls = client_ctx.wrap_socket(raw, server_hostname="localhost")
+    tls.setblocking(False)
+    sent = 0
+    blocked = False
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            sent += tls.send(chunk)
+        except ssl.SSLWantWriteError:
+            blocked = True
+            break
+    assert blocked, "the socket never filled up"
+    go.set()
+    # Retry the same data until it is taken, as with OpenSSL.
+    while True:
+        try:
+            sent += tls.send(chunk)
+            break
+        except ssl.SSLWantWriteError:
+            select.select([], [tls], [], 1)
+            assert time.monotonic() < deadline
+    tls.setblocking(True)
+    tls.settimeout(20)
+    tls.sendall(b"END")
+    assert server.join() == sent + 3
+    tls.close()
