@@ -292,6 +292,12 @@ class ExpectCertificateOrCertificateRequest(State):
             schemes = m.parse_u16_list(
                 cr.extensions[Ext.signature_algorithms], "signature_algorithms"
             )
+            if Ext.signature_algorithms_cert in cr.extensions:
+                m.parse_u16_list(
+                    cr.extensions[Ext.signature_algorithms_cert], "signature_algorithms_cert"
+                )
+            if Ext.certificate_authorities in cr.extensions:
+                m.parse_certificate_authorities(cr.extensions[Ext.certificate_authorities])
             ctx.transcript.add(raw)
             ctx.client_auth_requested = True
             ctx.trace("receive CertificateRequest", schemes=schemes)
