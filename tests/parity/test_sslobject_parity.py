@@ -299,3 +299,46 @@ def test_chains(pki: Pki) -> None:
     chain = pair.client.get_verified_chain()
     assert chain[0] == leaf
     assert chain[-1] == ssl.PEM_cert_to_DER_cert(pki.ca.cert_pem.bytes().decode())
+
+
+def test_session_from_openssl_server(pki: Pki) -> None:
+    # An OpenSSL server sends two TLS 1.3 tickets after the handshake; cytls
+    # records the latest as an SSLSession (resumption itself is not offered yet).
+    pair = BioPair(*contexts(cytls, ssl, pki))
+    pair.handshake()
+    assert pair.client.session is None
+    pair.server.write(b"x")
+    pair.pump()
+    assert pair.client.read() == b"x"
+    session = pair.client.session
+    assert isinstance(session, cytls.SSLSession)
+    assert session.has_ticket and session.ticket_lifetime_hint > 0
+    assert len(session.id) == 32
+    assert pair.client.session_reused is False
+    with pytest.raises(ValueError, match="after handshake"):
+        pair.client.session = session
+
+
+def test_session_setter_checks(mod: ModuleType, pki: Pki) -> None:
+    pair = BioPair(*contexts(mod, mod, pki))
+    with pytest.raises(TypeError, match="Value is not a SSLSession"):
+        pair.client.session = None
+    with pytest.raises(TypeError, match="Value is not a SSLSession"):
+        pair.server.session = "x"
+
+
+def test_server_without_certificate(mod: ModuleType, pki: Pki) -> None:
+    client_ctx, _ = contexts(mod, mod, pki)
+    server_ctx = mod.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    # ssl fails in the handshake (no shared cipher), cytls when wrapping: both
+    # with an SSLError before any data moves.
+    with pytest.raises(ssl.SSLError):
+        BioPair(client_ctx, server_ctx).handshake()
+
+
+def test_no_common_version(mod: ModuleType, pki: Pki) -> None:
+    client_ctx, server_ctx = contexts(mod, mod, pki)
+    client_ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    server_ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    with pytest.raises(ssl.SSLError):
+        BioPair(client_ctx, server_ctx).handshake()
