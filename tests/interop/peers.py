@@ -586,3 +586,112 @@ def exporter_value(proc: PeerProcess) -> bytes:
     """The keying material the openssl/gnutls tool printed (hex)."""
     m = proc.wait_for(r"(?i)Keying material: ?([0-9a-f]{64})")
     return bytes.fromhex(m.group(1).decode())
+
+
+# ------------------------------------------------------------------ GnuTLS
+
+GNUTLS_SUITES = {0x1301: "AES-128-GCM", 0x1302: "AES-256-GCM", 0x1303: "CHACHA20-POLY1305"}
+GNUTLS_GROUPS = {X25519: "X25519", P256: "SECP256R1", P384: "SECP384R1"}
+
+
+def gnutls_priority(
+    suites: Sequence[int] | None = None, groups: Sequence[int] | None = None
+) -> str:
+    """A GnuTLS priority string for TLS 1.3 only, restricted to `suites`
+    and `groups` (in that order of preference) when given."""
+    prio = "NORMAL:-VERS-ALL:+VERS-TLS1.3"
+    if suites:
+        prio += ":-CIPHER-ALL" + "".join(f":+{GNUTLS_SUITES[s]}" for s in suites)
+    if groups:
+        prio += ":-GROUP-ALL" + "".join(f":+GROUP-{GNUTLS_GROUPS[g]}" for g in groups)
+    return prio
+
+
+@contextlib.contextmanager
+def gnutls_server(
+    gnutls_serv: str,
+    files: PKIFiles,
+    *,
+    suites: Sequence[int] | None = None,
+    groups: Sequence[int] | None = None,
+    require_client_cert: PKIFiles | None = None,
+    alpn: Sequence[str] = (),
+    extra: Sequence[str] = (),
+) -> Iterator[tuple[PeerProcess, int]]:
+    """`gnutls-serv --echo`: echoes what each client sends. It serves until
+    stopped (it binds the wildcard address; the tests only use 127.0.0.1).
+
+    Args:
+        require_client_cert: require a client certificate chaining to this
+            PKI's root (otherwise client certificates are not requested).
+    """
+
+    def argv(port: int) -> list[str]:
+        a = [
+            gnutls_serv,
+            "--port",
+            str(port),
+            "--echo",
+            "--priority",
+            gnutls_priority(suites, groups),
+            "--x509certfile",
+            files.chain,
+            "--x509keyfile",
+            files.key,
+        ]
+        if require_client_cert is not None:
+            a += [
+                "--require-client-cert",
+                "--verify-client-cert",
+                "--x509cafile",
+                require_client_cert.ca,
+            ]
+        else:
+            a += ["--disable-client-cert"]
+        for proto in alpn:
+            a += ["--alpn", proto]
+        return a + list(extra)
+
+    proc, port = start_server(argv, r"listening on IPv4 .* port \d+\.\.\.done", "gnutls-serv")
+    with proc:
+        yield proc, port
+
+
+def gnutls_client(
+    gnutls_cli: str,
+    port: int,
+    ca: str,
+    *,
+    suites: Sequence[int] | None = None,
+    groups: Sequence[int] | None = None,
+    client: PKIFiles | None = None,
+    hostname: str = "localhost",
+    alpn: Sequence[str] = (),
+    extra: Sequence[str] = (),
+) -> PeerProcess:
+    """`gnutls-cli` connected to 127.0.0.1:port, verifying the chain against
+    `ca` and the name `hostname` (also sent as SNI). Its stdin is sent to
+    the server; what the server sends appears on its stdout."""
+    a = [
+        gnutls_cli,
+        "--port",
+        str(port),
+        "127.0.0.1",
+        "--x509cafile",
+        ca,
+        "--sni-hostname",
+        hostname,
+        "--verify-hostname",
+        hostname,
+        "--priority",
+        gnutls_priority(suites, groups),
+        "--keymatexport",
+        EXPORTER_LABEL,
+        "--keymatexportsize",
+        "32",
+    ]
+    if client is not None:
+        a += ["--x509certfile", client.client_chain, "--x509keyfile", client.client_key]
+    for proto in alpn:
+        a += ["--alpn", proto]
+    return PeerProcess(a + list(extra), "gnutls-cli")
