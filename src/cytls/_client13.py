@@ -307,6 +307,31 @@ class ExpectCertificateOrCertificateRequest(State):
         )
 
 
+# Parsed certificates by DER. Certificates are immutable values, so a
+# chain seen before (a server's own chain, on every reconnection) is not
+# parsed again; verification still runs on every handshake.
+_PARSED: dict[bytes, x509.Certificate] = {}
+_PARSED_MAX = 256
+
+
+def _load_certificate(der: bytes) -> x509.Certificate:
+    cert = _PARSED.get(der)
+    if cert is not None:
+        return cert
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        # The DER is parsed lazily; touch every field used later so a
+        # malformed certificate fails here, as bad_certificate.
+        _ = (cert.version, cert.subject, cert.issuer, cert.not_valid_before_utc)
+        _ = (cert.not_valid_after_utc, cert.extensions)
+    except CERT_ERRORS:
+        raise TLSAlert(AD.bad_certificate, "certificate could not be parsed") from None
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[der] = cert
+    return cert
+
+
 def parse_certificate_chain(cert: m.Certificate, offered: set[int]) -> list[x509.Certificate]:
     """DER entries to certificates; entry extensions must have been asked
     for (RFC 8446 §4.4.2); unparsable DER is bad_certificate."""
@@ -317,15 +342,7 @@ def parse_certificate_chain(cert: m.Certificate, offered: set[int]) -> list[x509
                 raise TLSAlert(
                     AD.unsupported_extension, f"unsolicited certificate extension 0x{etype:04x}"
                 )
-        try:
-            parsed = x509.load_der_x509_certificate(entry.cert_data)
-            # The DER is parsed lazily; touch every field used later so a
-            # malformed certificate fails here, as bad_certificate.
-            _ = (parsed.version, parsed.subject, parsed.issuer, parsed.not_valid_before_utc)
-            _ = (parsed.not_valid_after_utc, parsed.extensions)
-        except CERT_ERRORS:
-            raise TLSAlert(AD.bad_certificate, "certificate could not be parsed") from None
-        chain.append(parsed)
+        chain.append(_load_certificate(entry.cert_data))
     if chain:
         try:
             chain[0].public_key()

@@ -38,8 +38,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cytls import crypto
+import cytls._core as _core
 from cytls._enums import CipherSuite
+
+# The C core's hash ids (cytls.h); the key schedule calls the C core
+# directly, skipping the public facade's name lookups on this hot path.
+HASH_IDS = {"sha256": 1, "sha384": 2, "sha512": 3}
+_expand_label = _core.hkdf_expand_label
+_extract = _core.hkdf_extract
+_hmac = _core.hmac_digest
 
 __all__ = ["SUITES", "KeySchedule", "SuiteInfo", "suite_info"]
 
@@ -55,17 +62,31 @@ class SuiteInfo:
     iv_len: int = 12
     empty_hash: bytes = b""
     zeros: bytes = b""
+    alg: int = 1
+    early_no_psk: bytes = b""
     # Derive-Secret(Early Secret with no PSK, "derived", ""): the same for
     # every handshake without PSK, so it is computed once.
     derived_no_psk: bytes = b""
 
 
 def _make(suite: int, hash_name: str, hash_len: int, key_len: int) -> SuiteInfo:
-    empty = crypto.Hash(hash_name).digest()
+    alg = HASH_IDS[hash_name]
+    empty = _core.Hash(alg).digest()
     zeros = bytes(hash_len)
-    early = crypto.hkdf_extract(hash_name, zeros, zeros)
-    derived = crypto.hkdf_expand_label(hash_name, early, b"derived", empty, hash_len)
-    return SuiteInfo(suite, hash_name, hash_len, key_len, 12, empty, zeros, derived)
+    early = _extract(alg, zeros, zeros)
+    derived = _expand_label(alg, early, b"derived", empty, hash_len)
+    return SuiteInfo(
+        suite,
+        hash_name,
+        hash_len,
+        key_len,
+        iv_len=12,
+        empty_hash=empty,
+        zeros=zeros,
+        derived_no_psk=derived,
+        alg=alg,
+        early_no_psk=early,
+    )
 
 
 SUITES: dict[int, SuiteInfo] = {
@@ -106,9 +127,9 @@ class KeySchedule:
         self.info = info
         self.has_psk = psk is not None
         if psk is None:
-            self.early_secret = crypto.hkdf_extract(info.hash_name, info.zeros, info.zeros)
+            self.early_secret = info.early_no_psk
         else:
-            self.early_secret = crypto.hkdf_extract(info.hash_name, info.zeros, psk)
+            self.early_secret = _extract(info.alg, info.zeros, psk)
         self.handshake_secret = b""
         self.client_hs_secret = b""
         self.server_hs_secret = b""
@@ -120,13 +141,12 @@ class KeySchedule:
 
     def expand_label(self, secret: bytes, label: bytes, context: bytes, length: int) -> bytes:
         """HKDF-Expand-Label (RFC 8446 §7.1)."""
-        return crypto.hkdf_expand_label(self.info.hash_name, secret, label, context, length)
+        return _expand_label(self.info.alg, secret, label, context, length)  # type: ignore[no-any-return]
 
     def derive_secret(self, secret: bytes, label: bytes, transcript_hash: bytes) -> bytes:
         """Derive-Secret (RFC 8446 §7.1), given the transcript hash."""
-        return crypto.hkdf_expand_label(
-            self.info.hash_name, secret, label, transcript_hash, self.info.hash_len
-        )
+        info = self.info
+        return _expand_label(info.alg, secret, label, transcript_hash, info.hash_len)  # type: ignore[no-any-return]
 
     def handshake_stage(self, shared_secret: bytes, hello_hash: bytes) -> None:
         """Handshake Secret and both handshake traffic secrets.
@@ -136,12 +156,11 @@ class KeySchedule:
             hello_hash: Transcript-Hash(ClientHello..ServerHello).
         """
         info = self.info
-        h = info.hash_name
         if not self.has_psk:
             derived = info.derived_no_psk
         else:  # pragma: no cover - PSK handshakes come later
             derived = self.derive_secret(self.early_secret, b"derived", info.empty_hash)
-        hs = crypto.hkdf_extract(h, derived, shared_secret)
+        hs = _extract(info.alg, derived, shared_secret)
         self.handshake_secret = hs
         self.client_hs_secret = self.derive_secret(hs, b"c hs traffic", hello_hash)
         self.server_hs_secret = self.derive_secret(hs, b"s hs traffic", hello_hash)
@@ -151,7 +170,7 @@ class KeySchedule:
         secret, given Transcript-Hash(ClientHello..server Finished)."""
         info = self.info
         derived = self.derive_secret(self.handshake_secret, b"derived", info.empty_hash)
-        ms = crypto.hkdf_extract(info.hash_name, derived, info.zeros)
+        ms = _extract(info.alg, derived, info.zeros)
         self.master_secret = ms
         self.client_app_secret = self.derive_secret(ms, b"c ap traffic", server_finished_hash)
         self.server_app_secret = self.derive_secret(ms, b"s ap traffic", server_finished_hash)
@@ -166,9 +185,8 @@ class KeySchedule:
     def traffic_key(self, secret: bytes) -> tuple[bytes, bytes]:
         """(write_key, write_iv) for a traffic secret (RFC 8446 §7.3)."""
         info = self.info
-        h = info.hash_name
-        key = crypto.hkdf_expand_label(h, secret, b"key", b"", info.key_len)
-        iv = crypto.hkdf_expand_label(h, secret, b"iv", b"", info.iv_len)
+        key = _expand_label(info.alg, secret, b"key", b"", info.key_len)
+        iv = _expand_label(info.alg, secret, b"iv", b"", info.iv_len)
         return key, iv
 
     def finished_key(self, base_key: bytes) -> bytes:
@@ -177,7 +195,7 @@ class KeySchedule:
 
     def finished_verify_data(self, base_key: bytes, transcript_hash: bytes) -> bytes:
         """verify_data = HMAC(finished_key, Transcript-Hash(...)) (§4.4.4)."""
-        return crypto.hmac_digest(self.info.hash_name, self.finished_key(base_key), transcript_hash)
+        return _hmac(self.info.alg, self.finished_key(base_key), transcript_hash)  # type: ignore[no-any-return]
 
     def next_traffic_secret(self, secret: bytes) -> bytes:
         """application_traffic_secret_N+1 (RFC 8446 §7.2)."""
@@ -185,10 +203,10 @@ class KeySchedule:
 
     def export(self, label: bytes, context: bytes | None, length: int) -> bytes:
         """TLS-Exporter(label, context_value, key_length) (RFC 8446 §7.5)."""
-        h = self.info.hash_name
         secret = self.derive_secret(self.exporter_secret, label, self.info.empty_hash)
-        ctx_hash = crypto.Hash(h, context or b"").digest()
-        return crypto.hkdf_expand_label(h, secret, b"exporter", ctx_hash, length)
+        alg = self.info.alg
+        ctx_hash = _core.Hash(alg, context or b"").digest()
+        return _expand_label(alg, secret, b"exporter", ctx_hash, length)  # type: ignore[no-any-return]
 
     def resumption_psk(self, nonce: bytes) -> bytes:
         """The PSK of a NewSessionTicket (RFC 8446 §4.6.1)."""

@@ -9,7 +9,18 @@ Hash of cytls.crypto.
 
 from __future__ import annotations
 
-from cytls.crypto import Hash
+from typing import Any
+
+import cytls._core as _core
+
+# The C core's hash ids (cytls.h).
+_IDS = {"sha256": 1, "sha384": 2, "sha512": 3}
+
+
+def Hash(name: str) -> Any:
+    """A C-core hash object (update/copy/digest) for a SHA-2 name."""
+    return _core.Hash(_IDS[name])
+
 
 __all__ = ["Transcript"]
 
@@ -17,15 +28,16 @@ __all__ = ["Transcript"]
 class Transcript:
     """Hash of the handshake messages so far, each with its 4-byte header."""
 
-    __slots__ = ("_buffer", "_hash")
+    __slots__ = ("_buffer", "_hash", "_name")
 
     def __init__(self, hash_name: str | None = None) -> None:
         self._buffer: list[bytes] = []
-        self._hash: Hash | None = Hash(hash_name) if hash_name else None
+        self._name = hash_name
+        self._hash: Any = Hash(hash_name) if hash_name else None
 
     @property
     def hash_name(self) -> str | None:
-        return self._hash.name if self._hash is not None else None
+        return self._name
 
     def add(self, message: bytes) -> None:
         """Absorb one whole handshake message (header included)."""
@@ -37,7 +49,7 @@ class Transcript:
     def set_hash(self, hash_name: str) -> None:
         """Fix the hash (once the suite is known) and absorb the buffer."""
         if self._hash is not None:
-            if self._hash.name != hash_name:
+            if self._name != hash_name:
                 raise ValueError("transcript hash already fixed to another function")
             return
         h = Hash(hash_name)
@@ -45,12 +57,13 @@ class Transcript:
             h.update(m)
         self._buffer = []
         self._hash = h
+        self._name = hash_name
 
     def digest(self) -> bytes:
         """Transcript-Hash of everything so far; more may follow."""
         if self._hash is None:
             raise ValueError("transcript hash not chosen yet")
-        return self._hash.digest()
+        return self._hash.digest()  # type: ignore[no-any-return]
 
     def restart_for_hrr(self, hash_name: str) -> None:
         """RFC 8446 §4.4.1: replace ClientHello1 by message_hash.
@@ -67,6 +80,7 @@ class Transcript:
 
     def copy(self) -> Transcript:
         t = Transcript()
+        t._name = self._name
         t._buffer = list(self._buffer)
         t._hash = self._hash.copy() if self._hash is not None else None
         return t
