@@ -310,6 +310,8 @@ static void vaes256_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     y = gf_mul(_mm_xor_si128(y, bswap128(_mm_loadu_si128((const __m128i *)lens))),
                _mm_loadu_si128((const __m128i *)(pow + 16 * 15)));
     _mm_storeu_si128((__m128i *)tag, _mm_xor_si128(bswap128(y), mask));
+    /* Wipe the stack copies of the round keys. */
+    cytls_memzero(rky, sizeof rky);
 }
 
 const struct cytls_gcm_impl cytls_gcm_vaes256 = {

@@ -138,15 +138,18 @@ static inline void load_powers(__m512i pz[4], const uint8_t *pow)
 static __m128i ghash_bytes(__m128i y, const uint8_t *pow, const uint8_t *p,
                            size_t len)
 {
-    __m512i pz[4];
-    load_powers(pz, pow);
-    while (len >= 256) {
-        __m512i c[4];
-        for (int q = 0; q < 4; q++)
-            c[q] = bswap512(_mm512_loadu_si512((const void *)(p + 64 * q)));
-        y = ghash16(y, pz, c);
-        p += 256;
-        len -= 256;
+    if (len >= 256) {
+        __m512i pz[4];
+        load_powers(pz, pow);
+        while (len >= 256) {
+            __m512i c[4];
+            for (int q = 0; q < 4; q++)
+                c[q] = bswap512(_mm512_loadu_si512((const void *)(p + 64 * q)));
+            y = ghash16(y, pz, c);
+            p += 256;
+            len -= 256;
+        }
+        cytls_memzero(pz, sizeof pz);
     }
     return ghash_partial(y, pow, p, len);
 }
@@ -327,6 +330,9 @@ static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     y = gf_mul(_mm_xor_si128(y, bswap128(_mm_loadu_si128((const __m128i *)lens))),
                _mm_loadu_si128((const __m128i *)(pow + 16 * 15)));
     _mm_storeu_si128((__m128i *)tag, _mm_xor_si128(bswap128(y), mask));
+    /* Wipe the stack copies of the round keys and GHASH powers. */
+    cytls_memzero(rkz, sizeof rkz);
+    cytls_memzero(pz, sizeof pz);
 }
 
 const struct cytls_gcm_impl cytls_gcm_vaes512 = {
