@@ -4,6 +4,9 @@
  */
 #include "internal.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 /* see cytls.h */
 int cytls_aead_init(cytls_aead *aead, cytls_aead_alg alg, const uint8_t *key,
                     size_t key_len)
@@ -55,4 +58,34 @@ int cytls_aead_open(const cytls_aead *aead, uint8_t *out, const uint8_t *nonce,
         return cytls_chapoly_open(aead->chapoly_key, out, nonce, aad, aad_len,
                                   in, in_len);
     return cytls_gcm_open(&aead->gcm, out, nonce, aad, aad_len, in, in_len);
+}
+
+/* see cytls.h */
+cytls_aead *cytls_aead_new(void)
+{
+    cytls_aead *aead;
+    size_t size = sizeof *aead; /* a multiple of its 64-byte alignment */
+#if defined(_WIN32)
+    aead = _aligned_malloc(size, _Alignof(cytls_aead));
+#else
+    aead = aligned_alloc(_Alignof(cytls_aead), size);
+#endif
+    if (aead != NULL) {
+        memset(aead, 0, size);
+        aead->alg = CYTLS_AEAD_CHACHA20_POLY1305; /* a clear() that wipes */
+    }
+    return aead;
+}
+
+/* see cytls.h */
+void cytls_aead_free(cytls_aead *aead)
+{
+    if (aead == NULL)
+        return;
+    cytls_memzero(aead, sizeof *aead);
+#if defined(_WIN32)
+    _aligned_free(aead);
+#else
+    free(aead);
+#endif
 }

@@ -75,6 +75,51 @@ static void four_blocks(uint8_t *out, const uint8_t *in, const uint32_t s[16],
     }
 }
 
+/*
+ * XOR one block of keystream (block ctr) into n <= 64 bytes of in. Here the
+ * four registers are the four rows of one block's state; the diagonal
+ * round rotates rows b, c, d by one, two and three words, and back. Short
+ * messages and the Poly1305 key need one or two blocks, for which the
+ * four-block code would compute keystream only to discard it.
+ */
+static void one_block(uint8_t *out, const uint8_t *in, size_t n,
+                      const uint32_t s[16], uint32_t ctr)
+{
+    const __m128i rot16 =
+        _mm_set_epi8(13, 12, 15, 14, 9, 8, 11, 10, 5, 4, 7, 6, 1, 0, 3, 2);
+    const __m128i rot8 =
+        _mm_set_epi8(14, 13, 12, 15, 10, 9, 8, 11, 6, 5, 4, 7, 2, 1, 0, 3);
+    const __m128i a0 = LOADU(s), b0 = LOADU(s + 4), c0 = LOADU(s + 8);
+    const __m128i d0 = _mm_insert_epi16(
+        _mm_insert_epi16(LOADU(s + 12), (int)(ctr & 0xffff), 0),
+        (int)(ctr >> 16), 1);
+    __m128i a = a0, b = b0, c = c0, d = d0;
+    for (int r = 0; r < 10; r++) {
+        QR(a, b, c, d);
+        b = _mm_shuffle_epi32(b, 0x39);
+        c = _mm_shuffle_epi32(c, 0x4e);
+        d = _mm_shuffle_epi32(d, 0x93);
+        QR(a, b, c, d);
+        b = _mm_shuffle_epi32(b, 0x93);
+        c = _mm_shuffle_epi32(c, 0x4e);
+        d = _mm_shuffle_epi32(d, 0x39);
+    }
+    _Alignas(16) uint8_t ks[64];
+    _mm_store_si128((__m128i *)(void *)ks, ADD(a, a0));
+    _mm_store_si128((__m128i *)(void *)(ks + 16), ADD(b, b0));
+    _mm_store_si128((__m128i *)(void *)(ks + 32), ADD(c, c0));
+    _mm_store_si128((__m128i *)(void *)(ks + 48), ADD(d, d0));
+    if (n == 64) {
+        for (int i = 0; i < 4; i++)
+            STOREU(out + 16 * i,
+                   XOR(LOADU(in + 16 * i), LOADU(ks + 16 * i)));
+    } else {
+        for (size_t i = 0; i < n; i++)
+            out[i] = in[i] ^ ks[i];
+    }
+    cytls_memzero(ks, sizeof ks);
+}
+
 void cytls_chacha20_ssse3(uint8_t *out, const uint8_t *in, size_t len,
                           const uint8_t key[32], const uint8_t nonce[12],
                           uint32_t counter)
@@ -97,7 +142,16 @@ void cytls_chacha20_ssse3(uint8_t *out, const uint8_t *in, size_t len,
         in += 256;
         len -= 256;
     }
-    if (len > 0) {
+    if (len > 0 && len <= 128) {
+        /* One or two blocks: one at a time (the length is public). */
+        while (len > 0) {
+            size_t n = len < 64 ? len : 64;
+            one_block(out, in, n, s, counter++);
+            out += n;
+            in += n;
+            len -= n;
+        }
+    } else if (len > 0) {
         /* The tail: keystream of four blocks into a buffer (public length). */
         _Alignas(16) uint8_t buf[256];
         memset(buf, 0, sizeof buf);

@@ -176,6 +176,16 @@ int cytls_aead_init(cytls_aead *aead, cytls_aead_alg alg,
 /* cytls_aead_clear wipes the key material. */
 void cytls_aead_clear(cytls_aead *aead);
 
+/*
+ * cytls_aead_new allocates a zeroed cytls_aead with the 64-byte alignment
+ * its GCM state needs (heap and Python objects only promise 16), or returns
+ * NULL when memory is short. Free it with cytls_aead_free.
+ */
+cytls_aead *cytls_aead_new(void);
+
+/* cytls_aead_free wipes and frees an AEAD from cytls_aead_new; NULL is ok. */
+void cytls_aead_free(cytls_aead *aead);
+
 /* cytls_aead_seal: see cytls_gcm_seal; the tag is 16 bytes for all three. */
 void cytls_aead_seal(const cytls_aead *aead, uint8_t *out,
                      const uint8_t *nonce, const uint8_t *aad, size_t aad_len,

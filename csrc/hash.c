@@ -26,6 +26,9 @@ void cytls_sha256_select(uint32_t features)
     if (features & CYTLS_CPU_SHANI) {
         sha256_fn = cytls_sha256_blocks_shani;
         sha256_name = "shani";
+    } else if (features & CYTLS_CPU_AVX2) {
+        sha256_fn = cytls_sha256_blocks_avx2;
+        sha256_name = "avx2";
     }
 #elif defined(CYTLS_AARCH64)
     if (features & CYTLS_CPU_ARM_SHA2) {

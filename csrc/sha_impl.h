@@ -31,6 +31,8 @@ void cytls_sha512_blocks_portable(uint64_t state[8], const uint8_t *data,
 #if defined(CYTLS_X86_64)
 void cytls_sha256_blocks_shani(uint32_t state[8], const uint8_t *data,
                                size_t num_blocks);
+void cytls_sha256_blocks_avx2(uint32_t state[8], const uint8_t *data,
+                              size_t num_blocks);
 void cytls_sha512_blocks_avx2(uint64_t state[8], const uint8_t *data,
                               size_t num_blocks);
 #endif

@@ -5,6 +5,7 @@
  * and a few large ones, RFC 4231 HMAC and RFC 5869 HKDF known answers.
  */
 #include "ctest.h"
+#include "../sha_impl.h"
 
 #include <stdlib.h>
 
@@ -205,7 +206,9 @@ static void cross_backends(void)
                b256, b512);
         /* The best backend the features allow is the one selected. */
 #if defined(__x86_64__) || defined(_M_X64)
-        CHECK(strcmp(b256, (f & CYTLS_CPU_SHANI) ? "shani" : "portable") == 0,
+        CHECK(strcmp(b256, (f & CYTLS_CPU_SHANI)  ? "shani"
+                           : (f & CYTLS_CPU_AVX2) ? "avx2"
+                                                  : "portable") == 0,
               "sha256 backend %s with features %#x", b256, (unsigned)f);
         CHECK(strcmp(b512, (f & CYTLS_CPU_AVX2) ? "avx2" : "portable") == 0,
               "sha512 backend %s with features %#x", b512, (unsigned)f);
@@ -247,6 +250,80 @@ static void cross_backends(void)
     }
     cytls_set_level("native");
     free(data);
+}
+
+/*
+ * Every block function this CPU can run, called directly against the
+ * portable one from random chaining states: the levels alone cannot reach
+ * a backend that a better one shadows (AVX2 SHA-256 under SHA-NI).
+ */
+struct blocks256 {
+    const char *name;
+    uint32_t needs;
+    cytls_sha256_blocks_fn fn;
+};
+struct blocks512 {
+    const char *name;
+    uint32_t needs;
+    cytls_sha512_blocks_fn fn;
+};
+
+static void direct_backends(void)
+{
+    static const struct blocks256 b256[] = {
+#if defined(CYTLS_X86_64)
+        {"shani", CYTLS_CPU_SHANI, cytls_sha256_blocks_shani},
+        {"avx2", CYTLS_CPU_AVX2, cytls_sha256_blocks_avx2},
+#elif defined(CYTLS_AARCH64)
+        {"armce", CYTLS_CPU_ARM_SHA2, cytls_sha256_blocks_armce},
+#endif
+        {NULL, 0, NULL}};
+    static const struct blocks512 b512[] = {
+#if defined(CYTLS_X86_64)
+        {"avx2", CYTLS_CPU_AVX2, cytls_sha512_blocks_avx2},
+#elif defined(CYTLS_AARCH64)
+        {"armsha512", CYTLS_CPU_ARM_SHA512, cytls_sha512_blocks_armsha512},
+#endif
+        {NULL, 0, NULL}};
+    enum { MAX_BLOCKS = 40 };
+    static uint8_t data[MAX_BLOCKS * 128];
+    uint32_t detected = cytls_cpu_detected();
+    for (int i = 0; b256[i].name != NULL; i++) {
+        if ((detected & b256[i].needs) != b256[i].needs) {
+            printf("  sha: sha256 %s not run (CPU lacks it)\n", b256[i].name);
+            continue;
+        }
+        int bad = 0;
+        for (size_t n = 0; n <= MAX_BLOCKS; n++) {
+            uint32_t want[8], got[8];
+            ctest_random((uint8_t *)want, sizeof want);
+            memcpy(got, want, sizeof got);
+            ctest_random(data, n * 64);
+            cytls_sha256_blocks_portable(want, data, n);
+            b256[i].fn(got, data, n);
+            bad += memcmp(want, got, sizeof want) != 0;
+        }
+        CHECK(bad == 0, "sha256 %s: %d block counts differ", b256[i].name, bad);
+        printf("  sha: sha256 %s direct: %s\n", b256[i].name, bad ? "FAILED" : "ok");
+    }
+    for (int i = 0; b512[i].name != NULL; i++) {
+        if ((detected & b512[i].needs) != b512[i].needs) {
+            printf("  sha: sha512 %s not run (CPU lacks it)\n", b512[i].name);
+            continue;
+        }
+        int bad = 0;
+        for (size_t n = 0; n <= MAX_BLOCKS; n++) {
+            uint64_t want[8], got[8];
+            ctest_random((uint8_t *)want, sizeof want);
+            memcpy(got, want, sizeof got);
+            ctest_random(data, n * 128);
+            cytls_sha512_blocks_portable(want, data, n);
+            b512[i].fn(got, data, n);
+            bad += memcmp(want, got, sizeof want) != 0;
+        }
+        CHECK(bad == 0, "sha512 %s: %d block counts differ", b512[i].name, bad);
+        printf("  sha: sha512 %s direct: %s\n", b512[i].name, bad ? "FAILED" : "ok");
+    }
 }
 
 /* RFC 4231 test cases 1, 2, 3, 4, 6 and 7 (case 5 is truncated output). */
@@ -441,5 +518,6 @@ void test_sha(void)
     hkdf_known_answers();
     expand_label_known_answer();
     cross_backends();
+    direct_backends();
     printf("test_sha: %s\n", ctest_failures == before ? "ok" : "FAILED");
 }

@@ -33,6 +33,8 @@ cdef extern from "cytls.h" nogil:
         pass
     int cytls_aead_init(cytls_aead *aead, cytls_aead_alg alg, const uint8_t *key, size_t key_len)
     void cytls_aead_clear(cytls_aead *aead)
+    cytls_aead *cytls_aead_new()
+    void cytls_aead_free(cytls_aead *aead)
     void cytls_aead_seal(const cytls_aead *aead, uint8_t *out, const uint8_t *nonce,
                          const uint8_t *aad, size_t aad_len, const uint8_t *inp, size_t in_len)
     int cytls_aead_open(const cytls_aead *aead, uint8_t *out, const uint8_t *nonce,

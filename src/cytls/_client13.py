@@ -18,6 +18,7 @@ from cryptography import x509
 
 from cytls import _messages as m
 from cytls import _sigs
+from cytls._codec import vec16
 from cytls._config import is_ip_address
 from cytls._enums import ExtensionType as Ext
 from cytls._enums import HandshakeType as HT
@@ -35,6 +36,8 @@ from cytls._states13 import (
     State,
     unexpected,
 )
+from cytls._transcript import Transcript
+from cytls._verify import CERT_ERRORS
 
 __all__ = ["start_client"]
 
@@ -225,7 +228,7 @@ class ExpectServerHello(State):
         ch2.random = old.random
         ch2.session_id = old.session_id
         if cookie is not None:
-            ch2.extensions[Ext.cookie] = m.vec16(cookie)
+            ch2.extensions[Ext.cookie] = vec16(cookie)
         raw2 = ch2.serialize()
         # RFC 8446 §D.4: the dummy ChangeCipherSpec before the second flight.
         if old.session_id:
@@ -289,6 +292,12 @@ class ExpectCertificateOrCertificateRequest(State):
             schemes = m.parse_u16_list(
                 cr.extensions[Ext.signature_algorithms], "signature_algorithms"
             )
+            if Ext.signature_algorithms_cert in cr.extensions:
+                m.parse_u16_list(
+                    cr.extensions[Ext.signature_algorithms_cert], "signature_algorithms_cert"
+                )
+            if Ext.certificate_authorities in cr.extensions:
+                m.parse_certificate_authorities(cr.extensions[Ext.certificate_authorities])
             ctx.transcript.add(raw)
             ctx.client_auth_requested = True
             ctx.trace("receive CertificateRequest", schemes=schemes)
@@ -309,9 +318,19 @@ def parse_certificate_chain(cert: m.Certificate, offered: set[int]) -> list[x509
                     AD.unsupported_extension, f"unsolicited certificate extension 0x{etype:04x}"
                 )
         try:
-            chain.append(x509.load_der_x509_certificate(entry.cert_data))
-        except ValueError:
+            parsed = x509.load_der_x509_certificate(entry.cert_data)
+            # The DER is parsed lazily; touch every field used later so a
+            # malformed certificate fails here, as bad_certificate.
+            _ = (parsed.version, parsed.subject, parsed.issuer, parsed.not_valid_before_utc)
+            _ = (parsed.not_valid_after_utc, parsed.extensions)
+        except CERT_ERRORS:
             raise TLSAlert(AD.bad_certificate, "certificate could not be parsed") from None
+        chain.append(parsed)
+    if chain:
+        try:
+            chain[0].public_key()
+        except CERT_ERRORS:
+            raise TLSAlert(AD.unsupported_certificate, "unusable certificate public key") from None
     return chain
 
 
@@ -440,12 +459,13 @@ class ExpectFinished(State):
             ctx.record.send_change_cipher_spec()
         flight = []
         if self.request is not None:
-            flight.extend(self._client_auth(*self.request))
+            flight.extend(client_auth(ctx, ctx.transcript, *self.request))
         flight.append(ctx.finished_message(ks.client_hs_secret))
         ctx.transcript.add(flight[-1])
         ctx.send_handshake(b"".join(flight))
         ctx.trace("send client Finished")
         ks.resumption_stage(ctx.transcript.digest())
+        ctx.handshake_transcript = ctx.transcript
         ctx.set_write(ks.client_app_secret)
         ctx.complete = True
         ctx.trace("handshake complete", suite=ctx.suite, group=ctx.group, alpn=ctx.alpn)
@@ -459,33 +479,58 @@ class ExpectFinished(State):
             ks.server_app_secret,
         )
 
-    def _client_auth(self, context: bytes, schemes: list[int]) -> list[bytes]:
-        """RFC 8446 §4.4.2, §4.4.3: our chain (or an empty Certificate)."""
-        ctx = self.ctx
-        prep = ctx.prepared
-        scheme = None
-        if ctx.config.certificate_chain and ctx.config.private_key is not None:
-            scheme = next((s for s in prep.own_schemes if s in schemes), None)
-        if scheme is None:
-            cert_msg = m.handshake(HT.certificate, m.Certificate.serialize_body(context, []))
-            ctx.transcript.add(cert_msg)
-            ctx.trace("send Certificate", certificates=0)
-            return [cert_msg]
-        body = (
-            prep.certificate_body
-            if not context
-            else m.Certificate.serialize_body(context, prep.chain_der)
-        )
-        cert_msg = m.handshake(HT.certificate, body)
-        ctx.transcript.add(cert_msg)
-        content = _sigs.CLIENT_CONTEXT + ctx.transcript.digest()
-        sig = (
-            ctx.hooks.sign(scheme, content)
-            if ctx.hooks.sign is not None
-            else _sigs.sign(ctx.config.private_key, scheme, content)
-        )
-        cv_msg = m.CertificateVerify(scheme, sig).serialize()
-        ctx.transcript.add(cv_msg)
-        ctx.trace("send Certificate", certificates=len(prep.chain_der))
-        ctx.trace("send CertificateVerify", scheme=scheme)
-        return [cert_msg, cv_msg]
+
+def client_auth(
+    ctx: Context, transcript: Transcript, context: bytes, schemes: list[int]
+) -> list[bytes]:
+    """Certificate and CertificateVerify answering a CertificateRequest
+    (RFC 8446 §4.4.2, §4.4.3), added to `transcript`: our chain, or an
+    empty Certificate when we have none the server can accept."""
+    prep = ctx.prepared
+    cfg = ctx.config
+    scheme = None
+    if cfg.certificate_chain and cfg.private_key is not None:
+        scheme = next((s for s in prep.own_schemes if s in schemes), None)
+    if scheme is None:
+        cert_msg = m.handshake(HT.certificate, m.Certificate.serialize_body(context, []))
+        transcript.add(cert_msg)
+        ctx.trace("send Certificate", certificates=0)
+        return [cert_msg]
+    body = (
+        prep.certificate_body
+        if not context
+        else m.Certificate.serialize_body(context, prep.chain_der)
+    )
+    cert_msg = m.handshake(HT.certificate, body)
+    transcript.add(cert_msg)
+    content = _sigs.CLIENT_CONTEXT + transcript.digest()
+    sig = (
+        ctx.hooks.sign(scheme, content)
+        if ctx.hooks.sign is not None
+        else _sigs.sign(cfg.private_key, scheme, content)
+    )
+    cv_msg = m.CertificateVerify(scheme, sig).serialize()
+    transcript.add(cv_msg)
+    ctx.trace("send Certificate", certificates=len(prep.chain_der))
+    ctx.trace("send CertificateVerify", scheme=scheme)
+    return [cert_msg, cv_msg]
+
+
+def post_handshake_auth(ctx: Context, body: bytes, raw: bytes, write_secret: bytes) -> None:
+    """RFC 8446 §4.6.2: answer a post-handshake CertificateRequest with
+    Certificate, CertificateVerify and a Finished keyed by the current
+    client application traffic secret, over the handshake transcript plus
+    these messages."""
+    if not ctx.offered_pha:
+        raise TLSAlert(AD.unexpected_message, "CertificateRequest without post_handshake_auth")
+    cr = m.CertificateRequest.parse(body)
+    schemes = m.parse_u16_list(cr.extensions[Ext.signature_algorithms], "signature_algorithms")
+    ks = ctx.ks
+    assert ks is not None and ctx.handshake_transcript is not None
+    t = ctx.handshake_transcript.copy()
+    t.add(raw)
+    ctx.trace("receive CertificateRequest (post-handshake)", schemes=schemes)
+    flight = client_auth(ctx, t, cr.context, schemes)
+    flight.append(m.handshake(HT.finished, ks.finished_verify_data(write_secret, t.digest())))
+    ctx.send_handshake(b"".join(flight))
+    ctx.trace("send Finished (post-handshake)")

@@ -209,6 +209,7 @@ class TLSConfig:
         if cache is None or cache.key != key:
             cache = Prepared(self, key)
             self._prepared_cache = cache
+        assert isinstance(cache, Prepared)
         return cache
 
 

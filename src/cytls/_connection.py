@@ -63,6 +63,7 @@ class Connection:
         self._state: State | None = None
         self._error: TLSAlert | None = None
         self._hs_buffer = bytearray()
+        self._pre_buffer = bytearray()
         self._started = False
         if not config.is_client:
             from cytls._server13 import ExpectClientHello
@@ -188,6 +189,10 @@ class Connection:
 
     def _receive(self, data: bytes | bytearray | memoryview) -> None:
         record = self._record
+        if self._ctx.plain_alert_window:
+            data = self._plain_alerts(data)
+            if not data:
+                return
         record.feed(data)
         app = record.app_data
         ctx = self._ctx
@@ -222,6 +227,35 @@ class Connection:
             else:
                 # Application data before any read key, or an unknown type.
                 raise TLSAlert(AD.unexpected_message, f"unexpected record type {ctype}")
+
+    def _plain_alerts(self, data: bytes | bytearray | memoryview) -> bytes:
+        """Server, between its flight and the client's first protected
+        record: take plaintext alerts (and dummy CCS records) off the front
+        of the stream; return the rest for the record layer."""
+        pre = self._pre_buffer
+        pre += data
+        while len(pre) >= 5:
+            ctype = pre[0]
+            length = (pre[3] << 8) | pre[4]
+            if ctype not in (ContentType.alert, ContentType.change_cipher_spec):
+                break
+            if len(pre) < 5 + length:
+                return b""
+            payload = bytes(pre[5 : 5 + length])
+            del pre[: 5 + length]
+            if ctype == ContentType.change_cipher_spec:
+                if payload != b"\x01":
+                    raise TLSAlert(AD.unexpected_message, "malformed change_cipher_spec")
+                continue
+            self._alert(payload)
+            if self.peer_closed:
+                return b""
+        if len(pre) < 5 and pre and pre[0] in (ContentType.alert, ContentType.change_cipher_spec):
+            return b""
+        self._ctx.plain_alert_window = False
+        rest = bytes(pre)
+        pre.clear()
+        return rest
 
     def _ccs_allowed(self) -> bool:
         from cytls._server13 import ExpectClientHello
@@ -328,6 +362,29 @@ class Connection:
         """
         state = self._traffic()
         state.send_key_update(request_peer)
+
+    def request_client_certificate(self) -> None:
+        """Server: ask for a client certificate after the handshake
+        (RFC 8446 §4.6.2; the ssl module's verify_client_post_handshake).
+
+        The client's answer arrives through receive_data; when it has been
+        verified, peer_certificates and verified_chain hold it. A client
+        that refuses when verify_mode is 2 fails with certificate_required.
+
+        Raises:
+            ssl.SSLError: not a server, the handshake is not complete, or
+                the client did not offer post_handshake_auth.
+        """
+        state = self._traffic()
+        if self.is_client:
+            raise ssl.SSLError("only a server can request a client certificate")
+        if not self._ctx.offered_pha:
+            raise ssl.SSLError("the client did not offer post-handshake authentication")
+        if state.pha is not None:
+            raise ssl.SSLError("a post-handshake authentication is already in progress")
+        from cytls._server13 import request_certificate
+
+        state.pha = request_certificate(self._ctx)
 
     def export_keying_material(self, label: bytes, context: bytes | None, length: int) -> bytes:
         """RFC 8446 §7.5 exporter (RFC 5705 interface).

@@ -85,15 +85,22 @@ cdef class AEAD:
     alg is 1 (AES-128-GCM), 2 (AES-256-GCM) or 3 (ChaCha20-Poly1305), the
     values of cytls_aead_alg. The key schedule is expanded once here.
     """
-    cdef cytls_aead aead
+    # Heap-allocated by C: the GCM state needs 64-byte alignment, which a
+    # Python object's inline fields do not get.
+    cdef cytls_aead *aead
 
     def __cinit__(self, int alg, key):
         cdef _Buf k = _Buf(key)
-        if not cytls_aead_init(&self.aead, <cytls_aead_alg>alg, _ptr(k), <size_t>k.view.len):
+        self.aead = cytls_aead_new()
+        if self.aead == NULL:
+            raise MemoryError()
+        if not cytls_aead_init(self.aead, <cytls_aead_alg>alg, _ptr(k), <size_t>k.view.len):
             raise ValueError("bad AEAD algorithm or key length")
 
     def __dealloc__(self):
-        cytls_aead_clear(&self.aead)
+        if self.aead != NULL:
+            cytls_aead_clear(self.aead)
+            cytls_aead_free(self.aead)
 
     def encrypt(self, nonce, data, associated_data):
         """Return ciphertext || 16-byte tag."""
@@ -107,10 +114,10 @@ cdef class AEAD:
         cdef uint8_t *o = <uint8_t *>PyBytes_AS_STRING(out)
         if dlen >= NOGIL_THRESHOLD:
             with nogil:
-                cytls_aead_seal(&self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
+                cytls_aead_seal(self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
                                 _ptr(d), <size_t>dlen)
         else:
-            cytls_aead_seal(&self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
+            cytls_aead_seal(self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
                             _ptr(d), <size_t>dlen)
         return out
 
@@ -129,10 +136,10 @@ cdef class AEAD:
         cdef uint8_t *o = <uint8_t *>PyBytes_AS_STRING(out)
         if dlen >= NOGIL_THRESHOLD:
             with nogil:
-                ok = cytls_aead_open(&self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
+                ok = cytls_aead_open(self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
                                      _ptr(d), <size_t>dlen)
         else:
-            ok = cytls_aead_open(&self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
+            ok = cytls_aead_open(self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
                                  _ptr(d), <size_t>dlen)
         if not ok:
             # The C side already zeroed the output; drop it unseen.

@@ -147,8 +147,8 @@ cdef class RecordProtector:
         PyByteArray_Resize(out, old + <Py_ssize_t>written)
         return bool(ok)
 
-    def open_into(self, bytearray app not None, bytearray inbuf not None):
-        """Open every complete record at the start of inbuf.
+    def open_into(self, bytearray app not None, inbuf, Py_ssize_t start=0):
+        """Open every complete record in inbuf[start:] (any buffer).
 
         Application data is appended to app. Stops after the first other
         record (every record when no key is set).
@@ -161,18 +161,20 @@ cdef class RecordProtector:
             the handled records took; the caller removes them.
         """
         cdef cytls_record_result res
-        cdef Py_ssize_t in_len = PyByteArray_GET_SIZE(inbuf)
+        cdef _Buf src = _Buf(inbuf)
+        if start < 0 or start > src.view.len:
+            raise ValueError("start out of range")
+        cdef Py_ssize_t in_len = src.view.len - start
         cdef Py_ssize_t old = PyByteArray_GET_SIZE(app)
         PyByteArray_Resize(app, old + in_len)
-        cdef _Buf src = _Buf(inbuf)
         cdef _Buf dst_buf = _Buf(app)
         cdef uint8_t *dst = <uint8_t *>dst_buf.view.buf + old
-        cdef const uint8_t *srcp = _ptr(src)
+        cdef const uint8_t *srcp = _ptr(src) + start
         if in_len >= NOGIL_THRESHOLD:
             with nogil:
                 cytls_record_open(self.p, &res, dst, <size_t>in_len, srcp, <size_t>in_len)
         else:
-            cytls_record_open(self.p, &res, dst, <size_t>in_len, _ptr(src), <size_t>in_len)
+            cytls_record_open(self.p, &res, dst, <size_t>in_len, srcp, <size_t>in_len)
         payload = None
         reason = None
         if res.status == CYTLS_RECORD_STOPPED:

@@ -100,9 +100,8 @@ class CertificateVerifyFailed(TLSAlert, ssl.SSLCertVerificationError):
     def __init__(self, description: int, verify_code: int, verify_message: str) -> None:
         TLSAlert.__init__(self, description, f"certificate verify failed: {verify_message}")
         self.reason = "CERTIFICATE_VERIFY_FAILED"
-        self.args = (
-            1,
-            f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {verify_message}",
-        )
+        text = f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {verify_message}"
+        self.args = (1, text)
+        self.strerror = text
         self.verify_code = verify_code
         self.verify_message = verify_message

@@ -31,7 +31,7 @@ _CURVES: dict[int, ec.EllipticCurve] = {
     NamedGroup.secp256r1: ec.SECP256R1(),
     NamedGroup.secp384r1: ec.SECP384R1(),
 }
-_POINT_LEN = {NamedGroup.secp256r1: 65, NamedGroup.secp384r1: 97}
+_POINT_LEN: dict[int, int] = {NamedGroup.secp256r1: 65, NamedGroup.secp384r1: 97}
 _MLKEM768_EK = 1184
 _MLKEM768_CT = 1088
 
@@ -91,6 +91,7 @@ class KeyShare:
 
     def __init__(self, group: int, private: Any = None) -> None:
         self.group = group
+        priv: Any
         if group == NamedGroup.x25519:
             priv = private or x25519.X25519PrivateKey.generate()
             self.public = priv.public_key().public_bytes(_RAW, _RAWPUB)
@@ -125,7 +126,7 @@ class KeyShare:
         if len(peer) != _MLKEM768_CT + 32:
             raise _bad_share(group, "wrong length")
         try:
-            ss_pq = self._priv[0].decapsulate(peer[:_MLKEM768_CT])
+            ss_pq: bytes = self._priv[0].decapsulate(peer[:_MLKEM768_CT])
         except ValueError as exc:
             raise _bad_share(group, str(exc)) from None
         return ss_pq + _x25519_shared(self._priv[1], peer[_MLKEM768_CT:], group)

@@ -79,6 +79,8 @@ class RecordLayer:
 
     __slots__ = (
         "_failure",
+        "_held",
+        "_held_pos",
         "_inbuf",
         "_pad_block",
         "_pad_fn",
@@ -95,6 +97,10 @@ class RecordLayer:
         self.outgoing = bytearray()
         self.app_data = bytearray()
         self._inbuf = bytearray()
+        # An immutable bytes object fed while nothing else was buffered is
+        # held as it is, not copied; _held_pos is how much of it is used.
+        self._held: bytes | None = None
+        self._held_pos = 0
         self._write = _core.RecordProtector()
         self._read = _core.RecordProtector()
         self._write_limit: int | None = None
@@ -265,8 +271,18 @@ class RecordLayer:
     # ------------------------------------------------------------ receiving
 
     def feed(self, data: Buffer) -> None:
-        """Append bytes received from the wire; receive() opens them."""
-        self._inbuf += data
+        """Append bytes received from the wire; receive() opens them.
+
+        A bytes object fed while nothing is buffered is kept by reference
+        (it is immutable), so the common case copies nothing here.
+        """
+        if self._held is not None:
+            self._inbuf += memoryview(self._held)[self._held_pos :]
+            self._held = None
+        if type(data) is bytes and not self._inbuf:
+            self._held, self._held_pos = data, 0
+        else:
+            self._inbuf += data
 
     def receive(self) -> tuple[int, bytes] | None:
         """Open the buffered complete records, in order.
@@ -287,17 +303,28 @@ class RecordLayer:
         """
         if self._failure is not None:
             raise self._failure
-        if not self._inbuf:
+        held = self._held
+        if held is not None:
+            status, consumed, content_type, payload, alert, reason = self._read.open_into(
+                self.app_data, held, self._held_pos
+            )
+            self._held_pos += consumed
+            if self._held_pos == len(held):
+                self._held = None
+        elif self._inbuf:
+            status, consumed, content_type, payload, alert, reason = self._read.open_into(
+                self.app_data, self._inbuf
+            )
+            if consumed:
+                del self._inbuf[:consumed]
+        else:
             return None
-        status, consumed, content_type, payload, alert, reason = self._read.open_into(
-            self.app_data, self._inbuf
-        )
-        if consumed:
-            del self._inbuf[:consumed]
         if status == _STOPPED:
+            assert payload is not None  # C returns the payload with STOPPED
             return content_type, payload
         if status == _ERROR:
-            self._failure = TLSAlert(alert, reason)
+            self._failure = TLSAlert(alert, reason or "")
+            self._held = None
             del self._inbuf[:]
             raise self._failure
         return None
@@ -307,17 +334,18 @@ class RecordLayer:
     @property
     def write_seq(self) -> int:
         """Sequence number of the next record we send."""
-        return self._write.seq  # type: ignore[no-any-return]
+        return self._write.seq
 
     @property
     def read_seq(self) -> int:
         """Sequence number of the next record we open."""
-        return self._read.seq  # type: ignore[no-any-return]
+        return self._read.seq
 
     @property
     def bytes_buffered(self) -> int:
         """Received bytes not yet consumed (an incomplete record)."""
-        return len(self._inbuf)
+        held = len(self._held) - self._held_pos if self._held is not None else 0
+        return held + len(self._inbuf)
 
     @property
     def write_version(self) -> int | None:

@@ -13,9 +13,14 @@ Must not: touch record framing or buffers (the Connection does).
 
 from __future__ import annotations
 
+import hmac
+
+from cryptography import x509
+
 from cytls import _messages as m
 from cytls import _sigs
 from cytls._client13 import parse_certificate_chain
+from cytls._codec import vec8, vec16
 from cytls._config import TLSConfig
 from cytls._enums import ExtensionType as Ext
 from cytls._enums import HandshakeType as HT
@@ -169,16 +174,17 @@ class ExpectClientHello(State):
             m.parse_psk_modes(exts[Ext.psk_key_exchange_modes])
         if Ext.post_handshake_auth in exts:
             m.check_empty(exts[Ext.post_handshake_auth], "post_handshake_auth")
+            ctx.offered_pha = True
         return choice, shares
 
     def _hello_retry(self, ch: m.ClientHello, raw: bytes, choice: Choice) -> State:
         """RFC 8446 §4.1.4: ask for a share of the chosen group."""
         ctx = self.ctx
         cookie = ctx.random(32)
-        exts = {
+        exts: dict[int, bytes] = {
             Ext.supported_versions: _SV_TLS13,
             Ext.key_share: choice.group.to_bytes(2, "big"),
-            Ext.cookie: m.vec16(cookie),
+            Ext.cookie: vec16(cookie),
         }
         hrr = m.ServerHello(m.HRR_RANDOM, ch.session_id, choice.suite, exts)
         hrr_raw = hrr.serialize()
@@ -321,6 +327,10 @@ def _server_flight(
         certificates=len(cert_prep.chain_der),
         scheme=choice.scheme,
     )
+    # The client may fail on our flight before it installs its handshake
+    # key and send a plaintext alert (OpenSSL does); accept those until its
+    # first protected record.
+    ctx.plain_alert_window = True
     ks.master_stage(t.digest())
     ctx.keylog("CLIENT_TRAFFIC_SECRET_0", ks.client_app_secret)
     ctx.keylog("SERVER_TRAFFIC_SECRET_0", ks.server_app_secret)
@@ -418,6 +428,7 @@ class ExpectFinished(State):
         fin_proof: FinishedChecked = ctx.check_finished(ks.client_hs_secret, body)
         ctx.transcript.add(raw)
         ks.resumption_stage(ctx.transcript.digest())
+        ctx.handshake_transcript = ctx.transcript
         ctx.set_read(ks.client_app_secret)
         ctx.complete = True
         ctx.trace("verify client Finished")
@@ -431,3 +442,76 @@ class ExpectFinished(State):
             ks.client_app_secret,
             ks.server_app_secret,
         )
+
+
+class PostHandshakeAuth:
+    """Server side of one post-handshake authentication (RFC 8446 §4.6.2):
+    the CertificateRequest we sent, then the client's Certificate,
+    CertificateVerify and Finished, in that order, over the handshake
+    transcript plus these messages."""
+
+    def __init__(self, ctx: Context, context: bytes, request: bytes) -> None:
+        assert ctx.handshake_transcript is not None
+        self.ctx = ctx
+        self.context = context
+        self.transcript = ctx.handshake_transcript.copy()
+        self.transcript.add(request)
+        self.expect = HT.certificate
+        self.chain: list[x509.Certificate] = []
+
+    def handle(self, msg_type: int, body: bytes, raw: bytes, read_secret: bytes) -> bool:
+        """Take one message; True when the exchange is complete."""
+        ctx = self.ctx
+        cfg = ctx.config
+        if msg_type != self.expect:
+            raise TLSAlert(AD.unexpected_message, "unexpected message in post-handshake auth")
+        if msg_type == HT.certificate:
+            cert = m.Certificate.parse(body)
+            if cert.context != self.context:
+                raise _illegal("Certificate context does not match our request")
+            self.transcript.add(raw)
+            if not cert.entries:
+                if cfg.verify_mode == 2:
+                    raise TLSAlert(AD.certificate_required, "peer did not return a certificate")
+                self.expect = HT.finished
+                return False
+            chain = parse_certificate_chain(cert, set())
+            now = cfg.now() if cfg.now is not None else None
+            verified = ctx.prepared.verifier.verify(chain, server=False, hostname=None, now=now)
+            self.chain = chain
+            ctx.peer_certificates = chain
+            ctx.verified_chain = verified
+            ctx.trace("verify certificate chain (post-handshake)", depth=len(verified))
+            self.expect = HT.certificate_verify
+            return False
+        if msg_type == HT.certificate_verify:
+            cv = m.CertificateVerify.parse(body)
+            if cv.scheme not in ctx.prepared.sigalgs_set:
+                raise _illegal(f"CertificateVerify scheme 0x{cv.scheme:04x} was not offered")
+            leaf = self.chain[0]
+            content = _sigs.CLIENT_CONTEXT + self.transcript.digest()
+            _sigs.verify(leaf, leaf.public_key(), cv.scheme, cv.signature, content)
+            self.transcript.add(raw)
+            self.expect = HT.finished
+            return False
+        ks = ctx.ks
+        assert ks is not None
+        expected = ks.finished_verify_data(read_secret, self.transcript.digest())
+        if len(body) != len(expected) or not hmac.compare_digest(expected, body):
+            raise TLSAlert(AD.decrypt_error, "post-handshake Finished does not match")
+        ctx.trace("verify client Finished (post-handshake)", certificates=len(self.chain))
+        return True
+
+
+def request_certificate(ctx: Context) -> PostHandshakeAuth:
+    """Send a post-handshake CertificateRequest (RFC 8446 §4.6.2)."""
+    if not ctx.offered_pha:
+        raise ValueError("the client did not offer post_handshake_auth")
+    context = ctx.random(8)
+    exts = [(int(Ext.signature_algorithms), ctx.prepared.sigalgs_ext)]
+    if ctx.prepared.ca_names_ext is not None:
+        exts.append((int(Ext.certificate_authorities), ctx.prepared.ca_names_ext))
+    msg = m.handshake(HT.certificate_request, vec8(context) + m.serialize_extensions(exts))
+    ctx.send_handshake(msg)
+    ctx.trace("send CertificateRequest (post-handshake)")
+    return PostHandshakeAuth(ctx, context, msg)

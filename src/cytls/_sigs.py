@@ -69,7 +69,7 @@ def key_schemes(key: Any, cert: x509.Certificate | None = None) -> list[int]:
     if isinstance(pub, rsa.RSAPublicKey):
         if cert is not None and cert.public_key_algorithm_oid.dotted_string == _OID_RSASSA_PSS:
             return list(_PSS)
-        schemes = list(_RSAE)
+        schemes: list[int] = list(_RSAE)
         # PSS with SHA-512 needs a modulus of at least 2*64+2 bytes.
         if pub.key_size < 1040:
             schemes.remove(SS.rsa_pss_rsae_sha512)
@@ -129,5 +129,5 @@ def verify(cert: x509.Certificate, pub: Any, scheme: int, signature: bytes, data
             pub.verify(signature, data, _pss(h), h)
         else:
             pub.verify(signature, data)
-    except (InvalidSignature, ValueError):
+    except (InvalidSignature, ValueError, TypeError):
         raise TLSAlert(AD.decrypt_error, "CertificateVerify signature does not verify") from None

@@ -106,6 +106,10 @@ class Context:
         self.peer_record_limit: int | None = None
         self.client_auth_requested = False
         self.offered_pha = False
+        self.plain_alert_window = False
+        # The transcript through the client Finished, kept for
+        # post-handshake authentication (RFC 8446 §4.6.2).
+        self.handshake_transcript: Transcript | None = None
         self.tickets: list[NewSessionTicket] = []
 
     # ------------------------------------------------------------ helpers
@@ -236,6 +240,8 @@ class ExpectTraffic(State):
         else:
             self.read_secret, self.write_secret = client_app_secret, server_app_secret
         self.closed_for_write = False
+        # Server: a post-handshake authentication in progress.
+        self.pha: Any = None
 
     def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
         ctx = self.ctx
@@ -253,6 +259,19 @@ class ExpectTraffic(State):
             return self
         if msg_type == HT.new_session_ticket and ctx.is_client:
             self._ticket(body)
+            return self
+        if self.pha is not None and msg_type in (
+            HT.certificate,
+            HT.certificate_verify,
+            HT.finished,
+        ):
+            if self.pha.handle(msg_type, body, raw, self.read_secret):
+                self.pha = None
+            return self
+        if msg_type == HT.certificate_request and ctx.is_client:
+            from cytls._client13 import post_handshake_auth
+
+            post_handshake_auth(ctx, body, raw, self.write_secret)
             return self
         raise unexpected(self, msg_type)
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.x509 import verification as xv
 from cryptography.x509.oid import ExtendedKeyUsageOID
@@ -29,7 +30,11 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from cytls._errors import AlertDescription as AD
 from cytls._errors import CertificateVerifyFailed
 
-__all__ = ["Verifier", "fail"]
+__all__ = ["CERT_ERRORS", "Verifier", "fail"]
+
+# What cryptography raises for certificates that are malformed in ways its
+# lazy parser only notices when a field is used.
+CERT_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion)
 
 _C = xv.Criticality
 
@@ -44,7 +49,7 @@ _CODES: dict[int, tuple[str, int]] = {
     19: ("self-signed certificate in certificate chain", AD.unknown_ca),
     20: ("unable to get local issuer certificate", AD.unknown_ca),
     24: ("invalid CA certificate", AD.unknown_ca),
-    26: ("unsupported certificate purpose", AD.unsupported_certificate),
+    26: ("unsuitable certificate purpose", AD.unsupported_certificate),
 }
 
 
@@ -52,7 +57,7 @@ def fail(code: int, message: str | None = None) -> CertificateVerifyFailed:
     """The exception for an OpenSSL verify code."""
     text, alert = _CODES.get(code, ("certificate verify failed", AD.bad_certificate))
     if code in (62, 64):
-        alert = AD.handshake_failure
+        alert = AD.bad_certificate  # what OpenSSL sends for a name mismatch
     return CertificateVerifyFailed(alert, code, message or text)
 
 
@@ -83,7 +88,7 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     try:
         cert.verify_directly_issued_by(issuer)
         return True
-    except (ValueError, TypeError, InvalidSignature):
+    except (InvalidSignature, *CERT_ERRORS):
         pass
     # verify_directly_issued_by also insists on names matching; for a
     # signature-only question try the key directly.
@@ -103,7 +108,7 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
         else:
             return False
         return True
-    except (InvalidSignature, ValueError, TypeError, AssertionError):
+    except (InvalidSignature, AssertionError, *CERT_ERRORS):
         return False
 
 
@@ -124,7 +129,7 @@ def _may_issue(issuer: x509.Certificate, cert: x509.Certificate) -> bool:
 def _ext(cert: x509.Certificate, cls: type[x509.ExtensionType]) -> x509.ExtensionType | None:
     try:
         return cert.extensions.get_extension_for_class(cls).value
-    except (x509.ExtensionNotFound, ValueError):
+    except (x509.ExtensionNotFound, *CERT_ERRORS):
         return None
 
 
@@ -194,28 +199,47 @@ class Verifier:
         """
         leaf, rest = chain[0], chain[1:]
         if self.store is None:
-            self._diagnose(chain, hostname, now, server)
+            self._diagnose_safely(chain, hostname, now, server)
             raise fail(20)
         b = xv.PolicyBuilder().store(self.store)
         if now is not None:
             b = b.time(now)
         try:
             if hostname is not None:
-                subject: xv.DNSName | xv.IPAddress
+                subject: Any
                 try:
-                    subject = xv.IPAddress(ipaddress.ip_address(hostname))
+                    subject = xv.IPAddress(  # type: ignore[attr-defined]
+                        ipaddress.ip_address(hostname)
+                    )
                 except ValueError:
-                    subject = xv.DNSName(hostname)
+                    subject = xv.DNSName(hostname)  # type: ignore[attr-defined]
                 sv = b.extension_policies(ca_policy=self._ca, ee_policy=self._ee_san)
                 verified = list(sv.build_server_verifier(subject).verify(leaf, rest))
             else:
                 cv = b.extension_policies(ca_policy=self._ca, ee_policy=self._ee_any)
                 verified = list(cv.build_client_verifier().verify(leaf, rest).chain)
-        except (xv.VerificationError, ValueError) as exc:
-            self._diagnose(chain, hostname, now, server)
+        except (xv.VerificationError, *CERT_ERRORS) as exc:
+            self._diagnose_safely(chain, hostname, now, server)
             raise fail(1, f"unspecified certificate verification error ({exc})") from None
         check_purpose(leaf, server)
         return verified
+
+    def _diagnose_safely(
+        self,
+        chain: list[x509.Certificate],
+        hostname: str | None,
+        now: datetime | None,
+        server: bool,
+    ) -> None:
+        """_diagnose, but a certificate too broken to diagnose is left to
+        the caller's generic failure (SSLCertVerificationError is itself a
+        ValueError, so it is let through first)."""
+        try:
+            self._diagnose(chain, hostname, now, server)
+        except CertificateVerifyFailed:
+            raise
+        except CERT_ERRORS:
+            pass
 
     def _diagnose(
         self,

@@ -847,9 +847,9 @@ class SSLContext(ssl.SSLContext):
         from cytls import _config
 
         lo, hi = self._versions()
-        implemented = {int(v) for v in getattr(_config, "SUPPORTED_VERSIONS", (TLS1_3,))}
-        if lo > hi or not any(lo <= v <= hi for v in implemented):
+        if lo > hi:
             raise _certs._ssl_error("SSL", "NO_PROTOCOLS_AVAILABLE", "no protocols available", 1)
+        # Versions the core does not implement are refused by validate() below.
         engine_suites = _engine_suites()
         suites = []
         if hi >= TLS1_3:

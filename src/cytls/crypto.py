@@ -68,7 +68,7 @@ class AESGCM:
             ValueError: a nonce that is not 12 bytes.
         """
         _check_nonce(nonce)
-        return self._aead.encrypt(nonce, data, associated_data)  # type: ignore[no-any-return]
+        return self._aead.encrypt(nonce, data, associated_data)
 
     def decrypt(self, nonce: Buffer, data: Buffer, associated_data: Buffer | None) -> bytes:
         """Return the plaintext of ciphertext || tag.
@@ -78,7 +78,7 @@ class AESGCM:
             ValueError: a nonce that is not 12 bytes.
         """
         _check_nonce(nonce)
-        return self._aead.decrypt(nonce, data, associated_data)  # type: ignore[no-any-return]
+        return self._aead.decrypt(nonce, data, associated_data)
 
 
 class ChaCha20Poly1305(AESGCM):
@@ -109,11 +109,11 @@ class Hash:
 
     @property
     def digest_size(self) -> int:
-        return self._h.digest_size  # type: ignore[no-any-return]
+        return self._h.digest_size
 
     @property
     def block_size(self) -> int:
-        return self._h.block_size  # type: ignore[no-any-return]
+        return self._h.block_size
 
     def update(self, data: Buffer) -> None:
         self._h.update(data)
@@ -127,7 +127,7 @@ class Hash:
 
     def digest(self) -> bytes:
         """The digest of everything absorbed so far; hashing may go on."""
-        return self._h.digest()  # type: ignore[no-any-return]
+        return self._h.digest()
 
     def hexdigest(self) -> str:
         return self.digest().hex()
@@ -135,12 +135,12 @@ class Hash:
 
 def hmac_digest(name: str, key: Buffer, msg: Buffer) -> bytes:
     """HMAC of msg under key with the named SHA-2 hash."""
-    return _core.hmac_digest(_hash_id(name), key, msg)  # type: ignore[no-any-return]
+    return _core.hmac_digest(_hash_id(name), key, msg)
 
 
 def hkdf_extract(name: str, salt: Buffer | None, ikm: Buffer) -> bytes:
     """HKDF-Extract (RFC 5869 §2.2); an empty or None salt means HashLen zeros."""
-    return _core.hkdf_extract(_hash_id(name), salt, ikm)  # type: ignore[no-any-return]
+    return _core.hkdf_extract(_hash_id(name), salt, ikm)
 
 
 def hkdf_expand(name: str, prk: Buffer, info: Buffer | None, length: int) -> bytes:
@@ -149,12 +149,12 @@ def hkdf_expand(name: str, prk: Buffer, info: Buffer | None, length: int) -> byt
     Raises:
         ValueError: length above 255 * HashLen.
     """
-    return _core.hkdf_expand(_hash_id(name), prk, info, length)  # type: ignore[no-any-return]
+    return _core.hkdf_expand(_hash_id(name), prk, info, length)
 
 
 def hkdf_expand_label(name: str, secret: Buffer, label: bytes, context: Buffer, length: int) -> bytes:
     """HKDF-Expand-Label (RFC 8446 §7.1); `label` is given without "tls13 "."""
-    return _core.hkdf_expand_label(_hash_id(name), secret, label, context, length)  # type: ignore[no-any-return]
+    return _core.hkdf_expand_label(_hash_id(name), secret, label, context, length)
 
 
 def backends() -> dict[str, str]:

@@ -14,6 +14,7 @@ Hot paths are thin on purpose: one `Connection` call per write, one
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 import sys
 import weakref
@@ -76,13 +77,13 @@ class SSLSession:
 
     __slots__ = ("_ticket", "has_ticket", "id", "ticket_lifetime_hint", "time", "timeout")
 
-    def __init__(self, ticket: Any, when: int) -> None:
+    def __init__(self, ticket: Any) -> None:
         self._ticket = ticket
         self.has_ticket = True
-        self.id = bytes(getattr(ticket, "ticket", b""))[:32]
-        self.ticket_lifetime_hint = int(getattr(ticket, "lifetime", 0))
+        self.id = hashlib.sha256(bytes(ticket.ticket)).digest()
+        self.ticket_lifetime_hint = int(ticket.lifetime)
         self.timeout = self.ticket_lifetime_hint
-        self.time = when
+        self.time = int(ticket.received_at)
 
 
 class TLSObject:
@@ -124,8 +125,12 @@ class TLSObject:
         self._config = context._make_config(server_side, server_hostname)
         try:
             self._conn = Connection(self._config)
-        except ValueError as exc:
-            raise _ssl_error("NO_PROTOCOLS_AVAILABLE", str(exc)) from None
+        except ValueError as exc:  # an inconsistent config (already validated)
+            err = ssl.SSLError(1, f"[SSL] {exc}")
+            err.library = "SSL"
+            raise err from None
+        # Optional core method that decrypts-to-buffer without a bytes copy.
+        self._read_into = getattr(self._conn, "read_application_data_into", None)
         self._incoming = incoming
         self._outgoing = outgoing
         self._started = False
@@ -190,21 +195,19 @@ class TLSObject:
     @property
     def session(self) -> SSLSession | None:
         """The latest session ticket received (client), else None."""
-        tickets = getattr(self._conn, "session_tickets", None)
+        tickets = self._conn.session_tickets
         if not tickets:
             return self._session if isinstance(self._session, SSLSession) else None
-        import time
-
-        return SSLSession(tickets[-1], int(time.time()))
+        return SSLSession(tickets[-1])
 
     @session.setter
     def session(self, value: Any) -> None:
+        if not isinstance(value, SSLSession):
+            raise TypeError("Value is not a SSLSession.")
         if self.server_side:
             raise ValueError("Cannot set session for server-side SSLSocket.")
         if self._started:
             raise ValueError("Cannot set session after handshake.")
-        if value is not None and not isinstance(value, SSLSession):
-            raise TypeError("Value is not a SSLSession.")
         self._session = value
 
     @property
@@ -335,9 +338,14 @@ class TLSObject:
             out = conn.data_to_send()  # KeyUpdate answers, alerts
             if out:
                 self._push(out)
-        chunk = conn.read_application_data(len)
         if view is None:
-            return chunk
+            return conn.read_application_data(len)
+        read_into = self._read_into
+        if read_into is not None:
+            # Straight into the caller's buffer, no intermediate bytes object.
+            n: int = read_into(view[:len])
+            return n
+        chunk = conn.read_application_data(len)
         n = chunk.__len__()
         view[:n] = chunk
         return n

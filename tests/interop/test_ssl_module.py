@@ -380,3 +380,129 @@ def test_loopback_sockets(files: dict[str, str]) -> None:
     t.join(10)
     listener.close()
     assert received == [b"over loopback"] and reply == b"OVER LOOPBACK"
+
+
+def test_post_handshake_auth_to_ssl_server(files: dict[str, str]) -> None:
+    p = pki("p256")
+    sctx = ssl_server_ctx(files)
+    sctx.verify_mode = ssl.CERT_REQUIRED
+    sctx.load_verify_locations(files["p256-ca"])
+    sctx.post_handshake_auth = True
+    peer = Peer(sctx, server=True)
+    conn = Connection(
+        client_config(
+            post_handshake_auth=True, certificate_chain=p.client_chain, private_key=p.client_key
+        )
+    )
+    run(conn, peer)
+    assert conn.handshake_complete and not conn.client_auth_requested
+    assert peer.obj.getpeercert() is None
+    peer.obj.verify_client_post_handshake()
+    peer.obj.write(b"who are you?")
+    conn.receive_data(peer.out.read())
+    assert conn.read_application_data() == b"who are you?"
+    assert "send Finished (post-handshake)" in [t.step for t in conn.trace]
+    conn.send_application_data(b"me")
+    peer.inc.write(conn.data_to_send())
+    assert peer.obj.read(10) == b"me"
+    assert peer.obj.getpeercert()["subject"] == ((("commonName", "client.example"),),)
+
+
+def test_post_handshake_request_not_offered_is_refused(files: dict[str, str]) -> None:
+    sctx = ssl_server_ctx(files)
+    sctx.verify_mode = ssl.CERT_REQUIRED
+    sctx.load_verify_locations(files["p256-ca"])
+    sctx.post_handshake_auth = True
+    peer = Peer(sctx, server=True)
+    conn = Connection(client_config())
+    run(conn, peer)
+    # OpenSSL refuses to ask a client that did not offer it.
+    with pytest.raises(ssl.SSLError):
+        peer.obj.verify_client_post_handshake()
+
+
+def _bad_chains() -> dict[str, tuple[list[Any], Any, str]]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    from tls_helpers import DAY, NOW, make_ca, make_leaf
+
+    p = pki("p256")
+    inter = (p.inter, p.inter_key)
+    cases: dict[str, tuple[list[Any], Any, str]] = {}
+    leaf, key = make_leaf(inter, not_before=NOW - 10 * DAY, not_after=NOW - DAY)
+    cases["expired"] = ([leaf, p.inter], key, "localhost")
+    leaf, key = make_leaf(inter, not_before=NOW + DAY, not_after=NOW + 9 * DAY)
+    cases["not yet valid"] = ([leaf, p.inter], key, "localhost")
+    other = pki("p384")
+    cases["unknown CA"] = (other.chain, other.leaf_key, "localhost")
+    cert, key = make_ca("localhost", ca=False)
+    cases["self-signed"] = ([cert], key, "localhost")
+    cases["hostname"] = (p.chain, p.leaf_key, "wrong.example")
+    cases["ip address"] = (p.chain, p.leaf_key, "10.9.8.7")
+    ku = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
+    leaf, key = make_leaf(inter, key_usage=ku)
+    cases["key usage"] = ([leaf, p.inter], key, "localhost")
+    leaf, key = make_leaf(inter, eku=[ExtendedKeyUsageOID.CLIENT_AUTH])
+    cases["extended key usage"] = ([leaf, p.inter], key, "localhost")
+    leaf, key = make_leaf(inter)
+    der = bytearray(leaf.public_bytes(serialization.Encoding.DER))
+    der[-1] ^= 1
+    cases["bad signature"] = (
+        [x509.load_der_x509_certificate(bytes(der)), p.inter],
+        key,
+        "localhost",
+    )
+    return cases
+
+
+BAD = _bad_chains()
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_verify_errors_match_ssl_module(files: dict[str, str], case: str) -> None:
+    """The same bad chain, verified by an ssl client and a cytls client,
+    gives the same verify_code and verify_message."""
+    chain, key, host = BAD[case]
+    # ssl module client against a cytls server.
+    conn = Connection(server_config(certificate_chain=chain, private_key=key))
+    peer = Peer(ssl_client_ctx(files), server=False, hostname=host)
+    peer.step()
+    conn.receive_data(peer.out.read())
+    peer.inc.write(conn.data_to_send())
+    with pytest.raises(ssl.SSLCertVerificationError) as theirs:
+        peer.obj.do_handshake()
+    # cytls client against a cytls server.
+    s = Connection(server_config(certificate_chain=chain, private_key=key))
+    c = Connection(client_config(server_hostname=host))
+    c.start_handshake()
+    s.receive_data(c.data_to_send())
+    with pytest.raises(ssl.SSLCertVerificationError) as ours:
+        c.receive_data(s.data_to_send())
+    assert (ours.value.verify_code, ours.value.verify_message) == (
+        theirs.value.verify_code,
+        theirs.value.verify_message,
+    )
+    assert str(ours.value).split(" (_ssl")[0] == str(theirs.value).split(" (_ssl")[0]
+    # And the alert OpenSSL sent is the one we send.
+    with pytest.raises(TLSAlert) as sent:
+        conn.receive_data(peer.out.read())
+    assert sent.value.received and sent.value.description == ours.value.description
+
+
+def test_post_handshake_auth_from_ssl_client(files: dict[str, str]) -> None:
+    cctx = ssl_client_ctx(files, client_cert=True)
+    cctx.post_handshake_auth = True
+    peer = Peer(cctx, server=False, hostname="localhost")
+    conn = Connection(server_config(verify_mode=0))
+    peer.step()
+    conn.receive_data(peer.out.read())
+    run(conn, peer)
+    assert conn.handshake_complete and conn.peer_certificates == []
+    conn.request_client_certificate()
+    conn.send_application_data(b"show me")
+    peer.inc.write(conn.data_to_send())
+    assert peer.obj.read(100) == b"show me"
+    conn.receive_data(peer.out.read())
+    assert conn.peer_certificates[0] == pki("p256").client
+    assert len(conn.verified_chain) == 3

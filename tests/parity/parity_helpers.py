@@ -11,6 +11,7 @@ import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 import trustme
@@ -83,3 +84,97 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 @pytest.fixture(params=["ssl", "cytls"])
 def mod(request: pytest.FixtureRequest) -> ModuleType:
     return ssl if request.param == "ssl" else cytls
+
+
+def contexts(client_mod: ModuleType, server_mod: ModuleType, pki: Pki) -> tuple[Any, Any]:
+    """A client context trusting pki.ca and a server context serving pki.server."""
+    server = server_mod.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    pki.server.configure_cert(server)
+    client = client_mod.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    pki.ca.configure_trust(client)
+    return client, server
+
+
+class BioPair:
+    """A client and a server SSLObject joined by memory BIOs."""
+
+    def __init__(
+        self, client_ctx: Any, server_ctx: Any, hostname: str | None = "localhost"
+    ) -> None:
+        self.c_in, self.c_out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.s_in, self.s_out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.client = client_ctx.wrap_bio(self.c_in, self.c_out, server_hostname=hostname)
+        self.server = server_ctx.wrap_bio(self.s_in, self.s_out, server_side=True)
+
+    def pump(self) -> int:
+        moved = 0
+        data = self.c_out.read()
+        if data:
+            self.s_in.write(data)
+            moved += len(data)
+        data = self.s_out.read()
+        if data:
+            self.c_in.write(data)
+            moved += len(data)
+        return moved
+
+    def handshake(self, rounds: int = 20) -> None:
+        """Run both handshakes to completion; re-raise either side's error."""
+        done = [False, False]
+        for _ in range(rounds):
+            for i, obj in enumerate((self.client, self.server)):
+                if done[i]:
+                    continue
+                try:
+                    obj.do_handshake()
+                    done[i] = True
+                except ssl.SSLWantReadError:
+                    pass
+            moved = self.pump()
+            if all(done) and not moved:
+                return
+        raise AssertionError("handshake did not finish")
+
+
+class Server:
+    """A one-connection TCP server on 127.0.0.1 in a thread.
+
+    `handler(raw_socket)` runs on the accepted socket (wrap it or not); its
+    return value or exception is kept in `result` / `error`.
+    """
+
+    def __init__(self, handler: Any) -> None:
+        import socket
+        import threading
+
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(10)
+        self.port = self.listener.getsockname()[1]
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self._handler = handler
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            conn, _ = self.listener.accept()
+            conn.settimeout(10)
+            with conn:
+                self.result = self._handler(conn)
+        except BaseException as exc:  # reported by join()
+            self.error = exc
+
+    def join(self) -> Any:
+        self._thread.join(15)
+        self.listener.close()
+        assert not self._thread.is_alive(), "server thread hung"
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+    def connect(self) -> Any:
+        import socket
+
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        return sock

@@ -68,6 +68,9 @@ def test_config_versions_and_suites() -> None:
     assert config.is_client and config.server_hostname == "example.com"
     assert config.check_hostname and config.verify_mode == ssl.CERT_REQUIRED
     ctx.options |= ssl.OP_NO_TLSv1_3
+    with pytest.raises(ssl.SSLError):  # TLS 1.2 only: not implemented by the core yet
+        ctx._make_config(False, "example.com")
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     with pytest.raises(ssl.SSLError, match="NO_PROTOCOLS_AVAILABLE"):
         ctx._make_config(False, "example.com")
 

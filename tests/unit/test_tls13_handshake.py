@@ -386,7 +386,7 @@ def test_wrong_key_usage() -> None:
     ku = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
     leaf, key = make_leaf((p.inter, p.inter_key), key_usage=ku)
     err = _fail_client([leaf, p.inter], key)
-    assert (err.verify_code, err.verify_message) == (26, "unsupported certificate purpose")
+    assert (err.verify_code, err.verify_message) == (26, "unsuitable certificate purpose")
 
 
 def test_wrong_extended_key_usage() -> None:
@@ -438,3 +438,33 @@ def test_injected_clock() -> None:
     assert err.verify_code == 10
     c, _ = pair(client_config(now=lambda: NOW + datetime.timedelta(hours=1)))
     assert c.handshake_complete
+
+
+def test_post_handshake_auth_between_cytls_peers() -> None:
+    p = pki("p256")
+    c, s = pair(
+        client_config(
+            post_handshake_auth=True, certificate_chain=p.client_chain, private_key=p.client_key
+        ),
+        server_config(verify_mode=2),
+    )
+    # verify_mode 2 asks during the handshake; ask again afterwards.
+    assert s.peer_certificates == p.client_chain
+    s.request_client_certificate()
+    pump(c, s)
+    assert "verify client Finished (post-handshake)" in [t.step for t in s.trace]
+    roundtrip(c, s)
+
+
+def test_post_handshake_auth_refused_and_not_offered() -> None:
+    c, s = pair(client_config(post_handshake_auth=True), server_config(verify_mode=0))
+    s._ctx.config = server_config(verify_mode=2)  # now insist
+    s.request_client_certificate()
+    with pytest.raises(TLSAlert) as info:
+        pump(c, s)
+    assert info.value.description == 116
+    c, s = pair()
+    with pytest.raises(ssl.SSLError):
+        s.request_client_certificate()
+    with pytest.raises(ssl.SSLError):
+        c.request_client_certificate()

@@ -243,11 +243,13 @@ def test_second_client_hello_checks() -> None:
 # ------------------------------------------------------------ client side
 
 
-def server_flight(**ckw: object) -> tuple[Connection, bytes, Keys, int]:
+def server_flight(
+    server_kw: dict[str, object] | None = None, **ckw: object
+) -> tuple[Connection, bytes, Keys, int]:
     """A client that sent its ClientHello, and the server's answer."""
     keys = Keys()
     c = Connection(client_config(**ckw))  # type: ignore[arg-type]
-    s = Connection(server_config(keylog=keys))
+    s = Connection(server_config(keylog=keys, **(server_kw or {})))  # type: ignore[arg-type]
     c.start_handshake()
     s.receive_data(c.data_to_send())
     out = s.data_to_send()
@@ -338,9 +340,11 @@ def test_server_hello_duplicate_extension() -> None:
     client_alert(c, hs_record(handshake(2, body)), ILLEGAL_PARAMETER)
 
 
-def mitm(edit: Callable[[list[bytes]], list[bytes]], **ckw: object) -> tuple[Connection, bytes]:
+def mitm(
+    edit: Callable[[list[bytes]], list[bytes]], server_kw: dict[str, object] | None = None
+) -> tuple[Connection, bytes]:
     """Decrypt the server's encrypted flight, edit its messages, re-seal."""
-    c, out, keys, suite = server_flight(**ckw)
+    c, out, keys, suite = server_flight(server_kw)
     recs = split_records(out)
     plain = [r for r in recs if r[0] in (22, 20)]
     sealed = [r for r in recs if r[0] == 23]
@@ -444,3 +448,24 @@ def test_post_handshake_checks() -> None:
     with pytest.raises(TLSAlert) as info:
         pump(c, s)
     assert info.value.description == UNEXPECTED_MESSAGE
+
+
+def test_certificate_request_checks() -> None:
+    ask = {"verify_mode": 1}
+    c, data = mitm(lambda m: m, ask)
+    c.receive_data(data)
+    assert c.handshake_complete and c.client_auth_requested
+    sigalgs = (0x0D, vec16(b"\x04\x03"))
+    c, data = mitm(_set(1, handshake(13, b"\x00" + exts_raw([(0x2F, b"\x00\x00")]))), ask)
+    client_alert(c, data, MISSING_EXTENSION)
+    c, data = mitm(_set(1, handshake(13, b"\x00" + exts_raw([sigalgs, (0x2F, b"\x00\x00")]))), ask)
+    client_alert(c, data, DECODE_ERROR)
+    c, data = mitm(_set(1, handshake(13, b"\x01\x07" + exts_raw([sigalgs]))), ask)
+    client_alert(c, data, ILLEGAL_PARAMETER)
+    c, data = mitm(_set(1, handshake(13, b"\x00" + exts_raw([sigalgs, (0x2B, b"\x03\x04")]))), ask)
+    client_alert(
+        c, data, ILLEGAL_PARAMETER
+    )  # supported_versions may not appear in a CertificateRequest
+    # Two CertificateRequests.
+    c, data = mitm(lambda m: [m[0], m[1], m[1], *m[2:]], ask)
+    client_alert(c, data, UNEXPECTED_MESSAGE)

@@ -1,0 +1,320 @@
+"""Which TLS implementation the tools drive, and the few accessors they need.
+
+Owns: the module-level choice between cytls and the `ssl` module (the tools are
+written against the `ssl` API shape, so either works), and the one place that
+reaches past that shape: the handshake trace, the negotiated group, the verified
+chain. Must not: implement TLS, or fake a figure or a step when a piece is missing
+— it raises Unavailable with the reason instead.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "TLSImpl",
+    "TraceEvent",
+    "Unavailable",
+    "handshake_trace",
+    "load",
+    "name_of",
+    "negotiated_group",
+    "peer_chain_der",
+    "set_groups",
+    "set_suites",
+]
+
+IMPLEMENTATIONS = ("cytls", "ssl")
+
+# RFC 8446 §B.4 names, and the OpenSSL spelling of each for the ssl module.
+TLS13_SUITES = ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256")
+_OPENSSL_GROUP = {
+    "x25519": "X25519",
+    "secp256r1": "prime256v1",
+    "p-256": "prime256v1",
+    "prime256v1": "prime256v1",
+    "secp384r1": "secp384r1",
+    "p-384": "secp384r1",
+    "secp521r1": "secp521r1",
+    "x448": "X448",
+    "x25519mlkem768": "X25519MLKEM768",
+}
+
+
+class Unavailable(Exception):
+    """A component the command needs is missing; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class TLSImpl:
+    """An `ssl`-shaped TLS implementation.
+
+    Attributes:
+        name: "cytls" or "ssl".
+        SSLContext: the context class (cytls's subclasses ssl.SSLContext).
+        create_default_context: as ssl.create_default_context.
+        module: the module object, for anything else.
+    """
+
+    name: str
+    SSLContext: type[ssl.SSLContext]
+    create_default_context: Callable[..., ssl.SSLContext]
+    module: Any
+
+    def client_context(self) -> ssl.SSLContext:
+        return self.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+    def server_context(self) -> ssl.SSLContext:
+        return self.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+
+
+def load(name: str) -> TLSImpl:
+    """The implementation called `name`.
+
+    Raises:
+        Unavailable: cytls's ssl-compatible API cannot be imported yet.
+        ValueError: an unknown name.
+    """
+    if name == "ssl":
+        return TLSImpl("ssl", ssl.SSLContext, ssl.create_default_context, ssl)
+    if name != "cytls":
+        raise ValueError(f"unknown implementation {name!r}; expected one of {IMPLEMENTATIONS}")
+    try:
+        import cytls
+    except Exception as e:  # an import-time failure of any kind means "not available"
+        raise Unavailable(f"cytls cannot be imported: {e}") from e
+    ctx_cls = getattr(cytls, "SSLContext", None)
+    cdc = getattr(cytls, "create_default_context", None)
+    if ctx_cls is None or cdc is None:
+        try:  # the adapter module may exist while __init__ does not re-export it yet
+            from cytls import context as cmod
+
+            ctx_cls = ctx_cls or cmod.SSLContext
+            cdc = cdc or cmod.create_default_context
+        except Exception as e:
+            raise Unavailable(f"cytls.SSLContext is not available in this build ({e})") from e
+    return TLSImpl("cytls", ctx_cls, cdc, cytls)
+
+
+@dataclass(frozen=True)
+class TraceEvent:
+    """One handshake step as the engine recorded it.
+
+    Attributes:
+        t: a time.perf_counter()-compatible timestamp, seconds.
+        role: "client" or "server".
+        step: the step's name, e.g. "ClientHello sent".
+        details: what the step carried (versions, suites, group, names...).
+    """
+
+    t: float
+    role: str
+    step: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _connection_of(obj: Any) -> Any:
+    """The sans-IO Connection under a cytls SSLSocket or SSLObject, or None.
+
+    This is the only place the tools reach below the ssl-shaped API.
+    """
+    for attr in ("_connection", "_conn", "connection"):
+        conn = getattr(obj, attr, None)
+        if conn is not None:
+            return conn
+    inner = getattr(obj, "_sslobj", None) or getattr(obj, "_obj", None)
+    if inner is not None and inner is not obj:
+        return _connection_of(inner)
+    return None
+
+
+def _event(raw: Any, default_role: str) -> TraceEvent:
+    if isinstance(raw, TraceEvent):
+        return raw
+    if isinstance(raw, Mapping):
+        get: Callable[[str], Any] = raw.get
+    elif isinstance(raw, tuple) and not hasattr(raw, "_fields"):
+        # (time, role, step, details) in that order.
+        padded = (*raw, None, None, None, None)
+        return TraceEvent(float(padded[0] or 0.0), str(padded[1] or default_role),
+                          str(padded[2]), padded[3] or {})
+    else:
+        def get(key: str) -> Any:
+            return getattr(raw, key, None)
+
+    t = next((get(k) for k in ("t", "time", "at", "timestamp", "when") if get(k) is not None), 0.0)
+    role = get("role") or default_role
+    step = next((get(k) for k in ("step", "name", "event", "what") if get(k) is not None), "?")
+    details: Any = next(
+        (get(k) for k in ("details", "detail", "info", "data") if get(k) is not None), {}
+    )
+    if not isinstance(details, Mapping):
+        details = {"": details}
+    return TraceEvent(float(t), str(getattr(role, "value", role)), str(step), details)
+
+
+def _trace_base(conn: Any) -> float:
+    """The perf_counter() time a Connection's trace times are relative to.
+
+    cytls's TraceEvent.time counts from the connection's creation; merging the
+    client's and the server's steps needs that origin.
+    """
+    for owner in (conn, getattr(conn, "_ctx", None)):
+        for attr in ("trace_t0", "created", "t0"):
+            value = getattr(owner, attr, None)
+            if isinstance(value, float):
+                return value
+    return 0.0
+
+
+def handshake_trace(obj: Any) -> list[TraceEvent]:
+    """The timed handshake steps of a cytls SSLSocket/SSLObject, on the perf_counter clock.
+
+    Looks for a public `handshake_trace` or `trace` first, then the Connection's
+    `trace` (see _connection_of).
+
+    Raises:
+        Unavailable: the object exposes no trace (e.g. the ssl module's sockets).
+    """
+    raw: Any = None
+    base = 0.0
+    for attr in ("handshake_trace", "trace"):
+        value = getattr(obj, attr, None)
+        if value is not None:
+            raw = value() if callable(value) else value
+            break
+    if raw is None:
+        conn = _connection_of(obj)
+        if conn is not None:
+            value = getattr(conn, "trace", None)
+            raw = value() if callable(value) else value
+            base = _trace_base(conn)
+    if raw is None:
+        raise Unavailable(f"{type(obj).__module__}.{type(obj).__name__} exposes no handshake trace")
+    side = "server" if getattr(obj, "server_side", False) else "client"
+    events = [_event(e, side) for e in raw]
+    return [TraceEvent(e.t + base, e.role, e.step, e.details) for e in events]
+
+
+def name_of(kind: str, value: Any) -> str:
+    """The registry name of a wire number (suite, group, scheme, version...), else str()."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return str(value)
+    try:
+        from cytls import _enums
+        from cytls._errors import AlertDescription
+    except Exception:
+        return str(value)
+    registry: Any = {
+        "suite": _enums.CipherSuite,
+        "group": _enums.NamedGroup,
+        "scheme": _enums.SignatureScheme,
+        "version": _enums.ProtocolVersion,
+        "extension": _enums.ExtensionType,
+        "alert": AlertDescription,
+    }.get(kind)
+    if registry is None:
+        return str(value)
+    try:
+        return str(registry(value).name)
+    except ValueError:
+        return f"0x{value:04x}"
+
+
+def negotiated_group(obj: Any) -> str | None:
+    """The key exchange group of an established connection, when the API says it."""
+    group = getattr(obj, "group", None)
+    if callable(group):
+        try:
+            value = group()
+        except Exception:
+            value = None
+        if value:
+            return str(value)
+    conn = _connection_of(obj)
+    if conn is not None and getattr(conn, "group", None) is not None:
+        return name_of("group", conn.group)
+    return None
+
+
+def peer_chain_der(obj: Any) -> tuple[list[bytes], bool]:
+    """The peer's chain as DER, leaf first, and whether it is the verified chain.
+
+    Uses get_verified_chain() (cytls; ssl from Python 3.13), then the ssl module's
+    internal object on older Pythons, then the unverified chain, then the leaf.
+    """
+    for owner in (obj, getattr(obj, "_sslobj", None)):
+        if owner is None:
+            continue
+        for meth, verified in (("get_verified_chain", True), ("get_unverified_chain", False)):
+            fn = getattr(owner, meth, None)
+            if fn is None:
+                continue
+            try:
+                chain = fn()
+            except Exception:
+                continue
+            if chain:
+                return [_der(c) for c in chain], verified
+    leaf = obj.getpeercert(binary_form=True)
+    return ([leaf] if leaf else []), False
+
+
+def _der(cert: Any) -> bytes:
+    if isinstance(cert, bytes | bytearray | memoryview):
+        return bytes(cert)
+    public_bytes = getattr(cert, "public_bytes", None)
+    if public_bytes is not None:
+        import _ssl  # the ssl module's Certificate wants _ssl's encoding constant
+
+        try:
+            return bytes(public_bytes(_ssl.ENCODING_DER))
+        except TypeError:
+            from cryptography.hazmat.primitives.serialization import Encoding
+
+            return bytes(public_bytes(Encoding.DER))
+    raise TypeError(f"cannot get DER from {type(cert).__name__}")
+
+
+def set_suites(ctx: ssl.SSLContext, impl: TLSImpl, suites: list[str]) -> None:
+    """Restrict the TLS 1.3 cipher suites offered or accepted.
+
+    Raises:
+        Unavailable: the implementation cannot do it (the ssl module before 3.15).
+    """
+    unknown = [s for s in suites if s not in TLS13_SUITES]
+    if unknown:
+        raise ValueError(f"unknown TLS 1.3 cipher suite(s) {', '.join(unknown)}; known: {', '.join(TLS13_SUITES)}")
+    setter = getattr(ctx, "set_ciphersuites", None)
+    if setter is not None:
+        setter(":".join(suites))
+        return
+    if impl.name == "cytls":
+        ctx.set_ciphers(":".join(suites))
+        return
+    raise Unavailable("the ssl module cannot restrict TLS 1.3 cipher suites")
+
+
+def set_groups(ctx: ssl.SSLContext, impl: TLSImpl, groups: list[str]) -> None:
+    """Restrict the key exchange groups, in order of preference.
+
+    Raises:
+        Unavailable: the implementation cannot (the ssl module takes one curve only).
+    """
+    setter = getattr(ctx, "set_groups", None)
+    if setter is not None:
+        setter(groups) if impl.name == "cytls" else setter(":".join(groups))
+        return
+    if len(groups) == 1 and groups[0].lower() in _OPENSSL_GROUP:
+        ctx.set_ecdh_curve(_OPENSSL_GROUP[groups[0].lower()])
+        return
+    raise Unavailable(f"{impl.name} cannot restrict key exchange groups to {':'.join(groups)}")
+
+
+def now() -> float:
+    """The clock trace timestamps are compared with."""
+    return time.perf_counter()

@@ -1,0 +1,308 @@
+"""`python -m cytls demo`: a mutually authenticated cytls handshake, step by step.
+
+Owns: a throwaway PKI, a cytls server in a thread on 127.0.0.1 (ephemeral port),
+a cytls client that connects to it with a client certificate, the printout of
+every handshake step with its timing, and a bulk transfer timed next to the `ssl`
+module doing the same in the same run.
+Must not: pretend. If cytls cannot do the handshake (or cannot show its steps),
+the demo says so and exits non-zero; it never prints steps it did not observe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import ssl
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from cytls.cli import _certgen, _common, _impl
+from cytls.cli._certgen import CertFiles
+from cytls.cli._output import CLIError, ProgressBar, describe_error, fmt_bytes, fmt_rate, say
+
+__all__ = ["add_parser", "run"]
+
+_TIMEOUT = 15.0
+_CHUNK = 64 * 1024
+_DONE = struct.Struct("!4sQ")
+
+# The steps of a TLS 1.3 handshake with client authentication (RFC 8446 §2, §4).
+# The demo checks that the engine's trace names each one.
+STEPS = (
+    "ClientHello",
+    "ServerHello",
+    "EncryptedExtensions",
+    "CertificateRequest",
+    "Certificate",
+    "CertificateVerify",
+    "Finished",
+)
+
+
+def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("demo", parents=[parent], help="a mutual-TLS handshake, step by step",
+                       description="Generate a throwaway PKI, run a cytls server and client "
+                                   "with mutual authentication on 127.0.0.1, show every "
+                                   "handshake step, then time a bulk transfer against ssl.")
+    p.add_argument("--suite", choices=_impl.TLS13_SUITES, help="TLS 1.3 cipher suite to use")
+    p.add_argument("--group", help="key exchange group, e.g. x25519, secp256r1, X25519MLKEM768")
+    p.add_argument("--size", type=float, default=8.0, metavar="MIB",
+                   help="application data to send, in MiB (default 8)")
+    p.add_argument("--key-type", choices=("ec", "rsa"), default="ec",
+                   help="certificate keys: ECDSA P-256 (default) or RSA-2048")
+    p.add_argument("--no-compare", action="store_true", help="skip the ssl module comparison")
+    p.set_defaults(func=run)
+
+
+@dataclass
+class _ServerSide:
+    """What the server thread hands back to the client side."""
+
+    ready: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+    tls: Any = None
+    error: BaseException | None = None
+    received: int = 0
+
+
+def _server(listener: socket.socket, ctx: ssl.SSLContext, side: _ServerSide) -> None:
+    """Accept one client, handshake, read the announced byte count, acknowledge."""
+    conn = None
+    try:
+        listener.settimeout(_TIMEOUT)
+        conn, _ = listener.accept()
+        conn.settimeout(_TIMEOUT)
+        tls = ctx.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        side.tls = tls
+        tls.do_handshake()
+        side.ready.set()
+        header = _recv_exact(tls, 8)
+        (expected,) = struct.unpack("!Q", header)
+        buf = bytearray(256 * 1024)
+        got = 0
+        while got < expected:
+            n = tls.recv_into(buf, min(len(buf), expected - got))
+            if n == 0:
+                raise ConnectionError(f"client closed after {got} of {expected} bytes")
+            got += n
+        side.received = got
+        tls.sendall(_DONE.pack(b"DONE", got))
+        _recv_exact(tls, 4)  # the client's "BYE" keeps this socket open until it has read DONE
+    except BaseException as e:
+        side.error = e
+    finally:
+        side.ready.set()
+        side.done.set()
+        if conn is not None:
+            conn.close()
+
+
+def _recv_exact(tls: Any, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = tls.recv(n - len(data))
+        if not chunk:
+            raise ConnectionError("peer closed early")
+        data += chunk
+    return data
+
+
+@dataclass
+class _Run:
+    client: Any
+    server: Any
+    handshake_s: float
+    transfer_s: float
+    nbytes: int
+
+
+def _contexts(impl: _impl.TLSImpl, files: CertFiles, args: argparse.Namespace,
+              notes: list[str]) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    server = impl.server_context()
+    server.load_cert_chain(str(files.server_chain), str(files.server_key))
+    server.load_verify_locations(cafile=str(files.ca))
+    server.verify_mode = ssl.CERT_REQUIRED
+    client = impl.client_context()  # verifies the chain and the host name
+    client.load_verify_locations(cafile=str(files.ca))
+    client.load_cert_chain(str(files.client_chain), str(files.client_key))
+    try:
+        if args.suite:
+            for ctx in (server, client):
+                _impl.set_suites(ctx, impl, [args.suite])
+    except _impl.Unavailable as e:
+        notes.append(f"{impl.name}: {e}; it negotiated its default")
+    try:
+        if args.group:
+            for ctx in (server, client):
+                _impl.set_groups(ctx, impl, [args.group])
+    except (_impl.Unavailable, ssl.SSLError, ValueError) as e:
+        notes.append(f"{impl.name}: cannot use group {args.group} ({e}); it negotiated its default")
+    return server, client
+
+
+def _connect(impl: _impl.TLSImpl, files: CertFiles, args: argparse.Namespace, nbytes: int,
+             notes: list[str], on_handshake: Any = None) -> _Run:
+    """One server thread, one client: handshake, then send nbytes and wait for the ack."""
+    server_ctx, client_ctx = _contexts(impl, files, args, notes)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    side = _ServerSide()
+    thread = threading.Thread(target=_server, args=(listener, server_ctx, side), daemon=True)
+    thread.start()
+    raw = None
+    try:
+        raw = socket.create_connection(("127.0.0.1", port), timeout=_TIMEOUT)
+        tls = client_ctx.wrap_socket(raw, server_hostname="localhost", do_handshake_on_connect=False)
+        t0 = time.perf_counter()
+        try:
+            tls.do_handshake()
+        except BaseException as e:
+            side.done.wait(2.0)
+            server_error = f" (server: {describe_error(side.error) or side.error!r})" if side.error else ""
+            if on_handshake is not None:
+                on_handshake(tls, None, t0, 0.0)  # show the steps that did happen
+            raise CLIError(f"{impl.name} handshake failed: {describe_error(e) or repr(e)}{server_error}") from e
+        handshake_s = time.perf_counter() - t0
+        side.ready.wait(_TIMEOUT)
+        if side.error is not None:
+            raise CLIError(f"{impl.name} server failed: {describe_error(side.error) or side.error!r}")
+        if on_handshake is not None:
+            on_handshake(tls, side.tls, t0, handshake_s)
+        payload = memoryview(bytes(range(256)) * (_CHUNK // 256))
+        bar = ProgressBar(nbytes, f"{impl.name:5s} ")
+        t1 = time.perf_counter()
+        tls.sendall(struct.pack("!Q", nbytes))
+        left = nbytes
+        while left:
+            n = min(left, _CHUNK)
+            tls.sendall(payload[:n])
+            left -= n
+            bar.update(n)
+        tag, count = _DONE.unpack(_recv_exact(tls, _DONE.size))
+        transfer_s = time.perf_counter() - t1
+        bar.finish(transfer_s)
+        tls.sendall(b"BYE!")
+        side.done.wait(_TIMEOUT)
+        if side.error is not None:
+            raise CLIError(f"{impl.name} server failed: {describe_error(side.error) or side.error!r}")
+        if tag != b"DONE" or count != nbytes or side.received != nbytes:
+            raise CLIError(f"{impl.name}: server acknowledged {count} bytes, {nbytes} were sent")
+        return _Run(tls, side.tls, handshake_s, transfer_s, nbytes)
+    finally:
+        if raw is not None:
+            raw.close()
+        listener.close()
+        thread.join(_TIMEOUT)
+
+
+def _offered_versions(ctx: ssl.SSLContext) -> list[str]:
+    """The versions a client context offers, newest first (TLS 1.2 is cytls's floor)."""
+    lo, hi = int(ctx.minimum_version), int(ctx.maximum_version)
+    lo = 0x0303 if lo < 0x0303 else lo  # MINIMUM_SUPPORTED is -2
+    hi = 0x0304 if hi < 0 or hi > 0x0304 else hi  # MAXIMUM_SUPPORTED is -1
+    return [name for v, name in ((0x0304, "TLSv1.3"), (0x0303, "TLSv1.2")) if lo <= v <= hi]
+
+
+def _print_handshake(client: Any, server: Any, t0: float, client_ctx_ciphers: list[str],
+                     offered_versions: list[str]) -> None:
+    events = _impl.handshake_trace(client)
+    if server is not None:
+        events += _impl.handshake_trace(server)
+    say("")
+    say("Handshake, step by step ([C] client, [S] server; time since the client started):")
+    for line in _common.format_trace(events, t0):
+        say(line)
+    if server is None:
+        return
+    missing = [s for s in STEPS if not any(s.lower() in e.step.lower() for e in events)]
+    if missing:
+        raise CLIError(f"the cytls trace does not name these handshake steps: {', '.join(missing)}")
+    say("")
+    say("Negotiated (as each side reports it through the ssl API):")
+    cipher = client.cipher()
+    say(f"  version        {client.version()} (client offered {', '.join(offered_versions)}; "
+        f"the server reports {server.version()})")
+    say(f"  cipher suite   {cipher[0] if cipher else '?'}   (client offered: "
+        f"{', '.join(client_ctx_ciphers)})")
+    say(f"  group          {_impl.negotiated_group(client) or '(not reported)'}")
+    ders, verified = _impl.peer_chain_der(client)
+    say(f"  server chain   {'verified' if verified else 'accepted'} by the client, "
+        "host name localhost checked:")
+    for line in _common.chain_lines(ders):
+        say(f"    {line}")
+    peer = server.getpeercert(binary_form=True)
+    say("  client cert    verified by the server:" if peer else "  client cert    NONE")
+    if peer:
+        for line in _common.chain_lines([peer]):
+            say(f"    {line}")
+    else:
+        raise CLIError("the server saw no client certificate although it required one")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the demo.
+
+    Raises:
+        CLIError: cytls cannot do (or show) the handshake, or the transfer failed.
+    """
+    try:
+        impl = _impl.load("cytls")
+    except _impl.Unavailable as e:
+        raise CLIError(f"cytls handshake engine not available: {e}") from e
+    nbytes = int(args.size * 1024 * 1024)
+    if nbytes <= 0:
+        raise CLIError("--size must be positive")
+    import cytls
+
+    say(f"cytls {cytls.__version__} demo: mutual TLS 1.3 on 127.0.0.1")
+    try:
+        from cytls import crypto
+
+        b = crypto.backends()
+        say("C backends: " + ", ".join(f"{k} {v}" for k, v in b.items()))
+    except Exception as e:
+        say(f"C backends: unknown ({e})")
+
+    t = time.perf_counter()
+    creds = _certgen.generate(args.key_type)
+    kind = "ECDSA P-256" if args.key_type == "ec" else "RSA-2048"
+    say(f"Generated a throwaway root CA, intermediate CA, server (localhost) and client "
+        f"certificate, {kind}, in {(time.perf_counter() - t) * 1000:.1f} ms")
+    notes: list[str] = []
+    with creds.write() as files:
+        offered = _offered_versions(impl.client_context())
+        client_suites = [c["name"] for c in impl.client_context().get_ciphers()
+                         if c.get("protocol") == "TLSv1.3" or c["name"].startswith("TLS_")]
+        if args.suite:
+            client_suites = [args.suite]
+
+        def show(client: Any, server: Any, t0: float, handshake_s: float) -> None:
+            try:
+                _print_handshake(client, server, t0, client_suites, offered)
+            except _impl.Unavailable as e:
+                raise CLIError(f"cytls handshake trace not available: {e}") from e
+            say(f"  handshake      {handshake_s * 1000:.2f} ms (client's view, loopback)")
+            say("")
+            say(f"Application data: {fmt_bytes(nbytes)} client -> server in 64 KiB writes, "
+                "acknowledged by the server")
+
+        ours = _connect(impl, files, args, nbytes, notes, on_handshake=show)
+        theirs = None
+        if not args.no_compare:
+            theirs = _connect(_impl.load("ssl"), files, args, nbytes, notes)
+    say("")
+    rows = [(ours, "cytls")] + ([(theirs, "ssl")] if theirs is not None else [])
+    for r, name in rows:
+        cipher = r.client.cipher()
+        rate = r.nbytes / r.transfer_s
+        ratio = ""
+        if theirs is not None and name == "cytls":
+            ratio = f"   {rate / (theirs.nbytes / theirs.transfer_s):.2f}x the ssl module"
+        say(f"  {name:5s}  {cipher[0] if cipher else '?':28s} {fmt_rate(rate):>12s}  "
+            f"handshake {r.handshake_s * 1000:6.2f} ms{ratio}")
+    for note in notes:
+        say(f"  note: {note}")
+    return 0

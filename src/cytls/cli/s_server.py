@@ -1,0 +1,291 @@
+"""`python -m cytls s_server`: a small TLS server in the spirit of `openssl s_server`.
+
+Owns: listening, one thread per client, echo and -www modes, -naccept and a clean
+stop on Ctrl-C or SIGTERM. Must not: implement TLS; it drives an ssl-shaped
+context (cytls by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import signal
+import socket
+import ssl
+import threading
+import time
+from types import FrameType
+from typing import Any
+
+from cytls.cli import _common, _impl
+from cytls.cli._output import CLIError, describe_error, say
+
+__all__ = ["add_parser", "run"]
+
+_HANDSHAKE_TIMEOUT = 10.0
+
+
+def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("s_server", parents=[parent], help="a TLS server (echo or -www)",
+                       description="A TLS server in the spirit of openssl s_server.")
+    p.add_argument("-accept", metavar="[HOST:]PORT", default="4433",
+                   help="where to listen (default 127.0.0.1:4433; port 0 picks a free port)")
+    _common.add_context_options(p)
+    p.add_argument("-verify", metavar="DEPTH", type=int,
+                   help="ask for a client certificate (optional)")
+    p.add_argument("-Verify", metavar="DEPTH", type=int,
+                   help="require a client certificate")
+    p.add_argument("-www", action="store_true",
+                   help="answer an HTTP GET with an HTML page of the connection parameters")
+    p.add_argument("-naccept", metavar="N", type=int, help="stop after N connections")
+    p.set_defaults(func=run)
+
+
+class _Server:
+    def __init__(self, args: argparse.Namespace, ctx: ssl.SSLContext, impl: _impl.TLSImpl) -> None:
+        self.args = args
+        self.ctx = ctx
+        self.impl = impl
+        self.lock = threading.Lock()
+        self.active: set[socket.socket] = set()
+        self.workers: list[threading.Thread] = []
+        self.served = 0
+        self.local = threading.local()
+        ctx.sni_callback = self._sni
+
+    def _sni(self, obj: Any, name: str | None, ctx: ssl.SSLContext) -> None:
+        # Called in the worker's thread during its handshake.
+        self.local.sni = name
+        return None
+
+    def log(self, text: str) -> None:
+        if not self.args.quiet:
+            say(text)
+
+    def handle(self, conn: socket.socket, addr: tuple[Any, ...], n: int) -> None:
+        peer = f"{addr[0]}:{addr[1]}"
+        with self.lock:
+            self.active.add(conn)
+        tls: Any = None
+        try:
+            conn.settimeout(_HANDSHAKE_TIMEOUT)
+            self.local.sni = None
+            started = time.perf_counter()
+            try:
+                tls = self.ctx.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+                tls.do_handshake()
+            except Exception as e:
+                say(f"[{n}] {peer}: handshake failed: {describe_error(e) or repr(e)}")
+                return
+            elapsed = time.perf_counter() - started
+            with self.lock:
+                self.active.add(tls)
+            params = dict(_common.connection_summary(tls))
+            self.log(
+                f"[{n}] {peer}: {params['Protocol']} {params.get('Cipher', '')}, group "
+                f"{params['Group']}, ALPN {params['ALPN']}, SNI {self.local.sni or '(none)'}, "
+                f"client cert {params.get('Client cert')}, handshake {elapsed * 1000:.1f} ms"
+            )
+            if self.args.trace:
+                self._print_trace(tls, n)
+            tls.settimeout(None if not self.args.www else _HANDSHAKE_TIMEOUT)
+            if self.args.www:
+                self.www(tls, n, elapsed)
+            else:
+                total = self.echo(tls)
+                self.log(f"[{n}] {peer}: closed, {total} bytes echoed")
+        except Exception as e:
+            say(f"[{n}] {peer}: {describe_error(e) or repr(e)}")
+        finally:
+            for s in (tls, conn):
+                if s is not None:
+                    with self.lock:
+                        self.active.discard(s)
+                    try:
+                        s.close()
+                    except OSError:
+                        pass
+
+    def _print_trace(self, tls: Any, n: int) -> None:
+        try:
+            events = _impl.handshake_trace(tls)
+        except _impl.Unavailable as e:
+            say(f"[{n}] trace unavailable: {e}")
+            return
+        for line in _common.format_trace(events):
+            say(f"[{n}] {line}")
+
+    def echo(self, tls: Any) -> int:
+        total = 0
+        while True:
+            try:
+                data = tls.recv(65536)
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError, ConnectionError):
+                break
+            if not data:
+                break
+            tls.sendall(data)
+            total += len(data)
+        _close_notify(tls)
+        return total
+
+    def www(self, tls: Any, n: int, handshake_seconds: float) -> None:
+        request = b""
+        while b"\r\n\r\n" not in request and b"\n\n" not in request and len(request) < 16384:
+            try:
+                data = tls.recv(4096)
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError, ConnectionError):
+                data = b""
+            if not data:
+                break
+            request += data
+        if request.startswith(b"GET "):
+            body = self.page(tls, handshake_seconds).encode()
+            head = (
+                "HTTP/1.0 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            )
+        else:
+            body = b"cytls s_server -www answers GET only\n"
+            head = (
+                "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            )
+        tls.sendall(head.encode() + body)
+        line = request.split(b"\n", 1)[0].strip().decode("latin-1")
+        self.log(f"[{n}] {line or '(no request)'} -> {head.split(' ', 2)[1]}")
+        _close_notify(tls)
+
+    def page(self, tls: Any, handshake_seconds: float) -> str:
+        rows = _common.connection_summary(tls)
+        rows.insert(1, ("Server", f"{self.impl.name} ({self.impl.module.__name__})"))
+        rows.append(("SNI", self.local.sni or "(none)"))
+        rows.append(("Handshake", f"{handshake_seconds * 1000:.1f} ms"))
+        shared = tls.shared_ciphers() or []
+        width = max(len(k) for k, _ in rows)
+        text = [f"{k.ljust(width)} : {v}" for k, v in rows]
+        text.append("")
+        text.append("Ciphers offered by the client and supported here:")
+        text += [f"  {c[0]}  ({c[1]})" for c in shared] or ["  (not reported)"]
+        peer = tls.getpeercert(binary_form=True)
+        if peer:
+            text.append("")
+            text.append("Client certificate:")
+            text += ["  " + line for line in _common.chain_lines([peer])]
+        return (
+            "<!DOCTYPE html>\n<html><head><title>cytls s_server</title></head>\n"
+            "<body><h1>cytls s_server -www</h1>\n<pre>\n"
+            + html.escape("\n".join(text))
+            + "\n</pre></body></html>\n"
+        )
+
+    def shutdown_active(self) -> None:
+        with self.lock:
+            active = list(self.active)
+        for s in active:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def _close_notify(tls: Any) -> None:
+    """Send close_notify without waiting for the peer's (as openssl -www does)."""
+    try:
+        tls.settimeout(0.0)
+        tls.unwrap()
+    except (ssl.SSLWantReadError, ssl.SSLWantWriteError, ssl.SSLError, OSError, ValueError):
+        pass
+
+
+def _sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until -naccept connections have ended, or until Ctrl-C/SIGTERM.
+
+    Raises:
+        CLIError: a bad option, an unloadable file, a port in use.
+    """
+    impl = _common.load_impl(args.impl)
+    generated = None
+    if args.cert is None:
+        from cytls.cli import _certgen
+
+        if args.key:
+            raise CLIError("-key needs -cert")
+        generated = _certgen.generate().write()
+        args.cert, args.key = str(generated.server_chain), str(generated.server_key)
+        if not args.quiet:
+            say(f"no -cert given: using a throwaway certificate for localhost, 127.0.0.1, ::1; "
+                f"its CA is {generated.ca}")
+    try:
+        ctx = impl.server_context()
+        _common.configure_context(ctx, impl, args)
+        if args.Verify is not None:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+        elif args.verify is not None:
+            ctx.verify_mode = ssl.CERT_OPTIONAL
+        if ctx.verify_mode != ssl.CERT_NONE and not args.CAfile:
+            if generated is not None:
+                ctx.load_verify_locations(cafile=str(generated.ca))
+            else:
+                ctx.load_default_certs(ssl.Purpose.CLIENT_AUTH)
+        host, port = _common.parse_hostport(args.accept, "127.0.0.1", 4433)
+        try:
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            listener = socket.create_server((host, port), family=family, backlog=128)
+        except OSError as e:
+            raise CLIError(describe_error(e, f"{host}:{port}") or str(e)) from e
+        return _serve(args, ctx, impl, listener)
+    finally:
+        if generated is not None:
+            generated.cleanup()
+
+
+def _serve(args: argparse.Namespace, ctx: ssl.SSLContext, impl: _impl.TLSImpl,
+           listener: socket.socket) -> int:
+    server = _Server(args, ctx, impl)
+    accepted = 0
+    interrupted = False
+    old = None
+    try:
+        if threading.current_thread() is threading.main_thread():
+            old = signal.signal(signal.SIGTERM, _sigterm)
+        listener.settimeout(0.25)
+        addr = listener.getsockname()
+        host = f"[{addr[0]}]" if listener.family == socket.AF_INET6 else addr[0]
+        say(f"ACCEPT {host}:{addr[1]} ({impl.name}, {'www' if args.www else 'echo'} mode)")
+        while args.naccept is None or accepted < args.naccept:
+            try:
+                conn, peer = listener.accept()
+            except TimeoutError:
+                server.workers = [w for w in server.workers if w.is_alive()]
+                continue
+            accepted += 1
+            t = threading.Thread(target=server.handle, args=(conn, peer, accepted), daemon=True,
+                                 name=f"s_server-{accepted}")
+            t.start()
+            server.workers.append(t)
+        listener.close()
+        for w in server.workers:
+            while w.is_alive():
+                w.join(0.25)
+    except KeyboardInterrupt:
+        # Ctrl-C (or SIGTERM): stop accepting, wake every connection, give the
+        # workers a moment to close, and report. Workers are daemon threads, so
+        # one stuck in a peer's slow write cannot keep the process alive.
+        interrupted = True
+        listener.close()
+        server.shutdown_active()
+        for w in server.workers:
+            if w.ident is not None:
+                w.join(2.0)
+    finally:
+        listener.close()
+        if old is not None:
+            signal.signal(signal.SIGTERM, old)
+    why = "interrupted" if interrupted else "done"
+    say(f"s_server: {why}, {accepted} connection{'s' if accepted != 1 else ''} accepted")
+    return 0

@@ -1,0 +1,80 @@
+"""`python -m cytls bench`: every figure it prints comes from a measurement."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+import pytest
+from conftest import run_cli
+
+from cytls.cli.bench import Figure, Report, measure_rate, measure_rates, print_report
+
+
+def test_measure_rate_measures() -> None:
+    # A call that takes at least 2 ms processes 1000 units: at most 500,000 units/s,
+    # and not wildly less on a loaded machine.
+    rate = measure_rate(lambda: time.sleep(0.002), 1000, 0.15)
+    assert 20_000 < rate <= 500_000
+
+
+def test_measure_rates_tells_fast_from_slow() -> None:
+    rates = measure_rates({"fast": lambda: time.sleep(0.001), "slow": lambda: time.sleep(0.004)}, 1, 0.2)
+    assert rates["fast"] > 1.5 * rates["slow"]
+
+
+def test_ratio_is_measured_over_peer() -> None:
+    f = Figure("aead", "x", "B/s", 300.0, {"a": 100.0, "b": 600.0})
+    assert f.ratios == {"a": 3.0, "b": 0.5}
+
+
+@pytest.mark.slow
+def test_bench_quick_json_figures_are_measured() -> None:
+    t0 = time.monotonic()
+    res = run_cli("bench", "--quick", "--json", timeout=90)
+    elapsed = time.monotonic() - t0
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert elapsed < 45, f"--quick took {elapsed:.0f} s"
+    for what, reason in report["unavailable"].items():
+        assert isinstance(reason, str) and reason.strip(), what
+    assert report["figures"] or report["unavailable"]
+    for f in report["figures"]:
+        assert isinstance(f["cytls"], float) and f["cytls"] > 0 and math.isfinite(f["cytls"]), f
+        assert set(f["ratios"]) == set(f["peers"]), f
+        for peer, value in f["peers"].items():
+            assert isinstance(value, float) and value > 0, f
+            assert f["ratios"][peer] == f["cytls"] / value, f
+        for peer, reason in f["unavailable_peers"].items():
+            assert peer not in f["peers"] and reason.strip(), f
+    sections = {f["section"] for f in report["figures"]} | {k.split()[0] for k in report["unavailable"]}
+    assert sections == {"aead", "record", "handshake", "bulk", "loopback"}
+    # AEAD figures exist exactly when cytls.crypto imports; both sizes, both directions.
+    try:
+        import cytls.crypto  # noqa: F401
+    except ImportError:
+        assert "aead" in report["unavailable"]
+    else:
+        names = {f["name"] for f in report["figures"] if f["section"] == "aead"}
+        assert "AES-128-GCM seal 16384 B" in names and "ChaCha20-Poly1305 open 256 B" in names
+
+
+def test_table_says_unavailable_instead_of_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    report = Report(machine={"cpu": "test"})
+    report.figures.append(Figure("bulk", "pair", "B/s", 2e9, {"ssl": 1e9},
+                                 {"other": "cannot select that suite"}))
+    report.unavailable["record"] = "cytls._record.RecordLayer is not available: gone"
+    print_report(report)
+    out = capsys.readouterr().out
+    assert "  record: unavailable: cytls._record.RecordLayer is not available: gone" in out
+    row = next(line for line in out.splitlines() if line.startswith("pair"))
+    assert row.split() == ["pair", "2.00", "GB/s", "n/a", "1.00", "GB/s", "2.00x"]
+    assert "  n/a other: cannot select that suite" in out
+
+
+def test_unknown_section_is_one_line() -> None:
+    res = run_cli("bench", "--sections", "aead,nope")
+    assert res.returncode == 1
+    assert res.stderr.strip() == ("cytls bench: error: unknown section(s) nope; choose from "
+                                  "aead, record, handshake, bulk, loopback")
