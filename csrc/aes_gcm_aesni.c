@@ -300,6 +300,9 @@ static void aesni_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     y = gf_mul(_mm_xor_si128(y, bswap128(_mm_loadu_si128((const __m128i *)lens))),
                hpow[0]);
     _mm_storeu_si128((__m128i *)tag, _mm_xor_si128(bswap128(y), mask));
+    /* Wipe the stack copies of the round keys and GHASH powers. */
+    cytls_memzero(rk, sizeof rk);
+    cytls_memzero(hpow, sizeof hpow);
 }
 
 const struct cytls_gcm_impl cytls_gcm_aesni = {

@@ -102,7 +102,8 @@ int cytls_gcm_open(const cytls_gcm_ctx *ctx, uint8_t *out,
     cytls_memzero(tag, sizeof tag);
     /* The branch is on the verdict only, which the caller learns anyway. */
     if (diff != 0) {
-        cytls_memzero(out, len);
+        if (len > 0)
+            cytls_memzero(out, len);
         return 0;
     }
     return 1;

@@ -260,6 +260,9 @@ static void armce_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     cytls_gcm_lengths(lens, aad_len, len);
     y = gf_mul(veorq_u64(y, load_refl(lens)), hpow[0]);
     vst1q_u8(tag, veorq_u8(rev128(vreinterpretq_u8_u64(y)), mask));
+    /* Wipe the stack copies of the round keys and GHASH powers. */
+    cytls_memzero(rk, sizeof rk);
+    cytls_memzero(hpow, sizeof hpow);
 }
 
 const struct cytls_gcm_impl cytls_gcm_armce = {

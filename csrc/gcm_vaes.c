@@ -85,6 +85,9 @@ static inline __m128i fold_reduce(__m256i lo, __m256i mid, __m256i hi)
     return gf_reduce(h, l);
 }
 
+/* Round key r in both lanes; st is the (unaligned) state. */
+#define RK(r) _mm256_loadu_si256((const __m256i *)(st + 32 * (r)))
+
 static inline __m256i zext(__m128i y)
 {
     return _mm256_inserti128_si256(_mm256_setzero_si256(), y, 0);
@@ -179,22 +182,22 @@ static inline void aes_round8(__m256i x[NV], __m256i rk)
  * is needed, which keeps the 16 ymm registers for the AES state. Returns
  * the new y.
  */
-static inline __m128i group(const __m256i *rky, unsigned rounds,
+static inline __m128i group(const uint8_t *st, unsigned rounds,
                             const uint8_t *pow, __m256i x[NV],
                             const uint8_t *g, __m128i y)
 {
     __m256i lo = _mm256_setzero_si256(), mid = lo, hi = lo;
     for (int q = 0; q < NV; q++) {
-        aes_round8(x, rky[1 + q]);
+        aes_round8(x, RK(1 + q));
         __m256i c = bswap256(_mm256_loadu_si256((const __m256i *)(g + 32 * q)));
         mul_acc(q == 0 ? XOR(c, zext(y)) : c,
                 _mm256_loadu_si256((const __m256i *)(pow + 32 * q)), &lo, &mid,
                 &hi);
     }
     for (unsigned r = 1 + NV; r < rounds; r++)
-        aes_round8(x, rky[r]);
+        aes_round8(x, RK(r));
     for (int q = 0; q < NV; q++)
-        x[q] = _mm256_aesenclast_epi128(x[q], rky[rounds]);
+        x[q] = _mm256_aesenclast_epi128(x[q], RK(rounds));
     return fold_reduce(lo, mid, hi);
 }
 
@@ -205,11 +208,9 @@ static void vaes256_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
 {
     const uint8_t *pow = cytls_gcm_state(ctx) + POW_OFFSET;
     const unsigned rounds = ctx->rounds;
-    /* The state may sit at any address (a Python object does not honour
-     * _Alignas(64)), so it is only ever read and written unaligned. */
-    __m256i rky[15];
-    for (unsigned r = 0; r <= rounds; r++)
-        rky[r] = _mm256_loadu_si256((const __m256i *)(cytls_gcm_state(ctx) + 32 * r));
+    /* Round keys are read from the state where they are used (unaligned:
+     * see cytls_gcm_state), so no copy of them is left on the stack. */
+    const uint8_t *st = cytls_gcm_state(ctx);
 
     uint8_t j0b[16];
     memcpy(j0b, nonce, 12);
@@ -222,10 +223,10 @@ static void vaes256_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     __m128i j0 = bswap128(_mm_loadu_si128((const __m128i *)j0b));
     __m128i mask;
     {
-        __m128i x = _mm_xor_si128(bswap128(j0), _mm256_castsi256_si128(rky[0]));
+        __m128i x = _mm_xor_si128(bswap128(j0), _mm256_castsi256_si128(RK(0)));
         for (unsigned r = 1; r < rounds; r++)
-            x = _mm_aesenc_si128(x, _mm256_castsi256_si128(rky[r]));
-        mask = _mm_aesenclast_si128(x, _mm256_castsi256_si128(rky[rounds]));
+            x = _mm_aesenc_si128(x, _mm256_castsi256_si128(RK(r)));
+        mask = _mm_aesenclast_si128(x, _mm256_castsi256_si128(RK(rounds)));
     }
     __m128i y = ghash_bytes(_mm_setzero_si128(), pow, aad, aad_len);
     /* lanes hold counters 2, 3 */
@@ -235,19 +236,19 @@ static void vaes256_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     size_t i = 0;
     if (!decrypt && len >= 256) {
         __m256i x[NV];
-        next_counters(x, &ctr, rky[0]);
+        next_counters(x, &ctr, RK(0));
         for (unsigned r = 1; r < rounds; r++)
-            aes_round8(x, rky[r]);
+            aes_round8(x, RK(r));
         for (int q = 0; q < NV; q++) {
-            x[q] = _mm256_aesenclast_epi128(x[q], rky[rounds]);
+            x[q] = _mm256_aesenclast_epi128(x[q], RK(rounds));
             _mm256_storeu_si256(
                 (__m256i *)(out + 32 * q),
                 XOR(x[q], _mm256_loadu_si256((const __m256i *)(in + 32 * q))));
         }
         /* each group GHASHes the ciphertext the previous one wrote */
         for (i = 256; i + 256 <= len; i += 256) {
-            next_counters(x, &ctr, rky[0]);
-            y = group(rky, rounds, pow, x, out + i - 256, y);
+            next_counters(x, &ctr, RK(0));
+            y = group(st, rounds, pow, x, out + i - 256, y);
             for (int q = 0; q < NV; q++)
                 _mm256_storeu_si256(
                     (__m256i *)(out + i + 32 * q),
@@ -258,10 +259,10 @@ static void vaes256_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     } else if (decrypt) {
         for (; i + 256 <= len; i += 256) {
             __m256i x[NV];
-            next_counters(x, &ctr, rky[0]);
+            next_counters(x, &ctr, RK(0));
             /* GHASH reads the ciphertext before this group overwrites it
              * (out may equal in): group() finishes all its loads first. */
-            y = group(rky, rounds, pow, x, in + i, y);
+            y = group(st, rounds, pow, x, in + i, y);
             for (int q = 0; q < NV; q++)
                 _mm256_storeu_si256(
                     (__m256i *)(out + i + 32 * q),
@@ -281,11 +282,11 @@ static void vaes256_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
         __m256i lo = _mm256_setzero_si256(), mid = lo, hi = lo;
         for (size_t q = 0; q < nq; q++) {
             const __m256i two = _mm256_set_epi32(0, 0, 0, 2, 0, 0, 0, 2);
-            __m256i x = XOR(bswap256(ctr), rky[0]);
+            __m256i x = XOR(bswap256(ctr), RK(0));
             ctr = _mm256_add_epi32(ctr, two);
             for (unsigned r = 1; r < rounds; r++)
-                x = _mm256_aesenc_epi128(x, rky[r]);
-            x = _mm256_aesenclast_epi128(x, rky[rounds]);
+                x = _mm256_aesenc_epi128(x, RK(r));
+            x = _mm256_aesenclast_epi128(x, RK(rounds));
             __m256i d = _mm256_loadu_si256((const __m256i *)(buf + 32 * q));
             _mm256_storeu_si256((__m256i *)(buf + 32 * q), XOR(x, d));
             if (decrypt) {

@@ -91,19 +91,24 @@ static inline __m128i fold_reduce(__m512i lo, __m512i mid, __m512i hi)
     return gf_reduce(h1, l1);
 }
 
+/* The q-th group of four powers from P[0..15] (see the layout above). */
+#define POW4(pow, q) _mm512_loadu_si512((const void *)((pow) + 64 * (q)))
+/* Round key r in all four lanes; st is the (unaligned) state. */
+#define RK(r) _mm512_loadu_si512((const void *)(st + 64 * (r)))
+
 static inline __mmask64 byte_mask(size_t n)
 {
     return n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1);
 }
 
 /* y = GHASH over 16 reflected blocks c[0..3], aggregated. */
-static inline __m128i ghash16(__m128i y, const __m512i *pz, const __m512i c[4])
+static inline __m128i ghash16(__m128i y, const uint8_t *pow, const __m512i c[4])
 {
     __m512i lo = _mm512_setzero_si512(), mid = lo, hi = lo;
-    mul_acc(XOR(c[0], _mm512_zextsi128_si512(y)), pz[0], &lo, &mid, &hi);
-    mul_acc(c[1], pz[1], &lo, &mid, &hi);
-    mul_acc(c[2], pz[2], &lo, &mid, &hi);
-    mul_acc(c[3], pz[3], &lo, &mid, &hi);
+    mul_acc(XOR(c[0], _mm512_zextsi128_si512(y)), POW4(pow, 0), &lo, &mid, &hi);
+    mul_acc(c[1], POW4(pow, 1), &lo, &mid, &hi);
+    mul_acc(c[2], POW4(pow, 2), &lo, &mid, &hi);
+    mul_acc(c[3], POW4(pow, 3), &lo, &mid, &hi);
     return fold_reduce(lo, mid, hi);
 }
 
@@ -127,24 +132,14 @@ static __m128i ghash_partial(__m128i y, const uint8_t *pow, const uint8_t *p,
     return fold_reduce(lo, mid, hi);
 }
 
-/* The state may sit at any address (a Python object does not honour
- * _Alignas(64)), so it is only ever read and written unaligned. */
-static inline void load_powers(__m512i pz[4], const uint8_t *pow)
-{
-    for (int q = 0; q < 4; q++)
-        pz[q] = _mm512_loadu_si512((const void *)(pow + 64 * q));
-}
-
 static __m128i ghash_bytes(__m128i y, const uint8_t *pow, const uint8_t *p,
                            size_t len)
 {
-    __m512i pz[4];
-    load_powers(pz, pow);
     while (len >= 256) {
         __m512i c[4];
         for (int q = 0; q < 4; q++)
             c[q] = bswap512(_mm512_loadu_si512((const void *)(p + 64 * q)));
-        y = ghash16(y, pz, c);
+        y = ghash16(y, pow, c);
         p += 256;
         len -= 256;
     }
@@ -169,18 +164,18 @@ static void vaes512_init(cytls_gcm_ctx *ctx, const uint8_t *key)
 }
 
 /* Encrypt the four counter vectors x[0..3] (already XORed with rk[0]). */
-#define AES_ROUNDS4(x, rkz, rounds)                                      \
+#define AES_ROUNDS4(x, rounds)                                      \
     do {                                                                 \
         for (unsigned r_ = 1; r_ < (rounds); r_++) {                     \
-            (x)[0] = _mm512_aesenc_epi128((x)[0], (rkz)[r_]);            \
-            (x)[1] = _mm512_aesenc_epi128((x)[1], (rkz)[r_]);            \
-            (x)[2] = _mm512_aesenc_epi128((x)[2], (rkz)[r_]);            \
-            (x)[3] = _mm512_aesenc_epi128((x)[3], (rkz)[r_]);            \
+            (x)[0] = _mm512_aesenc_epi128((x)[0], RK(r_));            \
+            (x)[1] = _mm512_aesenc_epi128((x)[1], RK(r_));            \
+            (x)[2] = _mm512_aesenc_epi128((x)[2], RK(r_));            \
+            (x)[3] = _mm512_aesenc_epi128((x)[3], RK(r_));            \
         }                                                                \
-        (x)[0] = _mm512_aesenclast_epi128((x)[0], (rkz)[rounds]);        \
-        (x)[1] = _mm512_aesenclast_epi128((x)[1], (rkz)[rounds]);        \
-        (x)[2] = _mm512_aesenclast_epi128((x)[2], (rkz)[rounds]);        \
-        (x)[3] = _mm512_aesenclast_epi128((x)[3], (rkz)[rounds]);        \
+        (x)[0] = _mm512_aesenclast_epi128((x)[0], RK(rounds));        \
+        (x)[1] = _mm512_aesenclast_epi128((x)[1], RK(rounds));        \
+        (x)[2] = _mm512_aesenclast_epi128((x)[2], RK(rounds));        \
+        (x)[3] = _mm512_aesenclast_epi128((x)[3], RK(rounds));        \
     } while (0)
 
 static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
@@ -190,10 +185,10 @@ static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
 {
     const uint8_t *pow = cytls_gcm_state(ctx) + POW_OFFSET;
     const unsigned rounds = ctx->rounds;
-    __m512i rkz[15], pz[4];
-    for (unsigned r = 0; r <= rounds; r++)
-        rkz[r] = _mm512_loadu_si512((const void *)(cytls_gcm_state(ctx) + 64 * r));
-    load_powers(pz, pow);
+    /* Round keys and powers are read from the state where they are used
+     * (unaligned: see cytls_gcm_state), so no copy of them is left on the
+     * stack. */
+    const uint8_t *st = cytls_gcm_state(ctx);
 
     uint8_t j0b[16];
     memcpy(j0b, nonce, 12);
@@ -206,10 +201,10 @@ static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     __m128i j0 = bswap128(_mm_loadu_si128((const __m128i *)j0b));
     __m128i mask;
     {
-        __m128i x = _mm_xor_si128(bswap128(j0), _mm512_castsi512_si128(rkz[0]));
+        __m128i x = _mm_xor_si128(bswap128(j0), _mm512_castsi512_si128(RK(0)));
         for (unsigned r = 1; r < rounds; r++)
-            x = _mm_aesenc_si128(x, _mm512_castsi512_si128(rkz[r]));
-        mask = _mm_aesenclast_si128(x, _mm512_castsi512_si128(rkz[rounds]));
+            x = _mm_aesenc_si128(x, _mm512_castsi512_si128(RK(r)));
+        mask = _mm_aesenclast_si128(x, _mm512_castsi512_si128(RK(rounds)));
     }
     __m128i y = ghash_bytes(_mm_setzero_si128(), pow, aad, aad_len);
 
@@ -224,10 +219,10 @@ static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     if (!decrypt && len >= 256) {
         __m512i c[4], x[4];
         for (int q = 0; q < 4; q++) {
-            x[q] = XOR(bswap512(ctr), rkz[0]);
+            x[q] = XOR(bswap512(ctr), RK(0));
             ctr = _mm512_add_epi32(ctr, four);
         }
-        AES_ROUNDS4(x, rkz, rounds);
+        AES_ROUNDS4(x, rounds);
         for (int q = 0; q < 4; q++) {
             __m512i o = XOR(x[q], _mm512_loadu_si512((const void *)(in + 64 * q)));
             _mm512_storeu_si512((void *)(out + 64 * q), o);
@@ -235,63 +230,63 @@ static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
         }
         for (i = 256; i + 256 <= len; i += 256) {
             for (int q = 0; q < 4; q++) {
-                x[q] = XOR(bswap512(ctr), rkz[0]);
+                x[q] = XOR(bswap512(ctr), RK(0));
                 ctr = _mm512_add_epi32(ctr, four);
             }
             /* GHASH of the previous 16 ciphertext blocks, woven into the
              * first AES rounds of this group. */
             __m512i lo = _mm512_setzero_si512(), mid = lo, hi = lo;
             for (int q = 0; q < 4; q++) {
-                x[0] = _mm512_aesenc_epi128(x[0], rkz[q + 1]);
-                x[1] = _mm512_aesenc_epi128(x[1], rkz[q + 1]);
-                x[2] = _mm512_aesenc_epi128(x[2], rkz[q + 1]);
-                x[3] = _mm512_aesenc_epi128(x[3], rkz[q + 1]);
+                x[0] = _mm512_aesenc_epi128(x[0], RK(q + 1));
+                x[1] = _mm512_aesenc_epi128(x[1], RK(q + 1));
+                x[2] = _mm512_aesenc_epi128(x[2], RK(q + 1));
+                x[3] = _mm512_aesenc_epi128(x[3], RK(q + 1));
                 mul_acc(q == 0 ? XOR(c[0], _mm512_zextsi128_si512(y)) : c[q],
-                        pz[q], &lo, &mid, &hi);
+                        POW4(pow, q), &lo, &mid, &hi);
             }
             for (unsigned r = 5; r < rounds; r++) {
-                x[0] = _mm512_aesenc_epi128(x[0], rkz[r]);
-                x[1] = _mm512_aesenc_epi128(x[1], rkz[r]);
-                x[2] = _mm512_aesenc_epi128(x[2], rkz[r]);
-                x[3] = _mm512_aesenc_epi128(x[3], rkz[r]);
+                x[0] = _mm512_aesenc_epi128(x[0], RK(r));
+                x[1] = _mm512_aesenc_epi128(x[1], RK(r));
+                x[2] = _mm512_aesenc_epi128(x[2], RK(r));
+                x[3] = _mm512_aesenc_epi128(x[3], RK(r));
             }
             y = fold_reduce(lo, mid, hi);
             for (int q = 0; q < 4; q++) {
-                x[q] = _mm512_aesenclast_epi128(x[q], rkz[rounds]);
+                x[q] = _mm512_aesenclast_epi128(x[q], RK(rounds));
                 __m512i o = XOR(
                     x[q], _mm512_loadu_si512((const void *)(in + i + 64 * q)));
                 _mm512_storeu_si512((void *)(out + i + 64 * q), o);
                 c[q] = bswap512(o);
             }
         }
-        y = ghash16(y, pz, c);
+        y = ghash16(y, pow, c);
     } else if (decrypt) {
         for (; i + 256 <= len; i += 256) {
             __m512i c[4], x[4], d[4];
             for (int q = 0; q < 4; q++) {
                 d[q] = _mm512_loadu_si512((const void *)(in + i + 64 * q));
                 c[q] = bswap512(d[q]);
-                x[q] = XOR(bswap512(ctr), rkz[0]);
+                x[q] = XOR(bswap512(ctr), RK(0));
                 ctr = _mm512_add_epi32(ctr, four);
             }
             __m512i lo = _mm512_setzero_si512(), mid = lo, hi = lo;
             for (int q = 0; q < 4; q++) {
-                x[0] = _mm512_aesenc_epi128(x[0], rkz[q + 1]);
-                x[1] = _mm512_aesenc_epi128(x[1], rkz[q + 1]);
-                x[2] = _mm512_aesenc_epi128(x[2], rkz[q + 1]);
-                x[3] = _mm512_aesenc_epi128(x[3], rkz[q + 1]);
+                x[0] = _mm512_aesenc_epi128(x[0], RK(q + 1));
+                x[1] = _mm512_aesenc_epi128(x[1], RK(q + 1));
+                x[2] = _mm512_aesenc_epi128(x[2], RK(q + 1));
+                x[3] = _mm512_aesenc_epi128(x[3], RK(q + 1));
                 mul_acc(q == 0 ? XOR(c[0], _mm512_zextsi128_si512(y)) : c[q],
-                        pz[q], &lo, &mid, &hi);
+                        POW4(pow, q), &lo, &mid, &hi);
             }
             for (unsigned r = 5; r < rounds; r++) {
-                x[0] = _mm512_aesenc_epi128(x[0], rkz[r]);
-                x[1] = _mm512_aesenc_epi128(x[1], rkz[r]);
-                x[2] = _mm512_aesenc_epi128(x[2], rkz[r]);
-                x[3] = _mm512_aesenc_epi128(x[3], rkz[r]);
+                x[0] = _mm512_aesenc_epi128(x[0], RK(r));
+                x[1] = _mm512_aesenc_epi128(x[1], RK(r));
+                x[2] = _mm512_aesenc_epi128(x[2], RK(r));
+                x[3] = _mm512_aesenc_epi128(x[3], RK(r));
             }
             y = fold_reduce(lo, mid, hi);
             for (int q = 0; q < 4; q++) {
-                x[q] = _mm512_aesenclast_epi128(x[q], rkz[rounds]);
+                x[q] = _mm512_aesenclast_epi128(x[q], RK(rounds));
                 _mm512_storeu_si512((void *)(out + i + 64 * q), XOR(x[q], d[q]));
             }
         }
@@ -305,11 +300,11 @@ static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
         __m512i lo = _mm512_setzero_si512(), mid = lo, hi = lo;
         for (size_t q = 0; 64 * q < rem; q++) {
             __mmask64 k = byte_mask(rem - 64 * q);
-            __m512i x = XOR(bswap512(ctr), rkz[0]);
+            __m512i x = XOR(bswap512(ctr), RK(0));
             ctr = _mm512_add_epi32(ctr, four);
             for (unsigned r = 1; r < rounds; r++)
-                x = _mm512_aesenc_epi128(x, rkz[r]);
-            x = _mm512_aesenclast_epi128(x, rkz[rounds]);
+                x = _mm512_aesenc_epi128(x, RK(r));
+            x = _mm512_aesenclast_epi128(x, RK(rounds));
             __m512i d = _mm512_maskz_loadu_epi8(k, in + i + 64 * q);
             __m512i o = _mm512_maskz_mov_epi8(k, XOR(x, d));
             _mm512_mask_storeu_epi8(out + i + 64 * q, k, o);

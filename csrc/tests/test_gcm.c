@@ -209,6 +209,14 @@ void test_gcm(void)
                cytls_backend_name("aes-gcm"));
         for (size_t i = 0; i < sizeof kats / sizeof kats[0]; i++)
             kat_one(level, &kats[i], i);
+        /* empty text and aad may come as NULL pointers (test case 1) */
+        uint8_t zkey[16] = {0}, znonce[12] = {0}, ztag[16], want[16];
+        ctest_unhex(want, sizeof want, kats[0].tag);
+        CHECK(cytls_gcm_init(&ctx, zkey, 16), "%s init", level);
+        cytls_gcm_seal(&ctx, ztag, znonce, NULL, 0, NULL, 0);
+        CHECK(memcmp(ztag, want, 16) == 0, "%s NULL empty seal", level);
+        CHECK(cytls_gcm_open(&ctx, NULL, znonce, NULL, 0, ztag, 16),
+              "%s NULL empty open", level);
         cross_level(level);
     }
     cytls_set_level("native");
