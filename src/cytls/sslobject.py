@@ -507,13 +507,12 @@ class TLSObject:
         """Server: ask a TLS 1.3 client for its certificate after the handshake.
 
         Raises:
-            ssl.SSLError: not supported by this connection.
+            ssl.SSLError: always for now: the protocol core does not send a
+                post-handshake CertificateRequest yet (RFC 8446 §4.6.2).
         """
-        request = getattr(self._conn, "request_client_certificate", None)
-        if request is None or not self.server_side or not self._done:
-            raise _ssl_error("EXTENSION_NOT_RECEIVED", "extension not received")
-        request()
-        self._flush()
+        raise _ssl_error(
+            "NOT_IMPLEMENTED", "post-handshake authentication is not implemented by cytls yet"
+        )
 
 
 class _Unraisable:

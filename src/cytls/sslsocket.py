@@ -58,6 +58,10 @@ class SocketTLSObject(TLSObject):
         self._sock_ref = weakref.ref(sock)
         self._wbuf: bytes = b""
         self._write_pending = 0
+        # During unwrap() read record by record, so that nothing the peer
+        # sends in clear after its close_notify is swallowed.
+        self._exact = False
+        self._partial = b""
 
     def _socket(self) -> Any:
         sock = self._sock_ref()
@@ -67,12 +71,37 @@ class SocketTLSObject(TLSObject):
 
     def _pull(self) -> bytes:
         try:
+            if self._exact:
+                return self._pull_record()
             data: bytes = _recv(self._socket(), _RECV_SIZE)
         except BlockingIOError:
             raise want_read_error() from None
         except TimeoutError:
             raise TimeoutError("The read operation timed out") from None
         return data
+
+    def _pull_record(self) -> bytes:
+        """Read one whole TLS record (RFC 8446 §5.1: 5-byte header, then
+        its length) and not a byte more."""
+        sock = self._socket()
+        header = self._partial
+        while len(header) < 5:
+            chunk = _recv(sock, 5 - len(header))
+            if not chunk:
+                self._partial = b""
+                return header  # b"" at EOF; a fragment makes the core wait
+            header += chunk
+            self._partial = header
+        need = 5 + int.from_bytes(header[3:5], "big")
+        record = header
+        while len(record) < need:
+            chunk = _recv(sock, need - len(record))
+            if not chunk:
+                break
+            record += chunk
+            self._partial = record
+        self._partial = b""
+        return record
 
     def _push(self, data: bytes) -> None:
         self._wbuf = self._wbuf + data if self._wbuf else data
@@ -146,6 +175,11 @@ class SocketTLSObject(TLSObject):
             self._write_pending = n
             raise
         return n
+
+    def shutdown(self) -> Any:
+        """unwrap(): exchange close_notify, then hand back the plain socket."""
+        self._exact = True
+        return super().shutdown()
 
     def _transport_object(self) -> Any:
         return self._sock_ref()

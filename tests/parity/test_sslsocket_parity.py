@@ -431,3 +431,40 @@ def test_non_blocking_want_write_and_retry(mod: ModuleType, pki: Pki) -> None:
     tls.sendall(b"END")
     assert server.join() == sent + 3
     tls.close()
+
+
+def test_unwrap_keeps_plaintext_behind_close_notify(mod: ModuleType, pki: Pki) -> None:
+    """The peer's close_notify and its first clear bytes arrive in one segment;
+    unwrap() must leave the clear bytes on the socket."""
+    client_ctx, server_ctx = contexts(mod, mod, pki)
+
+    def handler(raw: socket.socket) -> None:
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        obj = server_ctx.wrap_bio(incoming, outgoing, server_side=True)
+        while True:
+            try:
+                obj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                raw.sendall(outgoing.read())
+                incoming.write(raw.recv(65536))
+        raw.sendall(outgoing.read())
+        while True:
+            try:
+                if obj.read(100) == b"stop":
+                    break
+            except ssl.SSLWantReadError:
+                incoming.write(raw.recv(65536))
+        with pytest.raises(ssl.SSLWantReadError):
+            obj.unwrap()  # queues our close_notify
+        raw.sendall(outgoing.read() + b"clear text")
+        raw.recv(65536)  # the client's close_notify
+
+    server = Server(handler)
+    tls = client_ctx.wrap_socket(server.connect(), server_hostname="localhost")
+    tls.sendall(b"stop")
+    time.sleep(0.3)  # let close_notify and the clear text land together
+    plain = tls.unwrap()
+    assert plain.recv(100) == b"clear text"
+    plain.close()
+    server.join()

@@ -170,3 +170,28 @@ def test_inject_patches_urllib3_imported_later() -> None:
     finally:
         cytls.extract_from_ssl()
     assert u3ssl.SSLContext is ssl.SSLContext
+
+
+def test_certifi_fallback(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    certifi = pytest.importorskip("certifi")
+    paths = ssl.DefaultVerifyPaths(
+        None, None, "SSL_CERT_FILE", "/nonexistent", "SSL_CERT_DIR", "/nonexistent"
+    )
+    monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: paths)
+    ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_default_certs()
+    ref = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ref.load_verify_locations(certifi.where())
+    assert ctx.cert_store_stats() == ref.cert_store_stats()
+    assert ctx.cert_store_stats()["x509_ca"] > 0
+
+
+def test_system_store_preferred_over_certifi(monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = ssl.get_default_verify_paths()
+    if not paths.cafile:
+        pytest.skip("no system CA file")
+    ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_default_certs()
+    ref = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ref.load_verify_locations(paths.cafile)
+    assert ctx.cert_store_stats() == ref.cert_store_stats()
