@@ -222,3 +222,36 @@ def test_unmutated_flights_complete() -> None:
         f.client_plain_prefix + seal_records(SUITE, f.client_hs, [(22, f.client_encrypted)])
     )
     assert s.handshake_complete
+
+
+@st.composite
+def post_handshake_messages(draw: st.DrawFn) -> bytes:
+    """Plausible post-handshake messages, then mutated."""
+    kinds = [
+        b"\x18\x00\x00\x01\x00",  # KeyUpdate(update_not_requested)
+        b"\x18\x00\x00\x01\x01",  # KeyUpdate(update_requested)
+        bytes.fromhex("04000015")
+        + bytes(4)
+        + bytes(4)
+        + b"\x01\x00"
+        + b"\x00\x04tick"
+        + b"\x00\x00",
+        bytes.fromhex("0d00000c") + b"\x01\x07" + bytes.fromhex("0008000d000400020403"),  # CR
+    ]
+    msgs = draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=3))
+    return draw(mutated(b"".join(msgs)))
+
+
+@FUZZ
+@given(post_handshake_messages())
+def test_client_post_handshake(data: bytes) -> None:
+    keys = Keys()
+    c = Connection(CCFG, hooks=client_hooks())
+    s = Connection(server_config(keylog=keys), hooks=server_hooks())
+    c.start_handshake()
+    s.receive_data(c.data_to_send())
+    c.receive_data(s.data_to_send())
+    s.receive_data(c.data_to_send())
+    assert c.handshake_complete
+    sealed = seal_records(SUITE, keys.secret("SERVER_TRAFFIC_SECRET_0"), [(22, data)])
+    expect_clean(c, sealed)

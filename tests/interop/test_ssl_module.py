@@ -506,3 +506,70 @@ def test_post_handshake_auth_from_ssl_client(files: dict[str, str]) -> None:
     conn.receive_data(peer.out.read())
     assert conn.peer_certificates[0] == pki("p256").client
     assert len(conn.verified_chain) == 3
+
+
+@pytest.fixture(scope="module")
+def rsa_pss_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A certificate with an id-RSASSA-PSS key (cryptography cannot make
+    one; the openssl command can)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl command")
+    d = tmp_path_factory.mktemp("pss")
+    key, cert = d / "key.pem", d / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa-pss",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-days",
+            "30",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return str(cert), str(key)
+
+
+def test_rsa_pss_pss_both_ways(rsa_pss_files: tuple[str, str]) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    cert_path, key_path = rsa_pss_files
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(cert_path, key_path)
+    peer = Peer(sctx, server=True)
+    conn = Connection(client_config(verify_mode=0, check_hostname=False))
+    run(conn, peer)
+    assert conn.handshake_complete
+    (step,) = [t for t in conn.trace if t.step == "verify CertificateVerify"]
+    assert step.details["scheme"] in (0x0809, 0x080A, 0x080B)
+
+    cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
+    key = load_pem_private_key(Path(key_path).read_bytes(), None)
+    cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cctx.load_verify_locations(cert_path)
+    peer = Peer(cctx, server=False, hostname="localhost")
+    conn = Connection(server_config(certificate_chain=[cert], private_key=key))
+    peer.step()
+    conn.receive_data(peer.out.read())
+    run(conn, peer)
+    assert peer.done and conn.handshake_complete
+    (step,) = [t for t in conn.trace if t.step == "send server flight"]
+    assert step.details["scheme"] == 0x0809
