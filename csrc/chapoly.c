@@ -3,8 +3,8 @@
  * ChaCha20 and Poly1305 backends the CPU allows, and the dispatch hooks
  * that cpu.c drives.
  *
- * Seal encrypts and authenticates in one pass over cache-sized chunks, so
- * the ciphertext is MACed while still in L1. Open authenticates the whole
+ * Seal encrypts and authenticates in one pass over 16 KiB chunks (a TLS
+ * record), so the ciphertext is MACed while it is still in cache. Open authenticates the whole
  * ciphertext first and decrypts only after the tag compared equal (in
  * constant time), so no plaintext ever exists in out before the tag is
  * known good; on failure out is zeroed.
@@ -48,8 +48,6 @@ void cytls_chacha20_select(uint32_t features)
 /* see internal.h */
 const char *cytls_chacha20_backend(void) { return chacha20_name; }
 
-cytls_chacha20_fn cytls_chacha20_current(void) { return chacha20_fn; }
-
 /* see internal.h */
 void cytls_poly1305_select(uint32_t features)
 {
@@ -68,11 +66,6 @@ void cytls_poly1305_select(uint32_t features)
 
 /* see internal.h */
 const char *cytls_poly1305_backend(void) { return poly1305_impl->name; }
-
-const struct cytls_poly1305_impl *cytls_poly1305_current(void)
-{
-    return poly1305_impl;
-}
 
 /* see cytls.h */
 void cytls_chacha20_xor(uint8_t *out, const uint8_t *in, size_t len,

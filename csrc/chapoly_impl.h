@@ -75,9 +75,6 @@ void cytls_chacha20_neon(uint8_t *out, const uint8_t *in, size_t len,
                          uint32_t counter);
 #endif
 
-/* The backend chosen by cytls_chacha20_select. */
-cytls_chacha20_fn cytls_chacha20_current(void);
-
 /* ------------------------------------------------------------------ */
 /* Poly1305                                                            */
 /* ------------------------------------------------------------------ */
@@ -128,8 +125,5 @@ extern const struct cytls_poly1305_impl cytls_poly1305_avx512ifma_impl;
  * already know that AVX-512 is usable. */
 int cytls_poly1305_avx512_has_ifma(void);
 #endif
-
-/* The backend chosen by cytls_poly1305_select. */
-const struct cytls_poly1305_impl *cytls_poly1305_current(void);
 
 #endif /* CYTLS_CHAPOLY_IMPL_H */
