@@ -37,7 +37,7 @@ from cytls._states13 import (
     unexpected,
 )
 from cytls._transcript import Transcript
-from cytls._verify import CERT_ERRORS
+from cytls._verify import CERT_ERRORS, fail
 
 __all__ = ["start_client"]
 
@@ -391,6 +391,14 @@ class ExpectCertificate(State):
             proof = CertificateChecked(chain, [], False, "verify_mode is CERT_NONE")
         else:
             host = cfg.server_hostname if cfg.check_hostname else None
+            if host is not None and not host.isascii():
+                # Match the A-label form, as sent in server_name.
+                try:
+                    host = host.encode("idna").decode("ascii")
+                except UnicodeError:
+                    raise fail(
+                        62, f"Hostname mismatch, certificate is not valid for '{host}'."
+                    ) from None
             now = cfg.now() if cfg.now is not None else None
             verified = ctx.prepared.verifier.verify(chain, server=True, hostname=host, now=now)
             ctx.verified_chain = verified

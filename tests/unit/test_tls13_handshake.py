@@ -468,3 +468,15 @@ def test_post_handshake_auth_refused_and_not_offered() -> None:
         s.request_client_certificate()
     with pytest.raises(ssl.SSLError):
         c.request_client_certificate()
+
+
+def test_internationalized_host_name() -> None:
+    p = pki()
+    leaf, key = make_leaf((p.inter, p.inter_key), ("xn--bcher-kva.example",))
+    c, s = pair(
+        client_config(server_hostname="bücher.example"),
+        server_config(certificate_chain=[leaf, p.inter], private_key=key),
+    )
+    assert c.handshake_complete and s.server_name == "xn--bcher-kva.example"
+    err = _fail_client([leaf, p.inter], key, server_hostname="bäcker.example")
+    assert err.verify_code == 62
