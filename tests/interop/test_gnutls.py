@@ -281,10 +281,12 @@ def cli_exporter(proc: PeerProcess) -> bytes:
 
 
 def close_from_cli(tls: CytlsSocket, proc: PeerProcess) -> None:
-    """gnutls-cli's stdin ends: it sends close_notify and exits."""
+    """gnutls-cli's stdin ends: it sends close_notify and waits for ours
+    (cytls answers), then exits."""
     proc.close_stdin()
     assert tls.wait_closed() == b""
     assert tls.conn.peer_closed and tls.closed_by_peer()
+    tls.close()
     assert proc.wait() == 0
 
 

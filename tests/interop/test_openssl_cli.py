@@ -113,6 +113,7 @@ def close_client_side(tls: CytlsSocket, proc: PeerProcess, trace: Path | None = 
     proc.close_stdin()
     assert tls.wait_closed() == b""
     assert tls.conn.peer_closed and tls.closed_by_peer()
+    tls.close()
     assert proc.wait() == 0, proc.text
     return trace.read_text("latin-1") if trace is not None else ""
 
