@@ -281,18 +281,40 @@ static void aesni_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
         if (!decrypt)
             y = ghash8(y, hpow, g);
     }
-    for (; i < len; i += 16) {
-        size_t n = len - i < 16 ? len - i : 16;
-        __m128i k = aes_block(rk, rounds, bswap128(ctr));
-        ctr = _mm_add_epi32(ctr, one);
-        uint8_t buf[16] = {0};
-        memcpy(buf, in + i, n);
-        __m128i d = _mm_loadu_si128((const __m128i *)buf);
-        _mm_storeu_si128((__m128i *)buf, _mm_xor_si128(d, k));
-        memcpy(out + i, buf, n);
-        memset(buf + n, 0, 16 - n); /* the output, zero-padded */
-        __m128i c = decrypt ? d : _mm_loadu_si128((const __m128i *)buf);
-        y = gf_mul(_mm_xor_si128(y, bswap128(c)), hpow[0]);
+    if (i < len) {
+        /* The last 1..127 bytes: up to eight blocks at once through a
+         * zero-padded buffer, GHASHed with H^m..H^1 and reduced once. */
+        /* len - i < 128 after the loop; the mask tells the compiler. */
+        size_t rem = (len - i) & 127, m = (rem + 15) / 16;
+        uint8_t buf[128];
+        memcpy(buf, in + i, rem);
+        memset(buf + rem, 0, sizeof buf - rem);
+        __m128i x[8], d[8];
+        for (int b = 0; b < 8; b++) {
+            x[b] = _mm_xor_si128(bswap128(ctr), rk[0]);
+            ctr = _mm_add_epi32(ctr, one);
+        }
+        for (unsigned r = 1; r < rounds; r++)
+            for (int b = 0; b < 8; b++)
+                x[b] = _mm_aesenc_si128(x[b], rk[r]);
+        for (int b = 0; b < 8; b++) {
+            d[b] = _mm_loadu_si128((const __m128i *)(buf + 16 * b));
+            _mm_storeu_si128((__m128i *)(buf + 16 * b),
+                             _mm_xor_si128(d[b], _mm_aesenclast_si128(
+                                                     x[b], rk[rounds])));
+        }
+        memcpy(out + i, buf, rem);
+        memset(buf + rem, 0, sizeof buf - rem); /* the output, zero-padded */
+        __m128i lo = _mm_setzero_si128(), mid = lo, hi = lo;
+        for (size_t b = 0; b < m; b++) {
+            __m128i c = decrypt ? d[b]
+                                : _mm_loadu_si128((const __m128i *)(buf + 16 * b));
+            c = bswap128(c);
+            if (b == 0)
+                c = _mm_xor_si128(c, y);
+            gf_mul_acc(c, hpow[m - 1 - b], &lo, &mid, &hi);
+        }
+        y = gf_finish(lo, mid, hi);
         cytls_memzero(buf, sizeof buf);
     }
     uint8_t lens[16];

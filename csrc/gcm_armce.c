@@ -243,17 +243,36 @@ static void armce_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     }
     if (!decrypt && have_prev)
         y = ghash8(y, hpow, prev);
-    for (; i < len; i += 16) {
-        size_t n = len - i < 16 ? len - i : 16;
-        uint8x16_t k = aes_block(rk, rounds, counter_block(base, ctr++));
-        uint8_t buf[16] = {0};
-        memcpy(buf, in + i, n);
-        uint8x16_t d = vld1q_u8(buf);
-        vst1q_u8(buf, veorq_u8(d, k));
-        memcpy(out + i, buf, n);
-        memset(buf + n, 0, 16 - n); /* the output, zero-padded */
-        uint8x16_t c = decrypt ? d : vld1q_u8(buf);
-        y = gf_mul(veorq_u64(y, vreinterpretq_u64_u8(rev128(c))), hpow[0]);
+    if (i < len) {
+        /* The last 1..127 bytes: up to eight blocks at once through a
+         * zero-padded buffer, GHASHed with H^m..H^1 and reduced once. */
+        /* len - i < 128 after the loop; the mask tells the compiler. */
+        size_t rem = (len - i) & 127, m = (rem + 15) / 16;
+        uint8_t buf[128];
+        memcpy(buf, in + i, rem);
+        memset(buf + rem, 0, sizeof buf - rem);
+        uint8x16_t x[8], d[8];
+        for (size_t b = 0; b < m; b++)
+            x[b] = counter_block(base, ctr++);
+        for (unsigned r = 0; r + 1 < rounds; r++)
+            for (size_t b = 0; b < m; b++)
+                x[b] = vaesmcq_u8(vaeseq_u8(x[b], rk[r]));
+        for (size_t b = 0; b < m; b++) {
+            x[b] = veorq_u8(vaeseq_u8(x[b], rk[rounds - 1]), rk[rounds]);
+            d[b] = vld1q_u8(buf + 16 * b);
+            vst1q_u8(buf + 16 * b, veorq_u8(d[b], x[b]));
+        }
+        memcpy(out + i, buf, rem);
+        memset(buf + rem, 0, sizeof buf - rem); /* the output, zero-padded */
+        uint64x2_t lo = vdupq_n_u64(0), mid = lo, hi = lo;
+        for (size_t b = 0; b < m; b++) {
+            uint8x16_t c = decrypt ? d[b] : vld1q_u8(buf + 16 * b);
+            uint64x2_t cr = vreinterpretq_u64_u8(rev128(c));
+            if (b == 0)
+                cr = veorq_u64(cr, y);
+            gf_mul_acc(cr, hpow[m - 1 - b], &lo, &mid, &hi);
+        }
+        y = gf_finish(lo, mid, hi);
         cytls_memzero(buf, sizeof buf);
     }
     uint8_t lens[16];
