@@ -118,16 +118,8 @@ def test_untrusted_ca(mod: ModuleType, pki: Pki) -> None:
     assert "certificate verify failed" in str(err)
 
 
-def test_verify_failure_message(mod: ModuleType, pki: Pki, request: pytest.FixtureRequest) -> None:
+def test_verify_failure_message(mod: ModuleType, pki: Pki) -> None:
     # Code in the wild greps str(exc) for CERTIFICATE_VERIFY_FAILED.
-    if mod is cytls:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="cytls._errors.CertificateVerifyFailed keeps the alert text "
-                "([SSL: UNKNOWN_CA]) in strerror, which str() shows",
-            )
-        )
     client_ctx = mod.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     pki.other_ca.configure_trust(client_ctx)
     pair = BioPair(client_ctx, contexts(mod, mod, pki)[1])
