@@ -64,6 +64,9 @@ extensions = [
         "cytls._core",
         sources=["src/cytls/_core.pyx"] + [os.path.relpath(p) for p in portable_sources],
         include_dirs=["csrc"],
+        # Any C change relinks: backend objects enter as extra_objects, which
+        # build_ext does not track on its own.
+        depends=[os.path.relpath(p) for p in sorted(cbuild.CSRC.glob("*.[ch]"))],
         define_macros=[("CYTHON_LIMITED_API", "0")],
     )
 ]

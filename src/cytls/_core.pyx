@@ -18,6 +18,10 @@ from cytls._ccytls cimport *
 cdef enum:
     NOGIL_THRESHOLD = 4096
 
+# GCM's limit (2^39 - 256 bits) is below ChaCha20's 32-bit block counter
+# wrap (256 GiB); past it the keystream would repeat.
+cdef unsigned long long MAX_AEAD_MESSAGE = (1ULL << 36) - 32
+
 
 class InvalidTag(_CryptographyInvalidTag):
     """An AEAD tag did not verify; no plaintext was released."""
@@ -110,6 +114,8 @@ cdef class AEAD:
         if n.view.len != 12:
             raise ValueError("nonce must be 12 bytes")
         cdef Py_ssize_t dlen = d.view.len
+        if <unsigned long long>dlen > MAX_AEAD_MESSAGE:
+            raise ValueError("data too long for one AEAD message")
         out = PyBytes_FromStringAndSize(NULL, dlen + 16)
         cdef uint8_t *o = <uint8_t *>PyBytes_AS_STRING(out)
         if dlen >= NOGIL_THRESHOLD:
@@ -132,6 +138,8 @@ cdef class AEAD:
         cdef Py_ssize_t dlen = d.view.len
         if dlen < 16:
             raise InvalidTag()
+        if <unsigned long long>(dlen - 16) > MAX_AEAD_MESSAGE:
+            raise ValueError("data too long for one AEAD message")
         out = PyBytes_FromStringAndSize(NULL, dlen - 16)
         cdef uint8_t *o = <uint8_t *>PyBytes_AS_STRING(out)
         if dlen >= NOGIL_THRESHOLD:
