@@ -169,8 +169,6 @@ class ExpectServerHello(State):
             raise _illegal("cookie in ServerHello")
         if self.hrr_suite is not None and sh.cipher_suite != self.hrr_suite:
             raise _illegal("ServerHello suite differs from HelloRetryRequest")
-        if Ext.pre_shared_key in exts:
-            raise TLSAlert(AD.unsupported_extension, "pre_shared_key was not offered")
         if Ext.key_share not in exts:
             raise TLSAlert(AD.missing_extension, "ServerHello without key_share")
         group, peer = m.parse_server_key_share(exts[Ext.key_share])

@@ -341,10 +341,12 @@ def test_server_hello_duplicate_extension() -> None:
 
 
 def mitm(
-    edit: Callable[[list[bytes]], list[bytes]], server_kw: dict[str, object] | None = None
+    edit: Callable[[list[bytes]], list[bytes]],
+    server_kw: dict[str, object] | None = None,
+    **ckw: object,
 ) -> tuple[Connection, bytes]:
     """Decrypt the server's encrypted flight, edit its messages, re-seal."""
-    c, out, keys, suite = server_flight(server_kw)
+    c, out, keys, suite = server_flight(server_kw, **ckw)
     recs = split_records(out)
     plain = [r for r in recs if r[0] in (22, 20)]
     sealed = [r for r in recs if r[0] == 23]
@@ -469,3 +471,309 @@ def test_certificate_request_checks() -> None:
     # Two CertificateRequests.
     c, data = mitm(lambda m: [m[0], m[1], m[1], *m[2:]], ask)
     client_alert(c, data, UNEXPECTED_MESSAGE)
+
+
+def test_more_encrypted_flight_checks() -> None:
+    alpn = (0x10, b"\x00\x09\x08http/1.1")
+    c, data = mitm(_set(0, handshake(8, exts_raw([alpn]))), alpn_protocols=["h2"])
+    client_alert(c, data, ILLEGAL_PARAMETER)
+    c, data = mitm(_set(0, handshake(8, exts_raw([(0x0A, vec16(b"\x00\x17"))]))))
+    # supported_groups in EncryptedExtensions is accepted; the signature
+    # over the transcript then catches the tampering.
+    client_alert(c, data, DECRYPT_ERROR)
+    c, data = mitm(_set(0, handshake(8, exts_raw([(0x0A, b"\x00\x01\x17")]))))
+    client_alert(c, data, DECODE_ERROR)
+
+    def context(m: list[bytes]) -> list[bytes]:
+        body = m[1][4:]
+        return [m[0], handshake(11, b"\x01\x05" + body[1:]), *m[2:]]
+
+    c, data = mitm(context)
+    client_alert(c, data, ILLEGAL_PARAMETER)
+
+    def entry_ext(m: list[bytes]) -> list[bytes]:
+        # Give the first entry a status_request extension we never asked for.
+        body = m[1][4:]
+        n = int.from_bytes(body[4:7], "big")
+        first = body[4 : 7 + n] + b"\x00\x05" + b"\x00\x05\x00\x01\x00"
+        rest = body[7 + n + 2 :]
+        lst = first + rest
+        return [m[0], handshake(11, b"\x00" + len(lst).to_bytes(3, "big") + lst), *m[2:]]
+
+    c, data = mitm(entry_ext)
+    client_alert(c, data, UNSUPPORTED_EXTENSION)
+
+    def cv_scheme(m: list[bytes]) -> list[bytes]:
+        cv = bytearray(m[2])
+        cv[4:6] = b"\x02\x01"  # rsa_pkcs1_sha1, never offered
+        return [m[0], m[1], bytes(cv), m[3]]
+
+    c, data = mitm(cv_scheme)
+    client_alert(c, data, ILLEGAL_PARAMETER)
+    c, data = mitm(lambda m: [m[0], m[1], m[2], m[2], m[3]])
+    client_alert(c, data, UNEXPECTED_MESSAGE)
+
+
+# ------------------------------------------------ HelloRetryRequest (client)
+
+
+def _hrr_setup() -> tuple[Callable[[], Connection], bytes, bytes]:
+    """A factory of identical deterministic clients, the server's
+    HelloRetryRequest to them, and the server's answer to their second
+    ClientHello (recorded once, valid for every client from the factory)."""
+    from cryptography.hazmat.primitives.asymmetric import ec, x25519
+
+    from cytls._states13 import Hooks
+
+    xkey = x25519.X25519PrivateKey.from_private_bytes(bytes(range(32)))
+    pkey = ec.derive_private_key(12345, ec.SECP384R1())
+    cfg = client_config(groups=[0x001D, 0x0018], key_share_groups=[0x001D])
+
+    def client() -> Connection:
+        hooks = Hooks(
+            random=b"\x01" * 32, session_id=b"\x02" * 32, key_shares={0x001D: xkey, 0x0018: pkey}
+        )
+        c = Connection(cfg, hooks=hooks)
+        c.start_handshake()
+        return c
+
+    s = Connection(server_config(groups=[0x0018]))
+    probe = client()
+    s.receive_data(probe.data_to_send())
+    hrr_out = s.data_to_send()
+    probe.receive_data(hrr_out)
+    s.receive_data(probe.data_to_send())
+    final = s.data_to_send()
+    return client, split_records(hrr_out)[0][5:], final
+
+
+def test_hello_retry_request_checks() -> None:
+    client, hrr, final = _hrr_setup()
+    c = client()
+    c.data_to_send()
+    c.receive_data(hs_record(hrr))
+    c.data_to_send()
+    c.receive_data(final)
+    assert c.handshake_complete and c.group == 0x0018
+
+    def edited(edit: Callable[[ServerHello], None]) -> bytes:
+        sh = ServerHello.parse(hrr[4:])
+        edit(sh)
+        return hs_record(sh.serialize())
+
+    # A second HelloRetryRequest.
+    c = client()
+    c.receive_data(hs_record(hrr))
+    client_alert(c, hs_record(hrr), UNEXPECTED_MESSAGE)
+
+    def group_sent(sh: ServerHello) -> None:
+        sh.extensions[0x33] = b"\x00\x1d"  # we already sent an X25519 share
+
+    def group_not_offered(sh: ServerHello) -> None:
+        sh.extensions[0x33] = b"\x00\x19"
+
+    def no_change(sh: ServerHello) -> None:
+        del sh.extensions[0x33]
+        del sh.extensions[0x2C]
+
+    for edit in (group_sent, group_not_offered, no_change):
+        c = client()
+        client_alert(c, edited(edit), ILLEGAL_PARAMETER)
+
+    # The ServerHello after the retry must keep the suite and carry no cookie.
+    sh_rec = split_records(final)[0]
+    for change in ("suite", "cookie"):
+        c = client()
+        c.receive_data(hs_record(hrr))
+        c.data_to_send()
+        sh = ServerHello.parse(sh_rec[9:])
+        if change == "suite":
+            sh.cipher_suite = 0x1302 if sh.cipher_suite != 0x1302 else 0x1301
+        else:
+            sh.extensions[0x2C] = vec16(b"\x01")
+        client_alert(c, hs_record(sh.serialize()), ILLEGAL_PARAMETER)
+
+
+# ------------------------------------------------ second ClientHello (server)
+
+
+def test_second_client_hello_more_checks() -> None:
+    ccfg = client_config(groups=[0x001D, 0x0018], key_share_groups=[0x001D])
+
+    def retry() -> tuple[Connection, bytes]:
+        c = Connection(ccfg)
+        s = Connection(server_config(groups=[0x0018]))
+        c.start_handshake()
+        s.receive_data(c.data_to_send())
+        c.receive_data(s.data_to_send())
+        ch2 = next(r for r in split_records(c.data_to_send()) if r[0] == 22)[5:]
+        return s, ch2
+
+    def cases() -> list[tuple[Callable[[bytes], bytes], int]]:
+        def suites(ch2: bytes) -> bytes:
+            ch = ClientHello.parse(ch2[4:])
+            ch.cipher_suites = [0x1302] if 0x1301 in ch.cipher_suites else [0x1301]
+            return ch.serialize()
+
+        return [
+            (suites, ILLEGAL_PARAMETER),
+            (lambda ch2: rebuild_ch(ch2, replace(0x2C, vec16(b"\x00" * 32))), ILLEGAL_PARAMETER),
+            (lambda ch2: rebuild_ch(ch2, replace(0x2B, b"\x02\x03\x03")), ILLEGAL_PARAMETER),
+            (
+                lambda ch2: rebuild_ch(ch2, lambda p: [*p[:-1], (0x2A, b""), p[-1]]),
+                ILLEGAL_PARAMETER,
+            ),
+            (lambda ch2: rebuild_ch(ch2, drop(0x33)), MISSING_EXTENSION),
+            (lambda ch2: handshake(20, b"\x00" * 32), UNEXPECTED_MESSAGE),
+        ]
+
+    for edit, alert in cases():
+        s, ch2 = retry()
+        with pytest.raises(TLSAlert) as info:
+            s.receive_data(hs_record(edit(ch2)))
+        assert info.value.description == alert
+
+
+def test_server_negotiation_edges() -> None:
+    # No group in common.
+    c = Connection(client_config(groups=[0x0017]))
+    c.start_handshake()
+    server_alert(c.data_to_send(), 40, groups=[0x001D])
+    # signature_algorithms_cert is parsed strictly.
+    ch = client_hello()
+    server_alert(hs_record(rebuild_ch(ch, lambda p: [*p, (0x32, b"\x00\x01")])), DECODE_ERROR)
+    # early_data offered: declined, the handshake goes on.
+    s = Connection(server_config())
+    s.receive_data(hs_record(rebuild_ch(ch, lambda p: [*p, (0x2A, b"")])))
+    assert s.data_to_send()
+
+
+def test_sni_callback_config_without_certificate() -> None:
+    from cytls._config import TLSConfig
+
+    def cb(name: str | None) -> TLSConfig:
+        return TLSConfig(is_client=False)
+
+    server_alert(hs_record(client_hello()), 80, sni_callback=cb)
+
+
+# ------------------------------------------------ client flight (server side)
+
+
+def client_mitm(
+    edit: Callable[[list[bytes]], list[bytes]], verify_mode: int = 2, **ckw: object
+) -> tuple[Connection, bytes]:
+    """A server that sent its flight, and the client's second flight with
+    its handshake messages edited and re-sealed."""
+    from tls_helpers import pki
+
+    keys = Keys()
+    p = pki()
+    ckw.setdefault("certificate_chain", p.client_chain)
+    ckw.setdefault("private_key", p.client_key)
+    c = Connection(client_config(**ckw))  # type: ignore[arg-type]
+    s = Connection(server_config(keylog=keys, verify_mode=verify_mode))
+    c.start_handshake()
+    s.receive_data(c.data_to_send())
+    c.receive_data(s.data_to_send())
+    assert s._ctx.suite is not None
+    suite = s._ctx.suite
+    recs = split_records(c.data_to_send())
+    secret = keys.secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET")
+    items = open_records(suite, secret, [r for r in recs if r[0] == 23])
+    msgs = edit(split_handshake(b"".join(p for t, p in items if t == 22)))
+    plain = b"".join(r for r in recs if r[0] != 23)
+    return s, plain + seal_records(suite, secret, [(22, b"".join(msgs))])
+
+
+def test_client_flight_checks() -> None:
+    s, data = client_mitm(lambda m: m)
+    s.receive_data(data)
+    assert s.handshake_complete
+
+    def expect(edit: Callable[[list[bytes]], list[bytes]], alert: int, **kw: object) -> None:
+        s, data = client_mitm(edit, **kw)  # type: ignore[arg-type]
+        with pytest.raises(TLSAlert) as info:
+            s.receive_data(data)
+        assert info.value.description == alert, info.value
+
+    # Messages: Certificate, CertificateVerify, Finished.
+    expect(lambda m: [handshake(11, b"\x01\x09" + m[0][5:]), *m[1:]], ILLEGAL_PARAMETER)
+    expect(lambda m: [m[2]], UNEXPECTED_MESSAGE)
+    expect(lambda m: [m[0], m[2]], UNEXPECTED_MESSAGE)
+
+    def scheme(m: list[bytes]) -> list[bytes]:
+        cv = bytearray(m[1])
+        cv[4:6] = b"\x02\x03"
+        return [m[0], bytes(cv), m[2]]
+
+    expect(scheme, ILLEGAL_PARAMETER)
+    expect(lambda m: [m[0], m[1], handshake(20, m[2][4:-1])], DECODE_ERROR)
+    expect(lambda m: [m[0], m[1], m[1]], UNEXPECTED_MESSAGE)
+
+
+def _pha_mitm(edit: Callable[[list[bytes]], list[bytes]]) -> tuple[Connection, bytes]:
+    """A server that asked for a certificate after the handshake, and the
+    client's answer (Certificate, CertificateVerify, Finished) edited."""
+    from tls_helpers import pki
+
+    p = pki()
+    keys = Keys()
+    c, s = pair(
+        client_config(
+            post_handshake_auth=True, certificate_chain=p.client_chain, private_key=p.client_key
+        ),
+        server_config(verify_mode=1, keylog=keys),
+    )
+    # The handshake's own CertificateRequest was answered; ask again.
+    s.request_client_certificate()
+    c.receive_data(s.data_to_send())
+    suite = s.cipher_suite
+    assert suite is not None
+    secret = keys.secret("CLIENT_TRAFFIC_SECRET_0")
+    items = open_records(suite, secret, split_records(c.data_to_send()))
+    msgs = edit(split_handshake(b"".join(p for t, p in items if t == 22)))
+    return s, seal_records(suite, secret, [(22, b"".join(msgs))])
+
+
+def test_post_handshake_auth_checks() -> None:
+    s, data = _pha_mitm(lambda m: m)
+    s.receive_data(data)
+    assert "verify client Finished (post-handshake)" in [t.step for t in s.trace]
+
+    def expect(edit: Callable[[list[bytes]], list[bytes]], alert: int) -> None:
+        s, data = _pha_mitm(edit)
+        with pytest.raises(TLSAlert) as info:
+            s.receive_data(data)
+        assert info.value.description == alert, info.value
+
+    def context(m: list[bytes]) -> list[bytes]:
+        body = m[0][4:]
+        ctx_len = body[0]
+        return [handshake(11, b"\x01\x00" + body[1 + ctx_len :]), *m[1:]]
+
+    expect(context, ILLEGAL_PARAMETER)
+    expect(lambda m: [m[1], m[0], m[2]], UNEXPECTED_MESSAGE)
+
+    def scheme(m: list[bytes]) -> list[bytes]:
+        cv = bytearray(m[1])
+        cv[4:6] = b"\x02\x03"
+        return [m[0], bytes(cv), m[2]]
+
+    expect(scheme, ILLEGAL_PARAMETER)
+
+    def finished(m: list[bytes]) -> list[bytes]:
+        fin = bytearray(m[2])
+        fin[-1] ^= 1
+        return [m[0], m[1], bytes(fin)]
+
+    expect(finished, DECRYPT_ERROR)
+
+    def empty(m: list[bytes]) -> list[bytes]:
+        body = m[0][4:]
+        ctx = body[: 1 + body[0]]
+        return [handshake(11, ctx + b"\x00\x00\x00"), m[2]]
+
+    # An empty Certificate is allowed with verify_mode 1; the Finished,
+    # computed over the real messages, then does not match.
+    expect(empty, DECRYPT_ERROR)
