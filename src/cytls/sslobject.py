@@ -364,10 +364,14 @@ class TLSObject:
             self.do_handshake()
         if self._close_sent:
             raise _ssl_error("PROTOCOL_IS_SHUTDOWN", "protocol is shutdown")
-        n = data.__len__() if type(data) is bytes else memoryview(data).nbytes
+        if type(data) is bytes:
+            n = data.__len__()
+        else:
+            data = memoryview(data).cast("B")  # any buffer, as bytes
+            n = data.nbytes
         if n:
             conn = self._conn
-            conn.send_application_data(data)  # type: ignore[arg-type]
+            conn.send_application_data(data)
             self._push(conn.data_to_send())
         return n
 

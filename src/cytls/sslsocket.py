@@ -163,11 +163,15 @@ class SocketTLSObject(TLSObject):
             from cytls.sslobject import _ssl_error
 
             raise _ssl_error("PROTOCOL_IS_SHUTDOWN", "protocol is shutdown")
-        n = data.__len__() if type(data) is bytes else memoryview(data).nbytes
+        if type(data) is bytes:
+            n = data.__len__()
+        else:
+            data = memoryview(data).cast("B")  # any buffer, as bytes
+            n = data.nbytes
         if not n:
             return 0
         conn = self._conn
-        conn.send_application_data(data)  # type: ignore[arg-type]
+        conn.send_application_data(data)
         self._wbuf = conn.data_to_send()
         try:
             self._drain()
