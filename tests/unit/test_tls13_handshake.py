@@ -30,6 +30,7 @@ from cytls._config import TLSConfig
 from cytls._connection import Connection
 from cytls._errors import CertificateVerifyFailed, TLSAlert
 from cytls._events import (
+    AlertReceived,
     ApplicationDataReceived,
     ConnectionClosed,
     HandshakeComplete,
@@ -480,3 +481,19 @@ def test_internationalized_host_name() -> None:
     assert c.handshake_complete and s.server_name == "xn--bcher-kva.example"
     err = _fail_client([leaf, p.inter], key, server_hostname="bäcker.example")
     assert err.verify_code == 62
+
+
+def test_partial_reads_and_user_canceled() -> None:
+    c, s = pair()
+    c.send_application_data(b"0123456789")
+    pump(c, s)
+    assert s.pending_application_data() == 10
+    assert s.read_application_data(4) == b"0123"
+    assert s.pending_application_data() == 6
+    assert s.read_application_data() == b"456789"
+    # user_canceled is a warning: reported, not fatal.
+    c._record.send(21, b"\x01\x5a")
+    _, es = pump(c, s)
+    assert es == [AlertReceived(90, 1)]
+    roundtrip(c, s)
+    assert s.session_tickets == [] and c.session_tickets == []

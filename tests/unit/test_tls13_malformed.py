@@ -777,3 +777,56 @@ def test_post_handshake_auth_checks() -> None:
     # An empty Certificate is allowed with verify_mode 1; the Finished,
     # computed over the real messages, then does not match.
     expect(empty, DECRYPT_ERROR)
+
+
+def test_record_level_edges() -> None:
+    # A handshake message interrupted by an alert.
+    ch = client_hello()
+    server_alert(hs_record(ch[:50]) + plaintext_record(21, b"\x01\x00"), UNEXPECTED_MESSAGE)
+
+    # After the server's flight: the client's plaintext alert is accepted
+    # (OpenSSL sends one when our certificate fails), as is a dummy CCS...
+    def after_flight() -> Connection:
+        c = Connection(client_config())
+        s = Connection(server_config())
+        c.start_handshake()
+        s.receive_data(c.data_to_send())
+        s.data_to_send()
+        return s
+
+    s = after_flight()
+    with pytest.raises(TLSAlert) as info:
+        s.receive_data(b"\x14\x03\x03\x00\x01\x01" + plaintext_record(21, b"\x02\x2a"))
+    assert info.value.received and info.value.description == 42
+    # ...but not a malformed CCS, nor a plaintext handshake record.
+    s = after_flight()
+    with pytest.raises(TLSAlert) as info:
+        s.receive_data(b"\x14\x03\x03\x00\x01\x02")
+    assert info.value.description == UNEXPECTED_MESSAGE
+    s = after_flight()
+    with pytest.raises(TLSAlert) as info:
+        s.receive_data(hs_record(handshake(20, b"\x00" * 32)))
+    assert not info.value.received
+    # A partial plaintext alert waits for the rest.
+    s = after_flight()
+    assert s.receive_data(b"\x15\x03") == []
+    with pytest.raises(TLSAlert) as info:
+        s.receive_data(b"\x03\x00\x02\x02\x30")
+    assert info.value.received and info.value.description == 48
+
+
+def test_application_data_under_handshake_keys() -> None:
+    keys = Keys()
+    c = Connection(client_config())
+    s = Connection(server_config(keylog=keys))
+    c.start_handshake()
+    s.receive_data(c.data_to_send())
+    c.receive_data(s.data_to_send())
+    assert s._ctx.suite is not None
+    sealed = seal_records(
+        s._ctx.suite, keys.secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET"), [(23, b"too early")]
+    )
+    with pytest.raises(TLSAlert) as info:
+        s.receive_data(sealed)
+    assert info.value.description == UNEXPECTED_MESSAGE
+    assert s.pending_application_data() == 0
