@@ -9,6 +9,7 @@ Must not: start long-lived peers; each test starts and stops its own.
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -56,4 +57,7 @@ def pyopenssl() -> Any:
 @pytest.fixture(scope="session")
 def tlslite() -> Any:
     """The tlslite.api module (tlslite-ng)."""
-    return require_module("tlslite.api")
+    with warnings.catch_warnings():
+        # tlslite.integration imports asyncore (deprecated in 3.11).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return require_module("tlslite.api")
