@@ -302,6 +302,9 @@ class Connection:
 
     def data_to_send(self) -> bytes:
         """Take the bytes queued for the peer (may be empty)."""
+        state = self._state
+        if isinstance(state, ExpectTraffic) and state.update_pending and self._error is None:
+            state.flush_key_update()
         return self._record.take_outgoing()
 
     def _traffic(self) -> ExpectTraffic:
@@ -321,6 +324,7 @@ class Connection:
         state = self._traffic()
         if self.closed:
             raise ssl.SSLError("the connection is closed for writing")
+        state.flush_key_update()
         self._record.send(ContentType.application_data, data)
         if self._record.needs_key_update():
             state.send_key_update(False)

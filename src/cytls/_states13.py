@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 TLS13 = 0x0304
+MAX_TICKETS = 8
 
 
 @dataclass
@@ -240,6 +241,7 @@ class ExpectTraffic(State):
         else:
             self.read_secret, self.write_secret = client_app_secret, server_app_secret
         self.closed_for_write = False
+        self.update_pending = False
         # Server: a post-handshake authentication in progress.
         self.pha: Any = None
 
@@ -253,8 +255,11 @@ class ExpectTraffic(State):
             self.read_secret = ks.next_traffic_secret(self.read_secret)
             ctx.set_read(self.read_secret)
             ctx.trace("receive KeyUpdate", update_requested=requested)
-            if requested and not self.closed_for_write:
-                self.send_key_update(False)
+            if requested:
+                # RFC 8446 §4.6.3: answer before our next application
+                # data. The answer goes out with the next data_to_send(),
+                # so a flood of requests costs one KeyUpdate, not one each.
+                self.update_pending = True
             ctx.events.append(KeyUpdated(requested))
             return self
         if msg_type == HT.new_session_ticket and ctx.is_client:
@@ -275,7 +280,15 @@ class ExpectTraffic(State):
             return self
         raise unexpected(self, msg_type)
 
+    def flush_key_update(self) -> None:
+        """Send the KeyUpdate the peer asked for, if one is owed."""
+        if self.update_pending:
+            self.update_pending = False
+            if not self.closed_for_write:
+                self.send_key_update(False)
+
     def send_key_update(self, request_peer: bool) -> None:
+        self.update_pending = False
         ctx = self.ctx
         ks = ctx.ks
         assert ks is not None
@@ -305,5 +318,7 @@ class ExpectTraffic(State):
             received_at=time.time(),
         )
         ctx.tickets.append(ticket)
+        # Keep the newest few: a server may send any number of tickets.
+        del ctx.tickets[:-MAX_TICKETS]
         ctx.events.append(NewSessionTicketReceived(ticket))
         ctx.trace("receive NewSessionTicket", lifetime=msg.lifetime, size=len(msg.ticket))

@@ -497,3 +497,25 @@ def test_partial_reads_and_user_canceled() -> None:
     assert es == [AlertReceived(90, 1)]
     roundtrip(c, s)
     assert s.session_tickets == [] and c.session_tickets == []
+
+
+def test_key_update_requests_coalesce() -> None:
+    c, s = pair()
+    for _ in range(5):
+        c.update_key(request_peer=True)
+    _, es = pump(c, s)
+    assert es.count(KeyUpdated(True)) == 5
+    # One answer for five requests, sent with the next flush.
+    assert [t.step for t in s.trace].count("send KeyUpdate") == 1
+    roundtrip(c, s)
+
+
+def test_ticket_list_is_bounded() -> None:
+    from cytls._messages import NewSessionTicketMsg
+
+    c, s = pair()
+    for i in range(20):
+        s._ctx.send_handshake(NewSessionTicketMsg(60, i, bytes([i]), b"ticket", {}).serialize())
+    ec, _ = pump(c, s)
+    assert len(ec) == 20 and len(c.session_tickets) == 8
+    assert c.session_tickets[-1].age_add == 19
