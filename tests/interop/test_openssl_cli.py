@@ -619,3 +619,26 @@ def test_openssl_client_untrusted_cert_rejected_by_cytls_server(
         exc: Any = info.value
         assert exc.verify_code == 20 and exc.description == 48
         proc.wait_for(r"(?i)alert unknown ca.*SSL alert number 48")
+
+
+@pytest.mark.parametrize("server_preference", [True, False])
+def test_cytls_server_suite_preference(
+    openssl_bin: str, pki_files: dict[str, PKIFiles], server_preference: bool
+) -> None:
+    """s_client offers AES-256, ChaCha20, AES-128 (in that order); the cytls
+    server picks by its own order unless told to follow the client's."""
+    ours = [0x1303, 0x1301, 0x1302]
+    theirs = [0x1302, 0x1303, 0x1301]
+    expected = ours[0] if server_preference else theirs[0]
+    with (
+        CytlsServer() as srv,
+        openssl_client(openssl_bin, srv.port, pki_files["p256"].ca, suites=theirs) as proc,
+    ):
+        cfg = server_config(cipher_suites=ours, server_preference=server_preference)
+        tls = srv.accept(cfg, proc)
+        tls.handshake()
+        assert tls.conn.cipher_suite == expected
+        wait_client_ready(proc)
+        proc.wait_for(f"New, TLSv1.3, Cipher is {SUITES[expected]}")
+        exchange_with_openssl(tls, proc, 100)
+        close_client_side(tls, proc)
