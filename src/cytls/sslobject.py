@@ -508,15 +508,23 @@ class TLSObject:
         return bytes(value) if value is not None else None
 
     def verify_client_post_handshake(self) -> None:
-        """Server: ask a TLS 1.3 client for its certificate after the handshake.
+        """Server: ask a TLS 1.3 client for its certificate after the
+        handshake (RFC 8446 §4.6.2). The client's answer is processed by
+        later reads; getpeercert() then returns it.
+
+        Unlike OpenSSL, a server context with post_handshake_auth set still
+        requests a certificate in the handshake itself when its verify_mode
+        asks for one.
 
         Raises:
-            ssl.SSLError: always for now: the protocol core does not send a
-                post-handshake CertificateRequest yet (RFC 8446 §4.6.2).
+            ssl.SSLError: before the handshake, on a client, or when the
+                client did not offer post-handshake authentication.
         """
-        raise _ssl_error(
-            "NOT_IMPLEMENTED", "post-handshake authentication is not implemented by cytls yet"
-        )
+        if not self._done:
+            raise _ssl_error("STILL_IN_INIT", "still in init")
+        self._conn.request_client_certificate()
+        self._peercert = None
+        self._flush()
 
 
 class _Unraisable:

@@ -344,3 +344,30 @@ def test_no_common_version(mod: ModuleType, pki: Pki) -> None:
     server_ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     with pytest.raises(ssl.SSLError):
         BioPair(client_ctx, server_ctx).handshake()
+
+
+def test_post_handshake_auth(mod: ModuleType, pki: Pki) -> None:
+    client_ctx, server_ctx = contexts(mod, mod, pki)
+    client_ctx.post_handshake_auth = True
+    pki.client.configure_cert(client_ctx)
+    server_ctx.verify_mode = ssl.CERT_REQUIRED
+    server_ctx.post_handshake_auth = True
+    pki.ca.configure_trust(server_ctx)
+    pair = BioPair(client_ctx, server_ctx)
+    pair.handshake()
+    pair.server.verify_client_post_handshake()
+    pair.server.write(b"after")
+    pair.pump()
+    assert pair.client.read() == b"after"  # answers the CertificateRequest
+    pair.pump()
+    with pytest.raises(ssl.SSLWantReadError):
+        pair.server.read()
+    assert pair.server.getpeercert()["subjectAltName"] == (("email", "client@example.com"),)
+
+
+def test_post_handshake_auth_not_offered(mod: ModuleType, pki: Pki) -> None:
+    client_ctx, server_ctx = contexts(mod, mod, pki)
+    pair = BioPair(client_ctx, server_ctx)
+    pair.handshake()
+    with pytest.raises(ssl.SSLError):
+        pair.server.verify_client_post_handshake()

@@ -83,6 +83,8 @@ def test_configs_are_shared_and_invalidated() -> None:
     b = ctx._make_config(False, "b.example")
     assert a is not b
     assert a.trust_anchors is b.trust_anchors  # shared, so precomputation is shared
+    shared = ctx._shared_config(False)
+    assert a.prepared() is shared.prepared() is b.prepared()  # the verifier is built once
     assert ctx._shared_config(False) is ctx._shared_config(False)
     before = ctx._shared_config(False)
     ctx.set_alpn_protocols(["h2"])
