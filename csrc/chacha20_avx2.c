@@ -4,7 +4,7 @@
  * Tails of up to four blocks go to the SSSE3 code (every AVX2 CPU has
  * SSSE3). Constant time: add/xor/shift/shuffle with fixed masks only.
  */
-#include "chapoly_impl.h"
+#include "chacha20_common.h"
 
 #if defined(CYTLS_X86_64)
 
@@ -100,16 +100,7 @@ void cytls_chacha20_avx2(uint8_t *out, const uint8_t *in, size_t len,
         cytls_chacha20_ssse3(out, in, len, key, nonce, counter);
         return;
     }
-    s[0] = 0x61707865u;
-    s[1] = 0x3320646eu;
-    s[2] = 0x79622d32u;
-    s[3] = 0x6b206574u;
-    for (int i = 0; i < 8; i++)
-        s[4 + i] = cytls_le32(key + 4 * i);
-    s[12] = counter;
-    s[13] = cytls_le32(nonce);
-    s[14] = cytls_le32(nonce + 4);
-    s[15] = cytls_le32(nonce + 8);
+    cytls_chacha20_init_state(s, key, nonce, counter);
     while (len >= 512) {
         eight_blocks(out, in, s, counter);
         counter += 8;
@@ -120,11 +111,8 @@ void cytls_chacha20_avx2(uint8_t *out, const uint8_t *in, size_t len,
     if (len > 256) {
         /* The tail: keystream of eight blocks into a buffer. */
         _Alignas(32) uint8_t buf[512];
-        memset(buf, 0, sizeof buf);
-        memcpy(buf, in, len);
-        eight_blocks(buf, buf, s, counter);
-        memcpy(out, buf, len);
-        cytls_memzero(buf, sizeof buf);
+        cytls_chacha20_tail(out, in, len, buf, sizeof buf, eight_blocks, s,
+                            counter);
     } else if (len > 0) {
         _mm256_zeroupper();
         cytls_chacha20_ssse3(out, in, len, key, nonce, counter);

@@ -4,7 +4,7 @@
  * blocks, with the native 32-bit rotate. Tails of up to eight blocks go to
  * the AVX2 code. Constant time: add/xor/rotate/fixed shuffles only.
  */
-#include "chapoly_impl.h"
+#include "chacha20_common.h"
 
 #if defined(CYTLS_X86_64)
 
@@ -92,16 +92,7 @@ void cytls_chacha20_avx512(uint8_t *out, const uint8_t *in, size_t len,
         cytls_chacha20_avx2(out, in, len, key, nonce, counter);
         return;
     }
-    s[0] = 0x61707865u;
-    s[1] = 0x3320646eu;
-    s[2] = 0x79622d32u;
-    s[3] = 0x6b206574u;
-    for (int i = 0; i < 8; i++)
-        s[4 + i] = cytls_le32(key + 4 * i);
-    s[12] = counter;
-    s[13] = cytls_le32(nonce);
-    s[14] = cytls_le32(nonce + 4);
-    s[15] = cytls_le32(nonce + 8);
+    cytls_chacha20_init_state(s, key, nonce, counter);
     while (len >= 1024) {
         sixteen_blocks(out, in, s, counter);
         counter += 16;
@@ -112,11 +103,8 @@ void cytls_chacha20_avx512(uint8_t *out, const uint8_t *in, size_t len,
     if (len > 512) {
         /* The tail: keystream of sixteen blocks into a buffer. */
         _Alignas(64) uint8_t buf[1024];
-        memset(buf, 0, sizeof buf);
-        memcpy(buf, in, len);
-        sixteen_blocks(buf, buf, s, counter);
-        memcpy(out, buf, len);
-        cytls_memzero(buf, sizeof buf);
+        cytls_chacha20_tail(out, in, len, buf, sizeof buf, sixteen_blocks, s,
+                            counter);
     } else if (len > 0) {
         cytls_chacha20_avx2(out, in, len, key, nonce, counter);
     }

@@ -3,7 +3,7 @@
  * 64-byte block at a time. Constant time: only additions, rotations and
  * XORs on 32-bit words; the loop bounds depend on the public length only.
  */
-#include "chapoly_impl.h"
+#include "chacha20_common.h"
 
 #define ROTL32(v, n) (((v) << (n)) | ((v) >> (32 - (n))))
 
@@ -57,17 +57,7 @@ void cytls_chacha20_portable(uint8_t *out, const uint8_t *in, size_t len,
 {
     uint32_t state[16], ks[16];
     uint8_t buf[64];
-    /* RFC 8439 §2.3: constants, key, counter, nonce. */
-    state[0] = 0x61707865u;
-    state[1] = 0x3320646eu;
-    state[2] = 0x79622d32u;
-    state[3] = 0x6b206574u;
-    for (int i = 0; i < 8; i++)
-        state[4 + i] = cytls_le32(key + 4 * i);
-    state[12] = counter;
-    state[13] = cytls_le32(nonce);
-    state[14] = cytls_le32(nonce + 4);
-    state[15] = cytls_le32(nonce + 8);
+    cytls_chacha20_init_state(state, key, nonce, counter);
 
     while (len > 0) {
         chacha20_block(ks, state);

@@ -4,7 +4,7 @@
  * four consecutive blocks; rotations by 16 and 8 are byte shuffles.
  * Constant time: add/xor/shift/shuffle only, with fixed shuffle masks.
  */
-#include "chapoly_impl.h"
+#include "chacha20_common.h"
 
 #if defined(CYTLS_X86_64)
 
@@ -125,16 +125,7 @@ void cytls_chacha20_ssse3(uint8_t *out, const uint8_t *in, size_t len,
                           uint32_t counter)
 {
     uint32_t s[16];
-    s[0] = 0x61707865u;
-    s[1] = 0x3320646eu;
-    s[2] = 0x79622d32u;
-    s[3] = 0x6b206574u;
-    for (int i = 0; i < 8; i++)
-        s[4 + i] = cytls_le32(key + 4 * i);
-    s[12] = counter;
-    s[13] = cytls_le32(nonce);
-    s[14] = cytls_le32(nonce + 4);
-    s[15] = cytls_le32(nonce + 8);
+    cytls_chacha20_init_state(s, key, nonce, counter);
     while (len >= 256) {
         four_blocks(out, in, s, counter);
         counter += 4;
@@ -154,11 +145,8 @@ void cytls_chacha20_ssse3(uint8_t *out, const uint8_t *in, size_t len,
     } else if (len > 0) {
         /* The tail: keystream of four blocks into a buffer (public length). */
         _Alignas(16) uint8_t buf[256];
-        memset(buf, 0, sizeof buf);
-        memcpy(buf, in, len);
-        four_blocks(buf, buf, s, counter);
-        memcpy(out, buf, len);
-        cytls_memzero(buf, sizeof buf);
+        cytls_chacha20_tail(out, in, len, buf, sizeof buf, four_blocks, s,
+                            counter);
     }
     cytls_memzero(s, sizeof s);
 }

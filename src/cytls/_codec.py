@@ -56,8 +56,13 @@ class Reader:
         p = self._take(1)
         return self.data[p]
 
+    # The hot readers below inline _take's bounds check.
+
     def u16(self) -> int:
-        p = self._take(2)
+        p = self.pos
+        if p + 2 > self.end:
+            raise _decode_error(f"{self.what} is truncated")
+        self.pos = p + 2
         d = self.data
         return (d[p] << 8) | d[p + 1]
 
@@ -71,8 +76,12 @@ class Reader:
         return int.from_bytes(self.data[p : p + 4], "big")
 
     def raw(self, n: int) -> bytes:
-        p = self._take(n)
-        return self.data[p : p + n]
+        p = self.pos
+        q = p + n
+        if q > self.end:
+            raise _decode_error(f"{self.what} is truncated")
+        self.pos = q
+        return self.data[p:q]
 
     def vec8(self, minimum: int = 0) -> bytes:
         n = self.u8()
@@ -81,10 +90,18 @@ class Reader:
         return self.raw(n)
 
     def vec16(self, minimum: int = 0) -> bytes:
-        n = self.u16()
+        p = self.pos
+        d = self.data
+        if p + 2 > self.end:
+            raise _decode_error(f"{self.what} is truncated")
+        n = (d[p] << 8) | d[p + 1]
+        q = p + 2 + n
         if n < minimum:
             raise _decode_error(f"short vector in {self.what}")
-        return self.raw(n)
+        if q > self.end:
+            raise _decode_error(f"{self.what} is truncated")
+        self.pos = q
+        return d[p + 2 : q]
 
     def vec24(self, minimum: int = 0) -> bytes:
         n = self.u24()

@@ -8,7 +8,7 @@ connection's read buffer (ApplicationDataReceived only signals it).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "AlertReceived",
@@ -110,9 +110,9 @@ class KeyUpdated(Event):
     update_requested: bool
 
 
-@dataclass(frozen=True, slots=True)
-class TraceEvent:
-    """One timed handshake step, for the CLI demo.
+class TraceEvent(NamedTuple):
+    """One timed handshake step, for the CLI demo (immutable; a NamedTuple
+    because a handshake records a dozen of them on its hot path).
 
     Attributes:
         time: seconds since the connection was created (time.perf_counter).

@@ -141,12 +141,12 @@ class KeySchedule:
 
     def expand_label(self, secret: bytes, label: bytes, context: bytes, length: int) -> bytes:
         """HKDF-Expand-Label (RFC 8446 §7.1)."""
-        return _expand_label(self.info.alg, secret, label, context, length)  # type: ignore[no-any-return]
+        return _expand_label(self.info.alg, secret, label, context, length)
 
     def derive_secret(self, secret: bytes, label: bytes, transcript_hash: bytes) -> bytes:
         """Derive-Secret (RFC 8446 §7.1), given the transcript hash."""
         info = self.info
-        return _expand_label(info.alg, secret, label, transcript_hash, info.hash_len)  # type: ignore[no-any-return]
+        return _expand_label(info.alg, secret, label, transcript_hash, info.hash_len)
 
     def handshake_stage(self, shared_secret: bytes, hello_hash: bytes) -> None:
         """Handshake Secret and both handshake traffic secrets.
@@ -195,7 +195,7 @@ class KeySchedule:
 
     def finished_verify_data(self, base_key: bytes, transcript_hash: bytes) -> bytes:
         """verify_data = HMAC(finished_key, Transcript-Hash(...)) (§4.4.4)."""
-        return _hmac(self.info.alg, self.finished_key(base_key), transcript_hash)  # type: ignore[no-any-return]
+        return _hmac(self.info.alg, self.finished_key(base_key), transcript_hash)
 
     def next_traffic_secret(self, secret: bytes) -> bytes:
         """application_traffic_secret_N+1 (RFC 8446 §7.2)."""
@@ -206,7 +206,7 @@ class KeySchedule:
         secret = self.derive_secret(self.exporter_secret, label, self.info.empty_hash)
         alg = self.info.alg
         ctx_hash = _core.Hash(alg, context or b"").digest()
-        return _expand_label(alg, secret, b"exporter", ctx_hash, length)  # type: ignore[no-any-return]
+        return _expand_label(alg, secret, b"exporter", ctx_hash, length)
 
     def resumption_psk(self, nonce: bytes) -> bytes:
         """The PSK of a NewSessionTicket (RFC 8446 §4.6.1)."""

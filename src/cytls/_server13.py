@@ -113,6 +113,7 @@ class ExpectClientHello(State):
                 if not result.certificate_chain or result.private_key is None:
                     raise TLSAlert(AD.internal_error, "SNI callback config has no certificate")
                 ctx.cert_config = result
+                ctx.cert_prepared = result.prepared()
             elif isinstance(result, int) and not isinstance(result, bool):
                 raise TLSAlert(result, "rejected by the SNI callback")
 
@@ -132,7 +133,7 @@ class ExpectClientHello(State):
         client_schemes = m.parse_u16_list(exts[Ext.signature_algorithms], "signature_algorithms")
         if Ext.signature_algorithms_cert in exts:
             m.parse_u16_list(exts[Ext.signature_algorithms_cert], "signature_algorithms_cert")
-        own = ctx.cert_config.prepared().own_schemes
+        own = ctx.cert_prepared.own_schemes
         choice.scheme = _sigs.select_scheme(own, set(client_schemes))
 
         # Groups and key shares (RFC 8446 §4.2.7, §4.2.8, §9.2).
@@ -302,7 +303,7 @@ def _server_flight(
         flight.append(
             m.handshake(HT.certificate_request, b"\x00" + m.serialize_extensions(cr_exts))
         )
-    cert_prep = ctx.cert_config.prepared()
+    cert_prep = ctx.cert_prepared
     flight.append(m.handshake(HT.certificate, cert_prep.certificate_body))
     for msg in flight:
         t.add(msg)

@@ -86,6 +86,7 @@ class Context:
         self.prepared: Prepared = config.prepared()
         # The chain and key we present (the SNI callback may swap them).
         self.cert_config: TLSConfig = config
+        self.cert_prepared: Prepared = self.prepared
         self.record = record
         self.events = events
         self.trace_list = trace

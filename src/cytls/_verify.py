@@ -48,7 +48,7 @@ _CODES: dict[int, tuple[str, int]] = {
     18: ("self-signed certificate", AD.unknown_ca),
     19: ("self-signed certificate in certificate chain", AD.unknown_ca),
     20: ("unable to get local issuer certificate", AD.unknown_ca),
-    24: ("invalid CA certificate", AD.unknown_ca),
+    79: ("invalid CA certificate", AD.unknown_ca),  # OpenSSL 3's X509_V_ERR_INVALID_CA
     26: ("unsuitable certificate purpose", AD.unsupported_certificate),
 }
 
@@ -75,11 +75,19 @@ def _ee_policy(require_san: bool) -> xv.ExtensionPolicy:
     )
 
 
+def _ca_key_usage(policy: object, cert: x509.Certificate, ku: x509.KeyUsage | None) -> None:
+    """OpenSSL's rule: a CA may omit keyUsage, but one it has must allow
+    certificate signing."""
+    if ku is not None and not ku.key_cert_sign:
+        raise ValueError("CA keyUsage does not allow certificate signing")
+
+
 def _ca_policy() -> xv.ExtensionPolicy:
     return (
         xv.ExtensionPolicy.webpki_defaults_ca()
         .may_be_present(x509.AuthorityKeyIdentifier, _C.AGNOSTIC, None)
         .may_be_present(x509.ExtendedKeyUsage, _C.AGNOSTIC, None)
+        .may_be_present(x509.KeyUsage, _C.AGNOSTIC, _ca_key_usage)
     )
 
 
@@ -277,11 +285,15 @@ class Verifier:
                 raise fail(7)
             path.append(nxt)
             cur = nxt
+        # Every issuer, trust anchors included, must be a CA whose key
+        # usage (when present) allows certificate signing.
         for ca in path[1:]:
             bc = _ext(ca, x509.BasicConstraints)
+            ku = _ext(ca, x509.KeyUsage)
             if bc is None or not getattr(bc, "ca", False):
-                if ca.tbs_certificate_bytes not in self._anchor_ders:
-                    raise fail(24)
+                raise fail(79)
+            if ku is not None and not getattr(ku, "key_cert_sign", False):
+                raise fail(79)
         check_purpose(leaf, server)
         if hostname is not None:
             self._check_name(leaf, hostname)

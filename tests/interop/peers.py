@@ -49,7 +49,7 @@ X25519, P256, P384, X25519MLKEM768 = 0x001D, 0x0017, 0x0018, 0x11EC
 # ------------------------------------------------------------ availability
 
 
-def _missing(what: str) -> None:
+def missing_peer(what: str) -> None:
     """Skip (or fail when CYTLS_REQUIRE_PEERS=1) because a peer is missing."""
     msg = f"interop peer not available: {what}"
     if os.environ.get("CYTLS_REQUIRE_PEERS") == "1":
@@ -61,7 +61,7 @@ def require_binary(name: str) -> str:
     """The path of an executable on PATH, or skip/fail the test."""
     path = shutil.which(name)
     if path is None:
-        _missing(f"`{name}` is not on PATH")
+        missing_peer(f"`{name}` is not on PATH")
     assert path is not None
     return path
 
@@ -71,7 +71,7 @@ def require_module(name: str) -> Any:
     try:
         return __import__(name, fromlist=["_"])
     except ImportError as exc:
-        _missing(f"python module {name!r} ({exc})")
+        missing_peer(f"python module {name!r} ({exc})")
 
 
 # -------------------------------------------------------------------- PKI

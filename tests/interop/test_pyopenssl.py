@@ -406,12 +406,6 @@ def test_cytls_client_rejects_untrusted_pyopenssl_server(
     assert "tlsv1 alert unknown ca" in str(peer.error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: the cytls server rejects the client's plaintext unknown_ca alert that "
-    "OpenSSL clients send before switching to handshake keys (unexpected_message "
-    "'unexpected record content type' instead of the received alert)",
-)
 def test_pyopenssl_client_rejects_untrusted_cytls_server(
     SSL: Any, pki_files: dict[str, PKIFiles]
 ) -> None:

@@ -20,7 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 
-from tls_helpers import client_config, key_pem, pem, pki, server_config
+from tls_helpers import client_config, key_pem, pair, pem, pki, server_config
 
 from cytls._connection import Connection
 from cytls._errors import TLSAlert
@@ -453,10 +453,97 @@ def _bad_chains() -> dict[str, tuple[list[Any], Any, str]]:
         key,
         "localhost",
     )
+    # Issuers that are not CAs, or whose key usage forbids signing certificates.
+    for label, exts in _ISSUER_VARIANTS.items():
+        if label.startswith("bad:"):
+            cases[label[4:]] = _chain_with_issuer(exts)
     return cases
 
 
+def _ext_list(kind: str) -> list[tuple[Any, bool]]:
+    from cryptography import x509
+
+    ku_ca = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
+    ku_nosign = x509.KeyUsage(True, False, False, False, False, False, True, False, False)
+    return {
+        "bc": [(x509.BasicConstraints(ca=True, path_length=None), True)],
+        "bc+ku": [(x509.BasicConstraints(ca=True, path_length=None), True), (ku_ca, True)],
+        "ku": [(ku_ca, True)],
+        "bc-false": [(x509.BasicConstraints(ca=False, path_length=None), True), (ku_ca, True)],
+        "ku-nosign": [(x509.BasicConstraints(ca=True, path_length=None), True), (ku_nosign, True)],
+    }[kind]
+
+
+# Intermediate extension sets: "bad:" ones OpenSSL refuses (79), the others it accepts.
+_ISSUER_VARIANTS = {
+    "bad:intermediate without basicConstraints": "ku",
+    "bad:intermediate with CA:FALSE": "bc-false",
+    "bad:intermediate keyUsage without keyCertSign": "ku-nosign",
+    "intermediate without keyUsage": "bc",
+    "intermediate with neither key identifier": "bc+ku",
+}
+
+
+def _chain_with_issuer(kind: str) -> tuple[list[Any], Any, str]:
+    """root (P-256) -> intermediate with the given extensions -> leaf, no
+    key identifiers anywhere but the root's own."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+    from tls_helpers import make_key
+
+    p = pki("p256")
+    now = datetime.datetime.now(datetime.UTC)
+    ikey, lkey = make_key("p256"), make_key("p256")
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    b = (
+        x509.CertificateBuilder()
+        .subject_name(name(f"variant {kind}"))
+        .issuer_name(p.root.subject)
+        .public_key(ikey.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+    )
+    for ext, critical in _ext_list(kind):
+        b = b.add_extension(ext, critical)
+    inter = b.sign(p.root_key, hashes.SHA256())
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(name("localhost"))
+        .issuer_name(inter.subject)
+        .public_key(lkey.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), False)
+        .sign(ikey, hashes.SHA256())
+    )
+    return [leaf, inter], lkey, "localhost"
+
+
 BAD = _bad_chains()
+
+
+@pytest.mark.parametrize("variant", [v for v in _ISSUER_VARIANTS if not v.startswith("bad:")])
+def test_chains_openssl_accepts_verify_here(files: dict[str, str], variant: str) -> None:
+    chain, key, host = _chain_with_issuer(_ISSUER_VARIANTS[variant])
+    peer = Peer(ssl_client_ctx(files), server=False, hostname=host)
+    conn = Connection(server_config(certificate_chain=chain, private_key=key))
+    peer.step()
+    conn.receive_data(peer.out.read())
+    run(conn, peer)
+    assert peer.done
+    c, _ = pair(
+        client_config(server_hostname=host),
+        server_config(certificate_chain=chain, private_key=key),
+    )
+    assert c.handshake_complete and len(c.verified_chain) == 3
 
 
 @pytest.mark.parametrize("case", list(BAD))

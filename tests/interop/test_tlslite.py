@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
-from peers import P256, P384, SUITES, X25519, X25519MLKEM768, CytlsSocket, token
+from peers import P256, P384, SUITES, X25519, X25519MLKEM768, CytlsSocket, missing_peer, token
 from tls_helpers import client_config, key_pem, pem, pki, server_config
 
 from cytls._errors import TLSAlert
@@ -45,7 +45,7 @@ def need_group(tlslite: Any, group: int) -> None:
         from tlslite.utils.compat import ML_KEM_AVAILABLE
 
         if not ML_KEM_AVAILABLE:
-            pytest.skip("tlslite-ng has no ML-KEM backend here (the kyber-py package)")
+            missing_peer("tlslite-ng's ML-KEM backend (python package kyber-py)")
 
 
 def settings(
