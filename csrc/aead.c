@@ -50,6 +50,20 @@ void cytls_aead_seal(const cytls_aead *aead, uint8_t *out, const uint8_t *nonce,
 }
 
 /* see cytls.h */
+void cytls_aead_seal_trailer(const cytls_aead *aead, uint8_t *out,
+                             const uint8_t *nonce, const uint8_t *aad,
+                             size_t aad_len, const uint8_t *in, size_t in_len,
+                             const uint8_t *trailer, size_t trailer_len)
+{
+    if (aead->alg == CYTLS_AEAD_CHACHA20_POLY1305)
+        cytls_chapoly_seal_trailer(aead->chapoly_key, out, nonce, aad, aad_len,
+                                   in, in_len, trailer, trailer_len);
+    else
+        cytls_gcm_seal_trailer(&aead->gcm, out, nonce, aad, aad_len, in,
+                               in_len, trailer, trailer_len);
+}
+
+/* see cytls.h */
 int cytls_aead_open(const cytls_aead *aead, uint8_t *out, const uint8_t *nonce,
                     const uint8_t *aad, size_t aad_len, const uint8_t *in,
                     size_t in_len)

@@ -210,8 +210,9 @@ static __m128i ghash_bytes(__m128i y, const __m128i *hpow, const uint8_t *p,
 static void aesni_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                         uint8_t tag[16], const uint8_t nonce[12],
                         const uint8_t *aad, size_t aad_len, const uint8_t *in,
-                        size_t len, int decrypt)
+                        size_t len, size_t split, int decrypt)
 {
+#define in_at(off) cytls_gcm_src(in, out, split, (off))
     const unsigned rounds = ctx->rounds;
     /* The state may sit at any address (a Python object does not honour
      * _Alignas(64)), so it is only ever read and written unaligned. */
@@ -250,7 +251,7 @@ static void aesni_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
             if (decrypt) {
                 for (int b = 0; b < 8; b++)
                     g[b] = bswap128(
-                        _mm_loadu_si128((const __m128i *)(in + i + 16 * b)));
+                        _mm_loadu_si128((const __m128i *)(in_at(i) + 16 * b)));
                 have_g = 1;
             }
             /* The GHASH multiplications ride along the first eight AES
@@ -271,7 +272,7 @@ static void aesni_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
             for (int b = 0; b < 8; b++) {
                 x[b] = _mm_aesenclast_si128(x[b], rk[rounds]);
                 __m128i d = _mm_xor_si128(
-                    x[b], _mm_loadu_si128((const __m128i *)(in + i + 16 * b)));
+                    x[b], _mm_loadu_si128((const __m128i *)(in_at(i) + 16 * b)));
                 _mm_storeu_si128((__m128i *)(out + i + 16 * b), d);
                 if (!decrypt)
                     g[b] = bswap128(d);
@@ -287,7 +288,7 @@ static void aesni_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
         /* len - i < 128 after the loop; the mask tells the compiler. */
         size_t rem = (len - i) & 127, m = (rem + 15) / 16;
         uint8_t buf[128];
-        memcpy(buf, in + i, rem);
+        memcpy(buf, in_at(i), rem);
         memset(buf + rem, 0, sizeof buf - rem);
         __m128i x[8], d[8];
         for (int b = 0; b < 8; b++) {
@@ -325,6 +326,7 @@ static void aesni_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     /* Wipe the stack copies of the round keys and GHASH powers. */
     cytls_memzero(rk, sizeof rk);
     cytls_memzero(hpow, sizeof hpow);
+#undef in_at
 }
 
 const struct cytls_gcm_impl cytls_gcm_aesni = {

@@ -389,7 +389,8 @@ static void portable_init(cytls_gcm_ctx *ctx, const uint8_t *key)
 static void portable_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                            uint8_t tag[16], const uint8_t nonce[12],
                            const uint8_t *aad, size_t aad_len,
-                           const uint8_t *in, size_t len, int decrypt)
+                           const uint8_t *in, size_t len, size_t split,
+                           int decrypt)
 {
     const uint64_t *rk = (const uint64_t *)cytls_gcm_state(ctx);
     const uint64_t *h = rk + RK_WORDS;
@@ -419,10 +420,15 @@ static void portable_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
             ctr += 4;
         }
         size_t n = len - done < 64 - pos ? len - done : 64 - pos;
+        /* A piece never straddles split: below it the input is in, from
+         * it on the input is already in out (see gcm_impl.h). */
+        if (done < split && split - done < n)
+            n = split - done;
+        const uint8_t *src = done < split ? in : out;
         if (decrypt)
-            ghash(y, h, in + done, n);
+            ghash(y, h, src + done, n);
         for (size_t i = 0; i < n; i++)
-            out[done + i] = in[done + i] ^ ks[pos + i];
+            out[done + i] = src[done + i] ^ ks[pos + i];
         if (!decrypt)
             ghash(y, h, out + done, n);
         done += n;

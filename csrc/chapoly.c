@@ -135,10 +135,16 @@ static void end_mac(const struct cytls_poly1305_impl *impl,
     impl->finish(st, tag);
 }
 
-/* see cytls.h */
-void cytls_chapoly_seal(const uint8_t *key, uint8_t *out, const uint8_t *nonce,
-                        const uint8_t *aad, size_t aad_len, const uint8_t *in,
-                        size_t in_len)
+/*
+ * seal_split seals len bytes whose input is in below split and already in
+ * out from split on (split a multiple of 64, or len): ChaCha20 keeps its
+ * block counter across the switch and Poly1305 sees whole 16-byte blocks
+ * until the last piece. Each piece is encrypted, then MACed while it is
+ * hot in the cache.
+ */
+static void seal_split(const uint8_t *key, uint8_t *out, const uint8_t *nonce,
+                       const uint8_t *aad, size_t aad_len, const uint8_t *in,
+                       size_t len, size_t split)
 {
     cytls_poly1305_state st;
     cytls_init();
@@ -146,18 +152,45 @@ void cytls_chapoly_seal(const uint8_t *key, uint8_t *out, const uint8_t *nonce,
     const struct cytls_poly1305_impl *impl = poly1305_impl;
     start_mac(impl, &st, chacha, key, nonce, aad, aad_len);
 
-    /* Encrypt a chunk, then MAC it while it is hot in the cache. */
     uint32_t counter = 1;
     size_t done = 0;
-    while (in_len - done > CHUNK) {
-        chacha(out + done, in + done, CHUNK, key, nonce, counter);
-        impl->blocks(&st, out + done, CHUNK, 1);
-        counter += CHUNK / 64;
-        done += CHUNK;
+    while (done < len) {
+        size_t end = done < split ? split : len;
+        size_t n = end - done < CHUNK ? end - done : CHUNK;
+        const uint8_t *src = done < split ? in : out;
+        chacha(out + done, src + done, n, key, nonce, counter);
+        if (done + n < len)
+            impl->blocks(&st, out + done, n, 1); /* n is a multiple of 64 */
+        else
+            mac_padded(impl, &st, out + done, n);
+        counter += (uint32_t)(n / 64);
+        done += n;
     }
-    chacha(out + done, in + done, in_len - done, key, nonce, counter);
-    mac_padded(impl, &st, out + done, in_len - done);
-    end_mac(impl, &st, aad_len, in_len, out + in_len);
+    end_mac(impl, &st, aad_len, len, out + len);
+}
+
+/* see cytls.h */
+void cytls_chapoly_seal(const uint8_t *key, uint8_t *out, const uint8_t *nonce,
+                        const uint8_t *aad, size_t aad_len, const uint8_t *in,
+                        size_t in_len)
+{
+    seal_split(key, out, nonce, aad, aad_len, in, in_len, in_len);
+}
+
+/* see cytls.h */
+void cytls_chapoly_seal_trailer(const uint8_t *key, uint8_t *out,
+                                const uint8_t *nonce, const uint8_t *aad,
+                                size_t aad_len, const uint8_t *in,
+                                size_t in_len, const uint8_t *trailer,
+                                size_t trailer_len)
+{
+    /* Whole ChaCha20 blocks come straight from in; the last partial block
+     * and the trailer (moved first: it may already be in place) are
+     * encrypted in out. */
+    size_t split = in_len & ~(size_t)63;
+    memmove(out + in_len, trailer, trailer_len);
+    memmove(out + split, in + split, in_len - split);
+    seal_split(key, out, nonce, aad, aad_len, in, in_len + trailer_len, split);
 }
 
 /* see cytls.h */

@@ -114,6 +114,23 @@ void cytls_gcm_seal(const cytls_gcm_ctx *ctx, uint8_t *out,
                     const uint8_t *in, size_t in_len);
 
 /*
+ * cytls_gcm_seal_trailer seals the message in || trailer (in_len +
+ * trailer_len bytes) as cytls_gcm_seal would seal it from one buffer, and
+ * writes in_len + trailer_len bytes of ciphertext and the 16-byte tag to
+ * out, without first copying in next to the trailer: the bulk is encrypted
+ * straight from in, and only the last partial block group of in (under
+ * 256 bytes) and the trailer are moved into out and encrypted there. The
+ * TLS 1.3 record layer seals content || content type || padding with it.
+ * out may equal in; otherwise they must not overlap. trailer may be
+ * out + in_len (already in place) or any buffer that does not overlap
+ * out + in_len .. out + in_len + trailer_len otherwise.
+ */
+void cytls_gcm_seal_trailer(const cytls_gcm_ctx *ctx, uint8_t *out,
+                            const uint8_t *nonce, const uint8_t *aad,
+                            size_t aad_len, const uint8_t *in, size_t in_len,
+                            const uint8_t *trailer, size_t trailer_len);
+
+/*
  * cytls_gcm_open checks the tag (the last 16 bytes of in, in_len >= 16)
  * and writes in_len - 16 bytes of plaintext to out. The tag is compared in
  * constant time. On a bad tag it returns 0 and out holds zeros, never
@@ -135,6 +152,14 @@ int cytls_gcm_open(const cytls_gcm_ctx *ctx, uint8_t *out,
 void cytls_chapoly_seal(const uint8_t *key, uint8_t *out,
                         const uint8_t *nonce, const uint8_t *aad,
                         size_t aad_len, const uint8_t *in, size_t in_len);
+
+/* cytls_chapoly_seal_trailer: as cytls_gcm_seal_trailer, with a 32-byte
+ * key; only the last partial 64-byte block of in is copied. */
+void cytls_chapoly_seal_trailer(const uint8_t *key, uint8_t *out,
+                                const uint8_t *nonce, const uint8_t *aad,
+                                size_t aad_len, const uint8_t *in,
+                                size_t in_len, const uint8_t *trailer,
+                                size_t trailer_len);
 
 /* cytls_chapoly_open: as cytls_gcm_open, with a 32-byte key. */
 int cytls_chapoly_open(const uint8_t *key, uint8_t *out,
@@ -190,6 +215,13 @@ void cytls_aead_free(cytls_aead *aead);
 void cytls_aead_seal(const cytls_aead *aead, uint8_t *out,
                      const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
                      const uint8_t *in, size_t in_len);
+
+/* cytls_aead_seal_trailer: see cytls_gcm_seal_trailer (in || trailer
+ * sealed without copying in first). */
+void cytls_aead_seal_trailer(const cytls_aead *aead, uint8_t *out,
+                             const uint8_t *nonce, const uint8_t *aad,
+                             size_t aad_len, const uint8_t *in, size_t in_len,
+                             const uint8_t *trailer, size_t trailer_len);
 
 /* cytls_aead_open: see cytls_gcm_open. */
 int cytls_aead_open(const cytls_aead *aead, uint8_t *out,

@@ -9,6 +9,8 @@
  */
 #include "gcm_impl.h"
 
+#include <string.h>
+
 #define VAES256_NEEDS                                                     \
     (CYTLS_CPU_AESNI | CYTLS_CPU_PCLMUL | CYTLS_CPU_AVX2 | CYTLS_CPU_VAES)
 #define VAES512_NEEDS (VAES256_NEEDS | CYTLS_CPU_AVX512)
@@ -75,9 +77,29 @@ void cytls_gcm_seal(const cytls_gcm_ctx *ctx, uint8_t *out,
                     const uint8_t *in, size_t in_len)
 {
     uint8_t tag[16];
-    ctx->impl->crypt(ctx, out, tag, nonce, aad, aad_len, in, in_len, 0);
+    ctx->impl->crypt(ctx, out, tag, nonce, aad, aad_len, in, in_len, in_len,
+                     0);
     for (int i = 0; i < 16; i++)
         out[in_len + i] = tag[i];
+    cytls_memzero(tag, sizeof tag);
+}
+
+/* see cytls.h */
+void cytls_gcm_seal_trailer(const cytls_gcm_ctx *ctx, uint8_t *out,
+                            const uint8_t *nonce, const uint8_t *aad,
+                            size_t aad_len, const uint8_t *in, size_t in_len,
+                            const uint8_t *trailer, size_t trailer_len)
+{
+    uint8_t tag[16];
+    size_t len = in_len + trailer_len;
+    /* Full groups come straight from in; the rest of in and the trailer
+     * are placed in out and encrypted there (gcm_impl.h, split). The
+     * trailer goes first, in case the caller wrote it in place. */
+    size_t split = in_len & ~(size_t)(CYTLS_GCM_SPLIT_ALIGN - 1);
+    memmove(out + in_len, trailer, trailer_len);
+    memmove(out + split, in + split, in_len - split);
+    ctx->impl->crypt(ctx, out, tag, nonce, aad, aad_len, in, len, split, 0);
+    memcpy(out + len, tag, 16);
     cytls_memzero(tag, sizeof tag);
 }
 
@@ -94,7 +116,7 @@ int cytls_gcm_open(const cytls_gcm_ctx *ctx, uint8_t *out,
      * writes only the first len bytes, but a copy keeps that obvious. */
     for (int i = 0; i < 16; i++)
         received[i] = in[len + i];
-    ctx->impl->crypt(ctx, out, tag, nonce, aad, aad_len, in, len, 1);
+    ctx->impl->crypt(ctx, out, tag, nonce, aad, aad_len, in, len, len, 1);
     /* Constant time: accumulate every difference, no early exit. */
     unsigned diff = 0;
     for (int i = 0; i < 16; i++)

@@ -199,8 +199,9 @@ static inline uint8x16_t counter_block(uint32x4_t base, uint32_t c)
 static void armce_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                         uint8_t tag[16], const uint8_t nonce[12],
                         const uint8_t *aad, size_t aad_len, const uint8_t *in,
-                        size_t len, int decrypt)
+                        size_t len, size_t split, int decrypt)
 {
+#define in_at(off) cytls_gcm_src(in, out, split, (off))
     const unsigned rounds = ctx->rounds;
     uint8x16_t rk[15];
     uint64x2_t hpow[8];
@@ -225,7 +226,7 @@ static void armce_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
         if (decrypt) {
             uint64x2_t c[8];
             for (int b = 0; b < 8; b++)
-                c[b] = load_refl(in + i + 16 * b);
+                c[b] = load_refl(in_at(i) + 16 * b);
             y = ghash8(y, hpow, c);
         } else if (have_prev) {
             y = ghash8(y, hpow, prev);
@@ -235,7 +236,7 @@ static void armce_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                 x[b] = vaesmcq_u8(vaeseq_u8(x[b], rk[r]));
         for (int b = 0; b < 8; b++) {
             x[b] = veorq_u8(vaeseq_u8(x[b], rk[rounds - 1]), rk[rounds]);
-            uint8x16_t d = veorq_u8(x[b], vld1q_u8(in + i + 16 * b));
+            uint8x16_t d = veorq_u8(x[b], vld1q_u8(in_at(i) + 16 * b));
             vst1q_u8(out + i + 16 * b, d);
             prev[b] = vreinterpretq_u64_u8(rev128(d));
         }
@@ -249,7 +250,7 @@ static void armce_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
         /* len - i < 128 after the loop; the mask tells the compiler. */
         size_t rem = (len - i) & 127, m = (rem + 15) / 16;
         uint8_t buf[128];
-        memcpy(buf, in + i, rem);
+        memcpy(buf, in_at(i), rem);
         memset(buf + rem, 0, sizeof buf - rem);
         uint8x16_t x[8], d[8];
         for (size_t b = 0; b < m; b++)
@@ -282,6 +283,7 @@ static void armce_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     /* Wipe the stack copies of the round keys and GHASH powers. */
     cytls_memzero(rk, sizeof rk);
     cytls_memzero(hpow, sizeof hpow);
+#undef in_at
 }
 
 const struct cytls_gcm_impl cytls_gcm_armce = {

@@ -25,11 +25,33 @@ struct cytls_gcm_impl {
      * tag computed over aad and the ciphertext to tag. With decrypt set, in
      * is the ciphertext (GHASHed before it is decrypted); otherwise out is.
      * out may equal in.
+     *
+     * split says where the input is: the bytes at offsets below split are
+     * read from in, those from split on from out (the caller put them there
+     * and they are processed in place). split is len, or a multiple of
+     * CYTLS_GCM_SPLIT_ALIGN below it, so that no block group of a backend
+     * straddles it. This lets cytls_gcm_seal_trailer seal in || trailer
+     * while copying only the last partial group. split is public.
      */
     void (*crypt)(const cytls_gcm_ctx *ctx, uint8_t *out, uint8_t tag[16],
                   const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
-                  const uint8_t *in, size_t len, int decrypt);
+                  const uint8_t *in, size_t len, size_t split, int decrypt);
 };
+
+/* A multiple of every backend's bulk group (at most 256 bytes). */
+#define CYTLS_GCM_SPLIT_ALIGN 256
+
+/*
+ * cytls_gcm_src returns where the input byte at offset off (a multiple of
+ * 16 at the start of a block group or tail) is read from: in below split,
+ * out from split on. The choice depends on lengths only.
+ */
+static inline const uint8_t *cytls_gcm_src(const uint8_t *in,
+                                           const uint8_t *out, size_t split,
+                                           size_t off)
+{
+    return off < split ? in + off : out + off;
+}
 
 /* The backends; a backend for another architecture or one not built is
  * absent, and cytls_gcm_select never names it. */

@@ -204,13 +204,15 @@ static inline __m128i group(const uint8_t *st, unsigned rounds,
 static void vaes256_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                           uint8_t tag[16], const uint8_t nonce[12],
                           const uint8_t *aad, size_t aad_len,
-                          const uint8_t *in, size_t len, int decrypt)
+                          const uint8_t *in, size_t len, size_t split,
+                          int decrypt)
 {
     const uint8_t *pow = cytls_gcm_state(ctx) + POW_OFFSET;
     const unsigned rounds = ctx->rounds;
     /* Round keys are read from the state where they are used (unaligned:
      * see cytls_gcm_state), so no copy of them is left on the stack. */
     const uint8_t *st = cytls_gcm_state(ctx);
+#define in_at(off) cytls_gcm_src(in, out, split, (off))
 
     uint8_t j0b[16];
     memcpy(j0b, nonce, 12);
@@ -243,7 +245,7 @@ static void vaes256_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
             x[q] = _mm256_aesenclast_epi128(x[q], RK(rounds));
             _mm256_storeu_si256(
                 (__m256i *)(out + 32 * q),
-                XOR(x[q], _mm256_loadu_si256((const __m256i *)(in + 32 * q))));
+                XOR(x[q], _mm256_loadu_si256((const __m256i *)(in_at(0) + 32 * q))));
         }
         /* each group GHASHes the ciphertext the previous one wrote */
         for (i = 256; i + 256 <= len; i += 256) {
@@ -253,7 +255,7 @@ static void vaes256_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                 _mm256_storeu_si256(
                     (__m256i *)(out + i + 32 * q),
                     XOR(x[q],
-                        _mm256_loadu_si256((const __m256i *)(in + i + 32 * q))));
+                        _mm256_loadu_si256((const __m256i *)(in_at(i) + 32 * q))));
         }
         y = ghash_bytes(y, pow, out + i - 256, 256);
     } else if (decrypt) {
@@ -262,12 +264,12 @@ static void vaes256_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
             next_counters(x, &ctr, RK(0));
             /* GHASH reads the ciphertext before this group overwrites it
              * (out may equal in): group() finishes all its loads first. */
-            y = group(st, rounds, pow, x, in + i, y);
+            y = group(st, rounds, pow, x, in_at(i), y);
             for (int q = 0; q < NV; q++)
                 _mm256_storeu_si256(
                     (__m256i *)(out + i + 32 * q),
                     XOR(x[q],
-                        _mm256_loadu_si256((const __m256i *)(in + i + 32 * q))));
+                        _mm256_loadu_si256((const __m256i *)(in_at(i) + 32 * q))));
         }
     }
 
@@ -276,7 +278,7 @@ static void vaes256_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     if (rem > 0) {
         uint8_t buf[256];
         size_t m = (rem + 15) / 16, nq = (m + 1) / 2;
-        memcpy(buf, in + i, rem);
+        memcpy(buf, in_at(i), rem);
         memset(buf + rem, 0, 32 * nq - rem);
         const uint8_t *pm = pow + 16 * (16 - m);
         __m256i lo = _mm256_setzero_si256(), mid = lo, hi = lo;
@@ -311,6 +313,7 @@ static void vaes256_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     y = gf_mul(_mm_xor_si128(y, bswap128(_mm_loadu_si128((const __m128i *)lens))),
                _mm_loadu_si128((const __m128i *)(pow + 16 * 15)));
     _mm_storeu_si128((__m128i *)tag, _mm_xor_si128(bswap128(y), mask));
+#undef in_at
 }
 
 const struct cytls_gcm_impl cytls_gcm_vaes256 = {

@@ -181,7 +181,8 @@ static void vaes512_init(cytls_gcm_ctx *ctx, const uint8_t *key)
 static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                           uint8_t tag[16], const uint8_t nonce[12],
                           const uint8_t *aad, size_t aad_len,
-                          const uint8_t *in, size_t len, int decrypt)
+                          const uint8_t *in, size_t len, size_t split,
+                          int decrypt)
 {
     const uint8_t *pow = cytls_gcm_state(ctx) + POW_OFFSET;
     const unsigned rounds = ctx->rounds;
@@ -189,6 +190,7 @@ static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
      * (unaligned: see cytls_gcm_state), so no copy of them is left on the
      * stack. */
     const uint8_t *st = cytls_gcm_state(ctx);
+#define in_at(off) cytls_gcm_src(in, out, split, (off))
 
     uint8_t j0b[16];
     memcpy(j0b, nonce, 12);
@@ -224,7 +226,7 @@ static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
         }
         AES_ROUNDS4(x, rounds);
         for (int q = 0; q < 4; q++) {
-            __m512i o = XOR(x[q], _mm512_loadu_si512((const void *)(in + 64 * q)));
+            __m512i o = XOR(x[q], _mm512_loadu_si512((const void *)(in_at(0) + 64 * q)));
             _mm512_storeu_si512((void *)(out + 64 * q), o);
             c[q] = bswap512(o);
         }
@@ -254,7 +256,7 @@ static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
             for (int q = 0; q < 4; q++) {
                 x[q] = _mm512_aesenclast_epi128(x[q], RK(rounds));
                 __m512i o = XOR(
-                    x[q], _mm512_loadu_si512((const void *)(in + i + 64 * q)));
+                    x[q], _mm512_loadu_si512((const void *)(in_at(i) + 64 * q)));
                 _mm512_storeu_si512((void *)(out + i + 64 * q), o);
                 c[q] = bswap512(o);
             }
@@ -264,7 +266,7 @@ static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
         for (; i + 256 <= len; i += 256) {
             __m512i c[4], x[4], d[4];
             for (int q = 0; q < 4; q++) {
-                d[q] = _mm512_loadu_si512((const void *)(in + i + 64 * q));
+                d[q] = _mm512_loadu_si512((const void *)(in_at(i) + 64 * q));
                 c[q] = bswap512(d[q]);
                 x[q] = XOR(bswap512(ctr), RK(0));
                 ctr = _mm512_add_epi32(ctr, four);
@@ -305,7 +307,7 @@ static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
             for (unsigned r = 1; r < rounds; r++)
                 x = _mm512_aesenc_epi128(x, RK(r));
             x = _mm512_aesenclast_epi128(x, RK(rounds));
-            __m512i d = _mm512_maskz_loadu_epi8(k, in + i + 64 * q);
+            __m512i d = _mm512_maskz_loadu_epi8(k, in_at(i) + 64 * q);
             __m512i o = _mm512_maskz_mov_epi8(k, XOR(x, d));
             _mm512_mask_storeu_epi8(out + i + 64 * q, k, o);
             __m512i c = bswap512(decrypt ? d : o);
@@ -322,6 +324,7 @@ static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     y = gf_mul(_mm_xor_si128(y, bswap128(_mm_loadu_si128((const __m128i *)lens))),
                _mm_loadu_si128((const __m128i *)(pow + 16 * 15)));
     _mm_storeu_si128((__m128i *)tag, _mm_xor_si128(bswap128(y), mask));
+#undef in_at
 }
 
 const struct cytls_gcm_impl cytls_gcm_vaes512 = {

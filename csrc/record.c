@@ -278,11 +278,13 @@ static size_t seal_one(cytls_record_protector *p, uint8_t *out, uint8_t type,
         out[1] = 0x03;
         out[2] = 0x03;
         put_u16(out + 3, inner + TAG_LEN);
-        memcpy(body, in, n);
+        /* The type and padding are written in place; the content is
+         * encrypted straight from in, not copied next to them first. */
         body[n] = type;
         memset(body + n + 1, 0, pad);
-        cytls_aead_seal(&p->aead, body, nonce, out, CYTLS_RECORD_HEADER_LEN,
-                        body, inner);
+        cytls_aead_seal_trailer(&p->aead, body, nonce, out,
+                                CYTLS_RECORD_HEADER_LEN, in, n, body + n,
+                                1 + pad);
         p->seq++;
         return CYTLS_RECORD_HEADER_LEN + inner + TAG_LEN;
     }

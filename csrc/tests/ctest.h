@@ -38,5 +38,6 @@ void test_sha(void);
 void test_gcm(void);
 void test_chapoly(void);
 void test_record(void);
+void test_aead_trailer(void);
 
 #endif

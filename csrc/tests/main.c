@@ -57,6 +57,7 @@ int main(void)
     test_sha();
     test_gcm();
     test_chapoly();
+    test_aead_trailer();
     test_record();
     cytls_set_level("native");
     if (ctest_failures) {

@@ -72,7 +72,6 @@ class RecordLayer:
     handshake message boundaries.
 
     Attributes:
-        outgoing: records ready for the wire (take_outgoing() drains it).
         app_data: decrypted application data, in order; the Connection
             reads and deletes from its front.
     """
@@ -82,6 +81,9 @@ class RecordLayer:
         "_held",
         "_held_pos",
         "_inbuf",
+        "_out_array",
+        "_out_chunks",
+        "_outgoing",
         "_pad_block",
         "_pad_fn",
         "_read",
@@ -90,11 +92,17 @@ class RecordLayer:
         "_write_aead",
         "_write_limit",
         "app_data",
-        "outgoing",
     )
 
     def __init__(self) -> None:
-        self.outgoing = bytearray()
+        # Records for the wire: sealed straight into bytes objects while
+        # nothing else is queued (_out_chunks, handed out by take_outgoing
+        # without a copy), else appended to the _outgoing bytearray.
+        self._outgoing = bytearray()
+        self._out_chunks: list[bytes] = []
+        # Whether the caller reads the outgoing bytearray rather than
+        # calling take_outgoing: then records are sealed straight into it.
+        self._out_array = False
         self.app_data = bytearray()
         self._inbuf = bytearray()
         # An immutable bytes object fed while nothing else was buffered is
@@ -112,10 +120,34 @@ class RecordLayer:
 
     # ------------------------------------------------------------ set-up
 
+    @property
+    def outgoing(self) -> bytearray:
+        """Records ready for the wire, as a bytearray the caller may read
+        and delete from (take_outgoing() drains it without a copy)."""
+        self._out_array = True
+        return self._queue()
+
+    def _queue(self) -> bytearray:
+        """The outgoing bytearray, with any sealed chunks moved into it."""
+        chunks = self._out_chunks
+        if chunks:
+            out = self._outgoing
+            for chunk in chunks:
+                out += chunk
+            chunks.clear()
+        return self._outgoing
+
     def take_outgoing(self) -> bytes:
         """Return the records queued for the wire and clear the queue."""
-        data = bytes(self.outgoing)
-        del self.outgoing[:]
+        self._out_array = False
+        chunks = self._out_chunks
+        if chunks and not self._outgoing:
+            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            chunks.clear()
+            return data
+        out = self._queue()
+        data = bytes(out)
+        del out[:]
         return data
 
     def set_legacy_record_version(self, version: int) -> None:
@@ -238,8 +270,17 @@ class RecordLayer:
             TLSAlert: internal_error when the sequence number is exhausted
                 (RFC 8446 §5.3, and the AES-GCM limit of §5.5 in TLS 1.3).
         """
-        if self._pad_fn is None or not self._write.keyed or self._write.version != _TLS13:
-            ok = self._write.seal_into(self.outgoing, content_type, data)
+        write = self._write
+        if self._pad_fn is None or not write.keyed or write.version != _TLS13:
+            if self._outgoing or self._out_array:
+                ok = write.seal_into(self._outgoing, content_type, data)
+            else:
+                # Sealed into a new bytes object: take_outgoing hands it
+                # to the wire as it is.
+                chunk = write.seal_bytes(content_type, data)
+                ok = chunk is not None
+                if chunk:
+                    self._out_chunks.append(chunk)
         else:
             ok = self._send_padded(content_type, data)
         if not ok:
@@ -252,10 +293,11 @@ class RecordLayer:
         assert self._pad_fn is not None
         view = memoryview(data).cast("B")
         frag = self._write.fragment_len
+        out = self._queue()
         for start in range(0, len(view), frag):
             chunk = view[start : start + frag]
             pad = int(self._pad_fn(len(chunk)))
-            if not self._write.seal_padded_into(self.outgoing, content_type, chunk, pad):
+            if not self._write.seal_padded_into(out, content_type, chunk, pad):
                 return False
         return True
 
@@ -266,7 +308,8 @@ class RecordLayer:
         TLS 1.2 sends it right before switching the write key. It is never
         protected, whatever key is set.
         """
-        self.outgoing += _CCS_RECORD
+        out = self._queue()
+        out += _CCS_RECORD
 
     # ------------------------------------------------------------ receiving
 

@@ -312,6 +312,49 @@ def test_bad_arguments() -> None:
 # ---------------------------------------------------------------- limits
 
 
+@pytest.mark.parametrize("suite", SUITES, ids=SUITE_IDS)
+def test_outgoing_queue_keeps_order_across_paths(suite: tuple) -> None:
+    """send seals into a bytes object that take_outgoing hands out as it is
+    while nothing else is queued, and into the outgoing bytearray once the
+    caller uses that: every mix of the two keeps the records in order."""
+    w, r, key, iv = keyed_pair(suite)
+    parts = [os.urandom(n) for n in (5, 20000, 1, 16384, 300, 7)]
+    seq = 0
+    expected = []
+    for i, part in enumerate(parts):
+        w.send(23, part)
+        expected.append(
+            b"".join(
+                ref_record(suite, key, iv, seq + k, 23, part[off : off + 16384])
+                for k, off in enumerate(range(0, len(part), 16384))
+            )
+        )
+        seq += (len(part) + 16383) // 16384
+        if i == 1:
+            assert bytes(w.outgoing) == b"".join(expected)  # moved into it
+        if i == 2 and suite[1] == 0x0304:  # (TLS 1.2 refuses it under a key)
+            w.send_change_cipher_spec()
+            expected.append(b"\x14\x03\x03\x00\x01\x01")
+    wire = w.take_outgoing()
+    assert wire == b"".join(expected)
+    assert w.take_outgoing() == b"" and w.outgoing == b""
+    # one bytes object, handed out without a copy
+    w.send(23, parts[1])
+    first = w.take_outgoing()
+    w.send(23, b"abc")
+    w.send(23, b"de")
+    both = w.take_outgoing()
+    r.feed(wire + first + both)
+    while (item := r.receive()) is not None:
+        assert item == (20, b"\x01")
+    assert bytes(r.app_data) == b"".join(parts) + parts[1] + b"abcde"
+    # a failed send queues nothing
+    w._write.set_seq(2**64 - 1)
+    with pytest.raises(TLSAlert):
+        w.send(23, b"x")
+    assert w.take_outgoing() == b""
+
+
 def test_sequence_limits_and_key_update() -> None:
     w, _, key, iv = keyed_pair(SUITES[0])
     w._write.set_seq(KEY_UPDATE_AFTER - 1)
