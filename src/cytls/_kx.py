@@ -147,11 +147,19 @@ def server_exchange(group: int, client_share: bytes, private: Any = None) -> tup
     if group == NamedGroup.x25519:
         if len(client_share) != 32:
             raise _bad_share(group, "wrong length")
-        priv = private or x25519.X25519PrivateKey.generate()
+        if not isinstance(private, x25519.X25519PrivateKey):
+            private = x25519.X25519PrivateKey.generate()
+        priv = private
         shared = _x25519_shared(priv, client_share, group)
         return priv.public_key().public_bytes(_RAW, _RAWPUB), shared
     if group in _CURVES:
-        priv = private or ec.generate_private_key(_CURVES[group])
+        curve = _CURVES[group]
+        # An injected key is used only when it is for this curve.
+        if not (
+            isinstance(private, ec.EllipticCurvePrivateKey) and private.curve.name == curve.name
+        ):
+            private = ec.generate_private_key(curve)
+        priv = private
         shared = _ec_shared(priv, client_share, group)
         return priv.public_key().public_bytes(_X962, _UNCOMPRESSED), shared
     if group == NamedGroup.X25519MLKEM768 and HAVE_MLKEM:
