@@ -72,7 +72,8 @@ def _client_hello(ctx: Context, shares: dict[int, KeyShare]) -> m.ClientHello:
     exts: dict[int, bytes] = {}
     host = cfg.server_hostname
     if host and not is_ip_address(host):
-        exts[Ext.server_name] = m.serialize_server_name(host)
+        # RFC 6066 §3: no trailing dot in a HostName.
+        exts[Ext.server_name] = m.serialize_server_name(host.rstrip("."))
     exts[Ext.supported_groups] = m.serialize_u16_list(cfg.groups)
     exts[Ext.signature_algorithms] = prep.sigalgs_ext
     exts[Ext.supported_versions] = m.serialize_client_versions([TLS13])

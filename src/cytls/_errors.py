@@ -66,15 +66,22 @@ class TLSAlert(ssl.SSLError):
         library: "SSL", as the ssl module reports protocol errors.
     """
 
-    def __init__(self, description: int, message: str = "", *, received: bool = False) -> None:
+    def __init__(
+        self,
+        description: int,
+        message: str = "",
+        *,
+        received: bool = False,
+        reason: str | None = None,
+    ) -> None:
         self.description = int(description)
         self.received = received
         name = alert_name(self.description)
         if received:
-            reason = f"TLSV1_ALERT_{name.upper()}"
+            reason = reason or f"TLSV1_ALERT_{name.upper()}"
             text = message or f"peer sent alert {name}"
         else:
-            reason = name.upper()
+            reason = reason or name.upper()
             text = message or name.replace("_", " ")
         super().__init__(1, f"[SSL: {reason}] {text}")
         self.reason = reason

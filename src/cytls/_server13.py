@@ -115,6 +115,8 @@ class ExpectClientHello(State):
                 ctx.cert_config = result
                 ctx.cert_prepared = result.prepared()
             elif isinstance(result, int) and not isinstance(result, bool):
+                if not 0 < result < 256:
+                    raise TLSAlert(AD.internal_error, f"SNI callback returned {result}")
                 raise TLSAlert(result, "rejected by the SNI callback")
 
         # Cipher suite (RFC 8446 §4.1.1).

@@ -23,12 +23,12 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.x509 import verification as xv
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from cytls._errors import AlertDescription as AD
-from cytls._errors import CertificateVerifyFailed
+from cytls._errors import CertificateVerifyFailed, TLSAlert
 
 __all__ = ["CERT_ERRORS", "Verifier", "fail"]
 
@@ -48,6 +48,10 @@ _CODES: dict[int, tuple[str, int]] = {
     18: ("self-signed certificate", AD.unknown_ca),
     19: ("self-signed certificate in certificate chain", AD.unknown_ca),
     20: ("unable to get local issuer certificate", AD.unknown_ca),
+    25: ("path length constraint exceeded", AD.certificate_unknown),
+    34: ("unhandled critical extension", AD.certificate_unknown),
+    47: ("permitted subtree violation", AD.certificate_unknown),
+    48: ("excluded subtree violation", AD.certificate_unknown),
     79: ("invalid CA certificate", AD.unknown_ca),  # OpenSSL 3's X509_V_ERR_INVALID_CA
     26: ("unsuitable certificate purpose", AD.unsupported_certificate),
 }
@@ -161,6 +165,29 @@ def check_purpose(leaf: x509.Certificate, server: bool) -> None:
             raise fail(26)
 
 
+# OpenSSL security level 2 (the default of the ssl module's OpenSSL):
+# RSA, DSA and DH keys below 2048 bits are refused.
+MIN_RSA_BITS = 2048
+
+
+def check_key_sizes(chain: list[x509.Certificate]) -> None:
+    """Refuse RSA/DSA keys below 2048 bits in a verified chain, as OpenSSL's
+    default security level does (EE_KEY_TOO_SMALL, CA_KEY_TOO_SMALL).
+
+    Raises:
+        TLSAlert: handshake_failure with OpenSSL's reason.
+    """
+    for i, cert in enumerate(chain):
+        key = cert.public_key()
+        if isinstance(key, (rsa.RSAPublicKey, dsa.DSAPublicKey)) and key.key_size < MIN_RSA_BITS:
+            which = "EE" if i == 0 else "CA"
+            raise TLSAlert(
+                AD.handshake_failure,
+                f"{which.lower()} key too small",
+                reason=f"{which}_KEY_TOO_SMALL",
+            )
+
+
 def _as_utc(t: datetime) -> datetime:
     return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
@@ -230,6 +257,7 @@ class Verifier:
             self._diagnose_safely(chain, hostname, now, server)
             raise fail(1, f"unspecified certificate verification error ({exc})") from None
         check_purpose(leaf, server)
+        check_key_sizes(verified)
         return verified
 
     def _diagnose_safely(
@@ -285,16 +313,26 @@ class Verifier:
                 raise fail(7)
             path.append(nxt)
             cur = nxt
-        # Every issuer, trust anchors included, must be a CA whose key
-        # usage (when present) allows certificate signing.
-        for ca in path[1:]:
+        # OpenSSL's check_extensions: critical extensions it does not know,
+        # issuers that are not CAs (trust anchors included) or whose key
+        # usage forbids signing certificates, path lengths, the purpose.
+        for c in path:
+            for ext in c.extensions:
+                if ext.critical and isinstance(ext.value, x509.UnrecognizedExtension):
+                    raise fail(34)
+        for depth, ca in enumerate(path[1:]):
             bc = _ext(ca, x509.BasicConstraints)
             ku = _ext(ca, x509.KeyUsage)
             if bc is None or not getattr(bc, "ca", False):
                 raise fail(79)
             if ku is not None and not getattr(ku, "key_cert_sign", False):
                 raise fail(79)
+            # depth = how many intermediate CAs sit below this one.
+            limit = getattr(bc, "path_length", None)
+            if limit is not None and depth > limit:
+                raise fail(25)
         check_purpose(leaf, server)
+        _check_name_constraints(path)
         if hostname is not None:
             self._check_name(leaf, hostname)
         for c in reversed(path):
@@ -318,6 +356,41 @@ class Verifier:
         names = san.get_values_for_type(x509.DNSName) if san is not None else []  # type: ignore[attr-defined]
         if not any(_dns_match(n, hostname) for n in names):
             raise fail(62, f"Hostname mismatch, certificate is not valid for '{hostname}'.")
+
+
+def _in_subtree(name: str, base: str) -> bool:
+    """RFC 5280 §4.2.1.10 DNS name constraint matching."""
+    name = name.lower().rstrip(".")
+    base = base.lower().rstrip(".")
+    if base.startswith("."):
+        return name.endswith(base)
+    return name == base or name.endswith("." + base)
+
+
+def _check_name_constraints(path: list[x509.Certificate]) -> None:
+    """DNS name constraints of every CA on the path against the leaf's
+    DNS names (47 permitted, 48 excluded subtree violation)."""
+    san = _ext(path[0], x509.SubjectAlternativeName)
+    names = san.get_values_for_type(x509.DNSName) if san is not None else []  # type: ignore[attr-defined]
+    for ca in path[1:]:
+        nc = _ext(ca, x509.NameConstraints)
+        if nc is None:
+            continue
+        permitted = [
+            g.value
+            for g in (getattr(nc, "permitted_subtrees", None) or [])
+            if isinstance(g, x509.DNSName)
+        ]
+        excluded = [
+            g.value
+            for g in (getattr(nc, "excluded_subtrees", None) or [])
+            if isinstance(g, x509.DNSName)
+        ]
+        for n in names:
+            if permitted and not any(_in_subtree(n, b) for b in permitted):
+                raise fail(47)
+            if any(_in_subtree(n, b) for b in excluded):
+                raise fail(48)
 
 
 def _dns_match(pattern: str, host: str) -> bool:

@@ -255,3 +255,52 @@ def test_client_post_handshake(data: bytes) -> None:
     assert c.handshake_complete
     sealed = seal_records(SUITE, keys.secret("SERVER_TRAFFIC_SECRET_0"), [(22, data)])
     expect_clean(c, sealed)
+
+
+# HelloRetryRequest flows: a client offering only an X25519 share to a
+# server that accepts only P-384.
+HRR_CCFG = client_config(cipher_suites=[SUITE], groups=[0x001D, 0x0018], key_share_groups=[0x001D])
+HRR_SCFG = server_config(groups=[0x0018])
+
+
+def hrr_client_hooks() -> Hooks:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    hooks = client_hooks()
+    hooks.key_shares[0x0018] = ec.derive_private_key(424242, ec.SECP384R1())
+    return hooks
+
+
+@cache
+def hrr_flights() -> tuple[bytes, bytes]:
+    """(the HelloRetryRequest message, the client's second ClientHello message)."""
+    c = Connection(HRR_CCFG, hooks=hrr_client_hooks())
+    s = Connection(HRR_SCFG, hooks=server_hooks())
+    c.start_handshake()
+    s.receive_data(c.data_to_send())
+    out = split_records(s.data_to_send())
+    c.receive_data(b"".join(out))
+    ch2 = next(r for r in split_records(c.data_to_send()) if r[0] == 22)
+    return out[0][5:], ch2[5:]
+
+
+@FUZZ
+@given(st.data())
+def test_client_hello_retry_request(data: st.DataObject) -> None:
+    hrr, _ = hrr_flights()
+    c = Connection(HRR_CCFG, hooks=hrr_client_hooks())
+    c.start_handshake()
+    expect_clean(c, plaintext_record(22, data.draw(mutated(hrr))))
+
+
+@FUZZ
+@given(st.data())
+def test_server_second_client_hello(data: st.DataObject) -> None:
+    c = Connection(HRR_CCFG, hooks=hrr_client_hooks())
+    s = Connection(HRR_SCFG, hooks=server_hooks())
+    c.start_handshake()
+    s.receive_data(c.data_to_send())
+    c.receive_data(s.data_to_send())
+    # This server's own cookie is in the real second ClientHello.
+    ch2 = next(r for r in split_records(c.data_to_send()) if r[0] == 22)[5:]
+    expect_clean(s, plaintext_record(22, data.draw(mutated(ch2))))

@@ -425,7 +425,7 @@ def _bad_chains() -> dict[str, tuple[list[Any], Any, str]]:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     from cryptography.x509.oid import ExtendedKeyUsageOID
-    from tls_helpers import DAY, NOW, make_ca, make_leaf
+    from tls_helpers import DAY, NOW, make_ca, make_key, make_leaf
 
     p = pki("p256")
     inter = (p.inter, p.inter_key)
@@ -453,6 +453,19 @@ def _bad_chains() -> dict[str, tuple[list[Any], Any, str]]:
         key,
         "localhost",
     )
+    from cryptography.x509.oid import ObjectIdentifier
+
+    unknown = x509.UnrecognizedExtension(ObjectIdentifier("1.2.3.4.5"), b"\x05\x00")
+    leaf, key = make_leaf(inter, extra=[(unknown, True)])
+    cases["unknown critical extension"] = ([leaf, p.inter], key, "localhost")
+    nc = x509.NameConstraints(
+        permitted_subtrees=[x509.DNSName("example.org")], excluded_subtrees=None
+    )
+    constrained = make_ca(
+        "constrained", make_key("p256"), issuer=(p.root, p.root_key), extra=[(nc, True)]
+    )
+    leaf, key = make_leaf(constrained)
+    cases["name constraints"] = ([leaf, constrained[0]], key, "localhost")
     # Issuers that are not CAs, or whose key usage forbids signing certificates.
     for label, exts in _ISSUER_VARIANTS.items():
         if label.startswith("bad:"):

@@ -9,11 +9,9 @@ test restores "native").
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,59 +20,17 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM as RefAESGCM
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from vectors import MAX_EXAMPLES, distinct_levels, level_fixture, vectors_dir
 
 from cytls import _core, crypto
 from cytls.crypto import AESGCM, InvalidTag
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _vectors_dir() -> Path:
-    """../shared/vectors beside the checkout; a worktree may sit one level deeper."""
-    for base in (REPO, *REPO.parents):
-        candidate = base / ".." / "shared" / "vectors"
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"no ../shared/vectors beside {REPO} or its parents")
-
-
-WYCHEPROOF = _vectors_dir() / "wycheproof" / "aes_gcm_test.json"
+WYCHEPROOF = vectors_dir() / "wycheproof" / "aes_gcm_test.json"
 NIST_DIR = Path(cryptography_vectors.__file__).resolve().parent / "ciphers" / "AES" / "GCM"
 
-MAX_EXAMPLES = int(os.environ.get("CYTLS_HYPOTHESIS_EXAMPLES", "60"))
-
-CANDIDATE_LEVELS = ("portable", "aesni", "avx2", "avx512", "neon", "armce")
-
-
-def _distinct_levels() -> list[str]:
-    """Levels of this architecture, one per distinct AES-GCM backend."""
-    seen: set[str] = set()
-    levels: list[str] = []
-    try:
-        for level in CANDIDATE_LEVELS:
-            try:
-                crypto.force_backend(level)
-            except ValueError:
-                continue  # a level of the other architecture
-            backend = crypto.backends()["aes-gcm"]
-            if backend not in seen:
-                seen.add(backend)
-                levels.append(level)
-    finally:
-        crypto.force_backend("native")
-    return levels
-
-
-LEVELS = _distinct_levels()
-
-
-@pytest.fixture(params=LEVELS)
-def level(request: pytest.FixtureRequest) -> Iterator[str]:
-    crypto.force_backend(request.param)
-    try:
-        yield request.param
-    finally:
-        crypto.force_backend("native")
+# One level per distinct AES-GCM backend.
+LEVELS = distinct_levels("aes-gcm")
+level = level_fixture(LEVELS)
 
 
 def _expected_native_backend() -> str:

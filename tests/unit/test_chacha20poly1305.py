@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,63 +19,20 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305 as RefChaCha
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from vectors import MAX_EXAMPLES, distinct_levels, level_fixture, vectors_dir
 
 from cytls import crypto
 from cytls.crypto import ChaCha20Poly1305, InvalidTag
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _vectors_dir() -> Path:
-    """../shared/vectors beside the checkout; a worktree may sit one level deeper."""
-    for base in (REPO, *REPO.parents):
-        candidate = base / ".." / "shared" / "vectors"
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"no ../shared/vectors beside {REPO} or its parents")
-
-
-VECTORS = _vectors_dir()
+VECTORS = vectors_dir()
 WYCHEPROOF = VECTORS / "wycheproof" / "chacha20_poly1305_test.json"
 CRYPTOGRAPHY_DIR = (
     Path(cryptography_vectors.__file__).resolve().parent / "ciphers" / "ChaCha20Poly1305"
 )
 
-MAX_EXAMPLES = int(os.environ.get("CYTLS_HYPOTHESIS_EXAMPLES", "60"))
-
-CANDIDATE_LEVELS = ("portable", "aesni", "avx2", "avx512", "neon", "armce")
-
-
-def _distinct_levels() -> list[str]:
-    """Levels of this architecture whose (chacha20, poly1305) backends differ."""
-    seen: set[tuple[str, str]] = set()
-    levels: list[str] = []
-    try:
-        for level in CANDIDATE_LEVELS:
-            try:
-                crypto.force_backend(level)
-            except ValueError:
-                continue  # a level of the other architecture
-            b = crypto.backends()
-            pair = (b["chacha20"], b["poly1305"])
-            if pair not in seen:
-                seen.add(pair)
-                levels.append(level)
-    finally:
-        crypto.force_backend("native")
-    return levels
-
-
-LEVELS = _distinct_levels()
-
-
-@pytest.fixture(params=LEVELS)
-def level(request: pytest.FixtureRequest) -> Iterator[str]:
-    crypto.force_backend(request.param)
-    try:
-        yield request.param
-    finally:
-        crypto.force_backend("native")
+# One level per distinct (chacha20, poly1305) backend pair.
+LEVELS = distinct_levels("chacha20", "poly1305")
+level = level_fixture(LEVELS)
 
 
 def test_levels_cover_every_backend() -> None:

@@ -8,49 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import platform
-from collections.abc import Iterator
 from pathlib import Path
 
 import cryptography_vectors
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from vectors import level_fixture, supported_levels
 
-from cytls import _core, crypto
+from cytls import crypto
 
 SHA2_DIR = Path(cryptography_vectors.__file__).resolve().parent / "hashes" / "SHA2"
 NAMES = {"sha256": "SHA256", "sha384": "SHA384", "sha512": "SHA512"}
 
 
-def supported_levels() -> list[str]:
-    """The backend levels whose features this CPU has, lowest first."""
-    have = set(_core.cpu_features(detected=True))
-    machine = platform.machine().lower()
-    levels = ["portable"]
-    if machine in ("x86_64", "amd64"):
-        levels += [
-            lvl
-            for lvl, feat in (("aesni", "aesni"), ("avx2", "avx2"), ("avx512", "avx512"))
-            if feat in have
-        ]
-    elif machine in ("aarch64", "arm64"):
-        levels.append("neon")
-        if "arm-sha2" in have or "arm-aes+pmull" in have:
-            levels.append("armce")
-    return levels
-
-
 LEVELS = supported_levels()
-
-
-@pytest.fixture(params=LEVELS)
-def level(request: pytest.FixtureRequest) -> Iterator[str]:
-    crypto.force_backend(request.param)
-    try:
-        yield request.param
-    finally:
-        crypto.force_backend("native")
+level = level_fixture(LEVELS)
 
 
 def parse_rsp(path: Path) -> list[tuple[bytes, bytes]]:

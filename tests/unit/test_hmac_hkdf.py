@@ -6,46 +6,20 @@ case for SHA-256/384/512, and the RFC 8448 section 3 key schedule.
 from __future__ import annotations
 
 import json
-import platform
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from vectors import level_fixture, supported_levels, vectors_dir
 
-from cytls import _core, crypto
+from cytls import crypto
 
-VECTORS = Path(__file__).resolve().parents[2] / ".." / "shared" / "vectors"
+VECTORS = vectors_dir()
 WYCHEPROOF = VECTORS / "wycheproof"
 RFC8448 = VECTORS / "rfc8448" / "simple_1rtt.json"
 HASHES = ["sha256", "sha384", "sha512"]
 
 
-def supported_levels() -> list[str]:
-    """The backend levels whose features this CPU has, lowest first."""
-    have = set(_core.cpu_features(detected=True))
-    machine = platform.machine().lower()
-    levels = ["portable"]
-    if machine in ("x86_64", "amd64"):
-        levels += [
-            lvl
-            for lvl, feat in (("aesni", "aesni"), ("avx2", "avx2"), ("avx512", "avx512"))
-            if feat in have
-        ]
-    elif machine in ("aarch64", "arm64"):
-        levels.append("neon")
-        if "arm-sha2" in have or "arm-aes+pmull" in have:
-            levels.append("armce")
-    return levels
-
-
-@pytest.fixture(params=supported_levels())
-def level(request: pytest.FixtureRequest) -> Iterator[str]:
-    crypto.force_backend(request.param)
-    try:
-        yield request.param
-    finally:
-        crypto.force_backend("native")
+level = level_fixture(supported_levels())
 
 
 def wycheproof_cases(filename: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:

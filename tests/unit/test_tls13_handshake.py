@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from tls_helpers import (
     DAY,
@@ -519,3 +519,53 @@ def test_ticket_list_is_bounded() -> None:
     ec, _ = pump(c, s)
     assert len(ec) == 20 and len(c.session_tickets) == 8
     assert c.session_tickets[-1].age_add == 19
+
+
+def test_openssl_chain_rules() -> None:
+    """Path length, unknown critical extensions, name constraints and weak
+    keys fail with OpenSSL's codes (the ssl-module parity of these lives in
+    tests/interop/test_ssl_module.py)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ObjectIdentifier
+
+    p = pki()
+    # pathLen 0 on the intermediate, with another CA below it.
+    inter0 = make_ca("pathlen0", make_key("p256"), issuer=(p.root, p.root_key))
+    cert0 = inter0[0]
+    b = (
+        x509.CertificateBuilder()
+        .subject_name(cert0.subject)
+        .issuer_name(p.root.subject)
+        .public_key(inter0[1].public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - DAY)
+        .not_valid_after(NOW + DAY * 30)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+    )
+    inter0 = (b.sign(p.root_key, hashes.SHA256()), inter0[1])
+    sub = make_ca("sub CA", make_key("p256"), issuer=inter0)
+    leaf, key = make_leaf(sub)
+    assert _fail_client([leaf, sub[0], inter0[0]], key).verify_code == 25
+
+    unknown = x509.UnrecognizedExtension(ObjectIdentifier("1.2.3.4.5"), b"\x05\x00")
+    leaf, key = make_leaf((p.inter, p.inter_key), extra=[(unknown, True)])
+    assert _fail_client([leaf, p.inter], key).verify_code == 34
+
+    nc = x509.NameConstraints(
+        permitted_subtrees=[x509.DNSName("example.org")], excluded_subtrees=None
+    )
+    constrained = make_ca(
+        "constrained", make_key("p256"), issuer=(p.root, p.root_key), extra=[(nc, True)]
+    )
+    leaf, key = make_leaf(constrained)
+    assert _fail_client([leaf, constrained[0]], key).verify_code == 47
+
+    weak = rsa.generate_private_key(65537, 1024)
+    leaf, key = make_leaf((p.inter, p.inter_key), key=weak)
+    s = Connection(server_config(certificate_chain=[leaf, p.inter], private_key=key))
+    c = Connection(client_config())
+    c.start_handshake()
+    s.receive_data(c.data_to_send())
+    with pytest.raises(TLSAlert) as info:
+        c.receive_data(s.data_to_send())
+    assert info.value.reason == "EE_KEY_TOO_SMALL" and info.value.description == 40

@@ -47,6 +47,7 @@ def make_ca(
     not_before: datetime.datetime | None = None,
     not_after: datetime.datetime | None = None,
     ca: bool = True,
+    extra: list[tuple[Any, bool]] | None = None,
 ) -> tuple[x509.Certificate, Any]:
     key = key or make_key("p256")
     issuer_name = issuer[0].subject if issuer else _name(name)
@@ -71,6 +72,8 @@ def make_ca(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
             critical=False,
         )
+    for ext, critical in extra or []:
+        b = b.add_extension(ext, critical=critical)
     return b.sign(issuer_key, _sign_hash(issuer_key)), key
 
 
@@ -82,6 +85,7 @@ def make_leaf(
     not_after: datetime.datetime | None = None,
     eku: list[Any] | None = None,
     key_usage: x509.KeyUsage | None = None,
+    extra: list[tuple[Any, bool]] | None = None,
 ) -> tuple[x509.Certificate, Any]:
     key = key or make_key("p256")
     sans: list[x509.GeneralName] = []
@@ -115,6 +119,8 @@ def make_leaf(
         b = b.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     if key_usage is not None:
         b = b.add_extension(key_usage, critical=True)
+    for ext, critical in extra or []:
+        b = b.add_extension(ext, critical=critical)
     return b.sign(issuer[1], _sign_hash(issuer[1])), key
 
 
@@ -255,9 +261,8 @@ class Keys:
 
 def open_records(suite: int, secret: bytes, records: list[bytes]) -> list[tuple[int, bytes]]:
     """Decrypt records sealed under a traffic secret (sequence from 0)."""
-    from cytls._record import RecordLayer
-
     from cytls._keyschedule import KeySchedule
+    from cytls._record import RecordLayer
 
     key, iv = KeySchedule(suite).traffic_key(secret)
     rl = RecordLayer()
@@ -274,9 +279,8 @@ def open_records(suite: int, secret: bytes, records: list[bytes]) -> list[tuple[
 
 def seal_records(suite: int, secret: bytes, items: list[tuple[int, bytes]]) -> bytes:
     """Encrypt (content type, payload) items under a traffic secret."""
-    from cytls._record import RecordLayer
-
     from cytls._keyschedule import KeySchedule
+    from cytls._record import RecordLayer
 
     key, iv = KeySchedule(suite).traffic_key(secret)
     rl = RecordLayer()
