@@ -340,6 +340,21 @@ class Connection:
         del app[:max_bytes]
         return out
 
+    def read_application_data_into(self, buffer: memoryview | bytearray) -> int:
+        """Move up to len(buffer) bytes of decrypted application data into
+        buffer (a writable buffer), with no intermediate bytes object.
+
+        Returns:
+            The number of bytes written (0 when none is buffered).
+        """
+        app = self._record.app_data
+        with memoryview(buffer) as dst, memoryview(app) as src:
+            dst = dst.cast("B")
+            n = min(dst.nbytes, src.nbytes)
+            dst[:n] = src[:n]
+        del app[:n]
+        return n
+
     def pending_application_data(self) -> int:
         """How many decrypted bytes wait in the read buffer."""
         return len(self._record.app_data)
