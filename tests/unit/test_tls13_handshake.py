@@ -569,3 +569,21 @@ def test_openssl_chain_rules() -> None:
     with pytest.raises(TLSAlert) as info:
         c.receive_data(s.data_to_send())
     assert info.value.reason == "EE_KEY_TOO_SMALL" and info.value.description == 40
+
+
+def test_tiny_records_split_every_message() -> None:
+    """With 64-byte fragments every handshake message spans many records,
+    plaintext and protected, in both directions."""
+    p = pki("rsa")
+    c, s = pair(
+        client_config(
+            "rsa", max_fragment=64, certificate_chain=p.client_chain, private_key=p.client_key
+        ),
+        server_config("rsa", max_fragment=64, verify_mode=2),
+    )
+    assert c.handshake_complete and s.handshake_complete
+    c.send_application_data(b"x" * 1000)
+    out = c.data_to_send()
+    assert len(out) > 1000 + 15 * 22  # at least 16 records
+    s.receive_data(out)
+    assert s.read_application_data() == b"x" * 1000
