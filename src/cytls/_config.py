@@ -162,7 +162,8 @@ class TLSConfig:
         Raises:
             ValueError: an unknown suite or group, an empty suite list, a
                 version range without TLS 1.3, a chain without its key, or
-                a server without a certificate.
+                a server without a certificate (and no SNI callback to
+                supply one).
         """
         if self.max_version < 0x0304 or self.min_version > 0x0304:
             raise ValueError("only TLS 1.3 is implemented; the version range must include it")
@@ -180,7 +181,8 @@ class TLSConfig:
                 raise ValueError(f"unsupported group 0x{g:04x}")
         if self.certificate_chain and self.private_key is None:
             raise ValueError("a certificate chain needs its private key")
-        if not self.is_client and not self.certificate_chain:
+        if not self.is_client and not self.certificate_chain and self.sni_callback is None:
+            # (An SNI callback may supply the chain per connection.)
             raise ValueError("a server needs a certificate chain and private key")
         if not 64 <= self.max_fragment <= 16384:
             raise ValueError("max_fragment must be in 64..16384")

@@ -587,3 +587,21 @@ def test_tiny_records_split_every_message() -> None:
     assert len(out) > 1000 + 15 * 22  # at least 16 records
     s.receive_data(out)
     assert s.read_application_data() == b"x" * 1000
+
+
+def test_server_chain_from_sni_callback_only() -> None:
+    p = pki()
+    full = server_config()
+
+    def cb(name: str | None) -> TLSConfig | None:
+        return full if name == "localhost" else None
+
+    bare = TLSConfig(is_client=False, sni_callback=cb, verify_mode=0)
+    c, s = pair(client_config(), bare)
+    assert c.handshake_complete and c.peer_certificates == p.chain
+    c = Connection(client_config(server_hostname="other.example", check_hostname=False))
+    s = Connection(bare)
+    c.start_handshake()
+    with pytest.raises(TLSAlert) as info:
+        s.receive_data(c.data_to_send())
+    assert info.value.description == 40  # no certificate for that name
