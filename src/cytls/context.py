@@ -197,6 +197,19 @@ _CURVES = {
     "x448": 0x001E,
 }
 
+# set_groups() names, RFC 8446 §4.2.7 and draft-ietf-tls-ecdhe-mlkem: the
+# canonical OpenSSL name of each group cytls implements, then other spellings.
+_GROUP_NAMES = {
+    0x11EC: "X25519MLKEM768",
+    0x001D: "x25519",
+    0x0017: "secp256r1",
+    0x0018: "secp384r1",
+}
+_GROUP_ALIASES = (("X25519", 0x001D), ("prime256v1", 0x0017), ("P-256", 0x0017), ("P-384", 0x0018))
+_GROUPS_BY_NAME = {n.lower(): c for c, n in _GROUP_NAMES.items()} | {
+    a.lower(): c for a, c in _GROUP_ALIASES
+}
+
 
 def parse_cipher_string(spec: str) -> tuple[list[CipherSuite], list[CipherSuite] | None]:
     """Apply an OpenSSL cipher string to the suites cytls implements.
@@ -525,15 +538,82 @@ class SSLContext(ssl.SSLContext):
         return [s.as_dict() for s in self._cy_tls13 + self._cy_tls12 if s.code in usable]
 
     def set_ecdh_curve(self, name: str | bytes, /) -> None:
-        """Restrict key exchange to one group ("prime256v1", "secp384r1", "X25519").
+        """Restrict key exchange to one group ("prime256v1", "secp384r1",
+        "X25519", "X25519MLKEM768"...); the one-group form of set_groups.
 
         Raises:
-            ValueError: an unknown curve name.
+            ValueError: an unknown curve name (as the ssl module).
         """
         text = name.decode("ascii") if isinstance(name, bytes) else name
-        if text not in _CURVES:
+        code = _CURVES.get(text) or _GROUPS_BY_NAME.get(text.lower())
+        if code is None:
             raise ValueError(f"unknown elliptic curve name {text!r}")
-        self._cy_groups = [_CURVES[text]]
+        self._cy_groups = [code]
+
+    def set_groups(self, groups: str | Iterable[str], /) -> None:
+        """Choose the key exchange groups, in order of preference.
+
+        The client sends a key share for the first (and for x25519 too
+        when the first is the X25519MLKEM768 hybrid and x25519 is listed);
+        a server picks from these.
+
+        Args:
+            groups: OpenSSL group names, as a list or one colon-separated
+                string: "X25519MLKEM768", "x25519"/"X25519",
+                "secp256r1"/"prime256v1"/"P-256", "secp384r1"/"P-384".
+
+        Raises:
+            ssl.SSLError: an empty list, or a name cytls does not know or
+                does not implement.
+            TypeError: groups is neither a str nor an iterable of str.
+        """
+        names = groups.split(":") if isinstance(groups, str) else list(groups)
+        codes: list[int] = []
+        for name in names:
+            if not isinstance(name, str):
+                raise TypeError(f"group names must be str, not {type(name).__name__}")
+            name = name.strip()
+            if not name:
+                continue
+            code = _GROUPS_BY_NAME.get(name.lower())
+            if code is None:
+                known = ", ".join(_GROUP_NAMES.values())
+                raise _certs._ssl_error(
+                    "SSL", "UNSUPPORTED_GROUP",
+                    f"unknown or unsupported group {name!r} (cytls supports {known})", 1,
+                )
+            if code not in codes:
+                codes.append(code)
+        if not codes:
+            raise _certs._ssl_error("SSL", "NO_SUITABLE_GROUPS", "no groups given", 1)
+        self._cy_groups = codes
+
+    def get_groups(self, *, include_aliases: bool = False) -> list[str]:
+        """The enabled key exchange groups, in order of preference.
+
+        Args:
+            include_aliases: also list the other names of each group
+                ("X25519", "prime256v1", "P-256", "P-384").
+
+        Returns:
+            OpenSSL group names, e.g. ["X25519MLKEM768", "x25519",
+            "secp256r1", "secp384r1"] by default.
+        """
+        out: list[str] = []
+        for code in self._group_codes():
+            if code not in _GROUP_NAMES:
+                continue
+            out.append(_GROUP_NAMES[code])
+            if include_aliases:
+                out += [a for a, c in _GROUP_ALIASES if c == code]
+        return out
+
+    def _group_codes(self) -> list[int]:
+        if self._cy_groups is not None:
+            return list(self._cy_groups)
+        from cytls._config import DEFAULT_GROUPS
+
+        return [int(g) for g in DEFAULT_GROUPS]
 
     def load_dh_params(self, path: str, /) -> None:
         """Accepted for compatibility; cytls has no finite-field DHE suites.
@@ -881,7 +961,12 @@ class SSLContext(ssl.SSLContext):
             if not groups:
                 raise _certs._ssl_error("SSL", "NO_SUITABLE_GROUPS", "no suitable groups", 1)
             kwargs["groups"] = groups
-            kwargs["key_share_groups"] = groups[:1]
+            shares = groups[:1]
+            if groups[0] == 0x11EC and 0x001D in groups:
+                # The hybrid share is large and some servers only take
+                # x25519: send both, as the default does.
+                shares.append(0x001D)
+            kwargs["key_share_groups"] = shares
         config = _config.TLSConfig(**kwargs)
         try:
             config.validate()

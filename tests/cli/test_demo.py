@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import cytls_reason, run_cli
+from cli_helpers import cytls_reason, run_cli
 
 from cytls.cli.demo import STEPS
 

@@ -100,6 +100,37 @@ def test_set_ecdh_curve_restricts_groups() -> None:
     assert config.groups == [0x0018] and config.key_share_groups == [0x0018]
 
 
+def test_set_groups_names_and_key_shares() -> None:
+    pytest.importorskip("cytls._config")
+    ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    assert ctx.get_groups() == ["X25519MLKEM768", "x25519", "secp256r1", "secp384r1"]
+    assert "prime256v1" in ctx.get_groups(include_aliases=True)
+    ctx.set_groups("prime256v1:X25519:P-384:x25519")  # aliases; duplicates dropped
+    assert ctx.get_groups() == ["secp256r1", "x25519", "secp384r1"]
+    config = ctx._make_config(False, "example.com")
+    assert config.groups == [0x0017, 0x001D, 0x0018] and config.key_share_groups == [0x0017]
+    ctx.set_groups(["x25519mlkem768", "x25519"])
+    config = ctx._make_config(False, "example.com")
+    assert config.key_share_groups == [0x11EC, 0x001D]  # the hybrid and its x25519 fallback
+
+
+@pytest.mark.parametrize("bad", ["x448", "secp521r1", "ffdhe2048", "nope", "", ":"])
+def test_set_groups_refuses_unknown_or_unsupported(bad: str) -> None:
+    ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with pytest.raises(ssl.SSLError) as info:
+        ctx.set_groups(bad)
+    assert info.value.reason in ("UNSUPPORTED_GROUP", "NO_SUITABLE_GROUPS")
+    assert ctx.get_groups()[0] == "X25519MLKEM768"  # unchanged
+
+
+def test_set_ecdh_curve_maps_to_groups() -> None:
+    ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.set_ecdh_curve(b"X25519")
+    assert ctx.get_groups() == ["x25519"]
+    with pytest.raises(ValueError, match="unknown elliptic curve"):
+        ctx.set_ecdh_curve("nope")  # ValueError, as the ssl module
+
+
 def test_tlsv1_2_protocol_fixes_versions() -> None:
     with pytest.warns(DeprecationWarning):
         ctx = cytls.SSLContext(ssl.PROTOCOL_TLSv1_2)
