@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import _ssl
 import dataclasses
+import encodings.idna  # noqa: F401  (server_hostname.encode("idna"): load it now, not mid-handshake)
 import operator
 import os
 import ssl
@@ -398,7 +399,11 @@ class SSLContext(ssl.SSLContext):
             raise ValueError("invalid value for verify_mode")
         if value == ssl.CERT_NONE and self._cy_check_hostname:
             raise ValueError("Cannot set verify_mode to CERT_NONE when check_hostname is enabled.")
+        before = self._cy_verify_mode
         self._cy_verify_mode = value
+        if (before == ssl.CERT_NONE) != (value == ssl.CERT_NONE) and (self._cy_ca or self._cy_chain):
+            # Verification on or off changes the trust store a config uses.
+            self._precompute()
 
     @property
     def check_hostname(self) -> bool:
@@ -745,6 +750,7 @@ class SSLContext(ssl.SSLContext):
         chain, key = _certs.load_cert_chain(certfile, keyfile, password)
         self._cy_chain = chain
         self._cy_key = key
+        self._precompute()
 
     def _add_ca(self, certs: list[x509.Certificate], crls: int = 0) -> None:
         self._add_ca_entries(_certs.ca_entries(certs), crls)
@@ -806,6 +812,7 @@ class SSLContext(ssl.SSLContext):
             if path not in self._cy_capaths:
                 self._cy_capaths.append(path)
                 self._cy_anchors = None
+        self._precompute()
 
     def set_default_verify_paths(self) -> None:
         """Trust the system store as OpenSSL finds it, else certifi's bundle.
@@ -829,12 +836,11 @@ class SSLContext(ssl.SSLContext):
         if not found:
             try:
                 import certifi
-            except ImportError:
-                return
-            try:
+
                 self._add_ca_entries(*_certs.load_ca_file_cached(certifi.where()))
-            except (OSError, ssl.SSLError):
+            except (ImportError, OSError, ssl.SSLError):
                 pass
+        self._precompute()
 
     def load_default_certs(self, purpose: ssl.Purpose = ssl.Purpose.SERVER_AUTH) -> None:
         """Load the system trust store (see set_default_verify_paths).
@@ -920,8 +926,34 @@ class SSLContext(ssl.SSLContext):
         config = self._cy_configs.get(server_side)
         if config is None:
             config = self._build_config(server_side)
+            # After a setting that does not touch the certificates or the
+            # trust store changed, the previous config's precomputed state
+            # still fits (same chain, key and anchor objects): keep it.
+            previous = self.__dict__.setdefault("_prepared_source", {})
+            last = previous.get(server_side)
+            if last is not None:
+                config.adopt_prepared(last)
+            previous[server_side] = config
             self._cy_configs[server_side] = config
         return config
+
+    def _precompute(self) -> None:
+        """Do now, at load time, what the first handshake would otherwise
+        pay for: the protocol core's per-config state (our chain's DER and
+        signature schemes, the chain verifier over the trust store). The
+        ssl module likewise parses and indexes certificates when they are
+        loaded. Best effort: a context not yet usable (a server without its
+        certificate) is prepared on its first connection instead."""
+        sides: tuple[bool, ...] = (False, True)
+        if self._cy_protocol == ssl.PROTOCOL_TLS_CLIENT:
+            sides = (False,)
+        elif self._cy_protocol == ssl.PROTOCOL_TLS_SERVER:
+            sides = (True,)
+        for side in sides:
+            try:
+                self._shared_config(side).prepared()
+            except (ssl.SSLError, ValueError):
+                pass
 
     def _build_config(self, server_side: bool) -> TLSConfig:
         from cytls import _config
@@ -984,7 +1016,7 @@ class SSLContext(ssl.SSLContext):
         if server_side or server_hostname is None:
             return shared
         config = dataclasses.replace(shared, server_hostname=server_hostname)
-        _share_precomputation(shared, config)
+        config.adopt_prepared(shared)
         return config
 
     def _encode_hostname(self, hostname: str | bytes | None) -> str | None:
@@ -1161,17 +1193,6 @@ def _sni_dispatch(server_name: str | None) -> int | TLSConfig | None:
         return None
     result: int | TLSConfig | None = tls._on_sni(server_name)
     return result
-
-
-def _share_precomputation(source: TLSConfig, target: TLSConfig) -> None:
-    """Let a per-connection copy of a config reuse the original's precomputed
-    state (chain DER, verifier over the trust store). The core validates the
-    cache by the identity of the chain, key and anchors, which the copy
-    shares, so this is safe; without it every client connection would rebuild
-    the verifier."""
-    prepared = getattr(source, "prepared", None)
-    if prepared is not None and hasattr(target, "_prepared_cache"):
-        target._prepared_cache = prepared()
 
 
 def _bind_adapter_classes() -> None:

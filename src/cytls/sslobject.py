@@ -22,6 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 from cytls import _certs
 
+try:
+    # The protocol core, loaded with the adapters (as the ssl module loads
+    # OpenSSL when imported) so that the first handshake does not pay for it.
+    import cytls._client13
+    import cytls._connection
+    import cytls._server13  # noqa: F401
+except ImportError:  # the C core is not built: TLSObject() raises it, clearly
+    pass
+
 if TYPE_CHECKING:
     from typing_extensions import Buffer
 

@@ -92,6 +92,43 @@ def test_configs_are_shared_and_invalidated() -> None:
     assert after is not before and after.alpn_protocols == ["h2"]
 
 
+def test_precomputed_at_load_time_and_kept(tmp_path: object) -> None:
+    # What the first handshake would otherwise pay for is done when the
+    # certificates are loaded (as the ssl module does), and survives changes
+    # of settings that do not touch the certificates.
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    server_ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("localhost").configure_cert(server_ctx)
+    ca.configure_trust(server_ctx)
+    server_ctx.verify_mode = ssl.CERT_REQUIRED
+    config = server_ctx._cy_configs[True]
+    prepared = config._prepared_cache
+    assert prepared is not None and prepared.chain_der  # built before any connection
+    assert prepared.verifier.anchors  # with the trust store verification uses
+    server_ctx.set_alpn_protocols(["h2"])
+    server_ctx.set_groups("x25519")
+    rebuilt = server_ctx._shared_config(True)
+    assert rebuilt is not config and rebuilt.prepared() is prepared
+    ca.issue_cert("other").configure_cert(server_ctx)  # a new chain: rebuilt
+    assert server_ctx._shared_config(True).prepared() is not prepared
+
+
+def test_adopt_prepared_needs_the_same_inputs() -> None:
+    from cytls._config import TLSConfig
+
+    a = TLSConfig(is_client=True)
+    a.prepared()
+    b = TLSConfig(is_client=True)  # equal, but other list objects
+    assert not b.adopt_prepared(a)
+    c = TLSConfig(is_client=True, trust_anchors=a.trust_anchors,
+                  certificate_chain=a.certificate_chain, signature_schemes=a.signature_schemes)
+    assert c.adopt_prepared(a) and c.prepared() is a.prepared()
+    d = TLSConfig(is_client=True, trust_anchors=a.trust_anchors,
+                  certificate_chain=a.certificate_chain, signature_schemes=[0x0403])
+    assert not d.adopt_prepared(a)  # other schemes: other precomputation
+
+
 def test_set_ecdh_curve_restricts_groups() -> None:
     pytest.importorskip("cytls._config")
     ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

@@ -98,6 +98,10 @@ def load(name: str) -> TLSImpl:
             cdc = cdc or cmod.create_default_context
         except Exception as e:
             raise Unavailable(f"cytls.SSLContext is not available in this build ({e})") from e
+    try:  # the adapters import without it; connections need it
+        import cytls._connection
+    except ImportError as e:
+        raise Unavailable(f"cytls's protocol core cannot be imported ({e})") from e
     return TLSImpl("cytls", ctx_cls, cdc, cytls)
 
 
