@@ -97,6 +97,13 @@ class Connection:
         return self._ctx.group if self._ctx.complete else None
 
     @property
+    def peer_offered_cipher_suites(self) -> list[int]:
+        """Server: the cipher suites the client offered, in its order
+        (including ones we do not enable); [] on a client or before the
+        ClientHello."""
+        return list(self._ctx.peer_cipher_suites)
+
+    @property
     def alpn_protocol(self) -> str | None:
         return self._ctx.alpn
 

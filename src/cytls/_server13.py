@@ -121,6 +121,7 @@ class ExpectClientHello(State):
 
         # Cipher suite (RFC 8446 §4.1.1).
         offered = ch.cipher_suites
+        ctx.peer_cipher_suites = list(offered)
         if cfg.server_preference:
             suite = next((s for s in cfg.cipher_suites if s in offered), None)
         else:

@@ -107,6 +107,8 @@ class Context:
         self.complete = False
         self.peer_record_limit: int | None = None
         self.client_auth_requested = False
+        # Server: the suites in the ClientHello, in the client's order.
+        self.peer_cipher_suites: list[int] = []
         self.offered_pha = False
         self.plain_alert_window = False
         # The transcript through the client Finished, kept for

@@ -476,12 +476,18 @@ class TLSObject:
         return (suite.name, suite.protocol, suite.bits)
 
     def shared_ciphers(self) -> list[tuple[str, str, int]] | None:
-        """Server: the client's offered suites that this side also enables."""
+        """Server: the client's offered suites that this side also enables,
+        in the client's order, as (name, protocol, secret bits).
+
+        Returns:
+            The list on a server after the handshake; None on a client or
+            before the handshake (as the ssl module).
+        """
         from cytls.context import SUITES_BY_CODE
 
-        offered = getattr(self._conn, "peer_cipher_suites", None)
-        if not self._done or not self.server_side or offered is None:
-            return None
+        if not self._done or not self.server_side:
+            return None  # as the ssl module: only a server knows the client's list
+        offered = self._conn.peer_offered_cipher_suites
         enabled = set(self._config.cipher_suites)
         return [
             (SUITES_BY_CODE[c].name, SUITES_BY_CODE[c].protocol, SUITES_BY_CODE[c].bits)

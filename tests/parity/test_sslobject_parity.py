@@ -440,3 +440,39 @@ def test_handshake_trace_shares_one_clock(pki: Pki) -> None:
 
     assert at(client, "send ClientHello") <= at(server, "receive ClientHello")
     assert at(server, "send ServerHello") <= at(client, "receive ServerHello")
+
+
+def test_shared_ciphers(mod: ModuleType, pki: Pki) -> None:
+    client_ctx, server_ctx = contexts(mod, mod, pki)
+    pair = BioPair(client_ctx, server_ctx)
+    assert pair.server.shared_ciphers() is None  # before the handshake
+    pair.handshake()
+    assert pair.client.shared_ciphers() is None  # only a server knows both lists
+    shared = pair.server.shared_ciphers()
+    assert pair.server.cipher() in shared
+    assert [c for c in shared if c[1] == "TLSv1.3"] == [  # the client's order
+        ("TLS_AES_256_GCM_SHA384", "TLSv1.3", 256),
+        ("TLS_CHACHA20_POLY1305_SHA256", "TLSv1.3", 256),
+        ("TLS_AES_128_GCM_SHA256", "TLSv1.3", 128),
+    ]
+
+
+def test_shared_ciphers_leave_out_what_the_server_disables(pki: Pki) -> None:
+    # (The ssl module cannot restrict TLS 1.3 suites, so this is cytls only.)
+    client_ctx, server_ctx = contexts(cytls, cytls, pki)
+    server_ctx.set_ciphers("TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256")
+    pair = BioPair(client_ctx, server_ctx)
+    pair.handshake()
+    assert pair.server.shared_ciphers() == [
+        ("TLS_CHACHA20_POLY1305_SHA256", "TLSv1.3", 256),
+        ("TLS_AES_128_GCM_SHA256", "TLSv1.3", 128),
+    ]
+
+
+def test_shared_ciphers_with_openssl_client(pki: Pki) -> None:
+    client_ctx, server_ctx = contexts(ssl, cytls, pki)
+    pair = BioPair(client_ctx, server_ctx)
+    pair.handshake()
+    names = [c[0] for c in pair.server.shared_ciphers()]
+    assert names[:3] == [  # the ssl client's order
+        "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"]
