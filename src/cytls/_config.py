@@ -217,10 +217,8 @@ class TLSConfig:
         shares = [g for g in self.key_share_groups if g in self.groups]
         return shares or self.groups[:1]
 
-    def prepared(self) -> Prepared:
-        """The precomputed per-config state (built once, reused by every
-        handshake until the chain, key or anchors are replaced)."""
-        key = (
+    def _prepared_key(self) -> tuple[Any, ...]:
+        return (
             id(self.certificate_chain),
             len(self.certificate_chain),
             id(self.private_key),
@@ -229,6 +227,40 @@ class TLSConfig:
             id(self.client_ca_names),
             tuple(self.signature_schemes),
         )
+
+    def adopt_prepared(self, source: TLSConfig) -> bool:
+        """Reuse source's precomputed state (chain DER, chain verifier over
+        the trust store...) when it was built from the very same inputs.
+
+        This is how per-connection copies of a config (`dataclasses.replace`
+        with another server_hostname), or a config rebuilt after an
+        unrelated setting changed, avoid rebuilding it. The inputs must be
+        the same objects (the chain, key, trust anchors and CA names lists),
+        not equal ones; both configs keep them alive, so identity is sound.
+
+        Args:
+            source: a config whose precomputed state may be shared.
+
+        Returns:
+            Whether it was adopted (False: ours is built on first use).
+        """
+        cache = source._prepared_cache
+        if (
+            cache is None
+            or source.certificate_chain is not self.certificate_chain
+            or source.private_key is not self.private_key
+            or source.trust_anchors is not self.trust_anchors
+            or source.client_ca_names is not self.client_ca_names
+            or cache.key != self._prepared_key()
+        ):
+            return False
+        self._prepared_cache = cache
+        return True
+
+    def prepared(self) -> Prepared:
+        """The precomputed per-config state (built once, reused by every
+        handshake until the chain, key or anchors are replaced)."""
+        key = self._prepared_key()
         cache = self._prepared_cache
         if cache is None or cache.key != key:
             cache = Prepared(self, key)

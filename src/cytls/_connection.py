@@ -74,6 +74,13 @@ class Connection:
     # ------------------------------------------------------------ properties
 
     @property
+    def created(self) -> float:
+        """time.perf_counter() when this connection was created: the origin
+        of every `TraceEvent.time` in `trace`, so that two connections'
+        traces can be put on one clock."""
+        return self._ctx.t0
+
+    @property
     def handshake_complete(self) -> bool:
         return self._ctx.complete
 

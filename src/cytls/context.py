@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import _ssl
 import dataclasses
+import encodings.idna  # noqa: F401  (server_hostname.encode("idna"): load it now, not mid-handshake)
 import operator
 import os
 import ssl
@@ -195,6 +196,19 @@ _CURVES = {
     "x25519": 0x001D,
     "X448": 0x001E,
     "x448": 0x001E,
+}
+
+# set_groups() names, RFC 8446 §4.2.7 and draft-ietf-tls-ecdhe-mlkem: the
+# canonical OpenSSL name of each group cytls implements, then other spellings.
+_GROUP_NAMES = {
+    0x11EC: "X25519MLKEM768",
+    0x001D: "x25519",
+    0x0017: "secp256r1",
+    0x0018: "secp384r1",
+}
+_GROUP_ALIASES = (("X25519", 0x001D), ("prime256v1", 0x0017), ("P-256", 0x0017), ("P-384", 0x0018))
+_GROUPS_BY_NAME = {n.lower(): c for c, n in _GROUP_NAMES.items()} | {
+    a.lower(): c for a, c in _GROUP_ALIASES
 }
 
 
@@ -385,7 +399,11 @@ class SSLContext(ssl.SSLContext):
             raise ValueError("invalid value for verify_mode")
         if value == ssl.CERT_NONE and self._cy_check_hostname:
             raise ValueError("Cannot set verify_mode to CERT_NONE when check_hostname is enabled.")
+        before = self._cy_verify_mode
         self._cy_verify_mode = value
+        if (before == ssl.CERT_NONE) != (value == ssl.CERT_NONE) and (self._cy_ca or self._cy_chain):
+            # Verification on or off changes the trust store a config uses.
+            self._precompute()
 
     @property
     def check_hostname(self) -> bool:
@@ -525,15 +543,82 @@ class SSLContext(ssl.SSLContext):
         return [s.as_dict() for s in self._cy_tls13 + self._cy_tls12 if s.code in usable]
 
     def set_ecdh_curve(self, name: str | bytes, /) -> None:
-        """Restrict key exchange to one group ("prime256v1", "secp384r1", "X25519").
+        """Restrict key exchange to one group ("prime256v1", "secp384r1",
+        "X25519", "X25519MLKEM768"...); the one-group form of set_groups.
 
         Raises:
-            ValueError: an unknown curve name.
+            ValueError: an unknown curve name (as the ssl module).
         """
         text = name.decode("ascii") if isinstance(name, bytes) else name
-        if text not in _CURVES:
+        code = _CURVES.get(text) or _GROUPS_BY_NAME.get(text.lower())
+        if code is None:
             raise ValueError(f"unknown elliptic curve name {text!r}")
-        self._cy_groups = [_CURVES[text]]
+        self._cy_groups = [code]
+
+    def set_groups(self, groups: str | Iterable[str], /) -> None:
+        """Choose the key exchange groups, in order of preference.
+
+        The client sends a key share for the first (and for x25519 too
+        when the first is the X25519MLKEM768 hybrid and x25519 is listed);
+        a server picks from these.
+
+        Args:
+            groups: OpenSSL group names, as a list or one colon-separated
+                string: "X25519MLKEM768", "x25519"/"X25519",
+                "secp256r1"/"prime256v1"/"P-256", "secp384r1"/"P-384".
+
+        Raises:
+            ssl.SSLError: an empty list, or a name cytls does not know or
+                does not implement.
+            TypeError: groups is neither a str nor an iterable of str.
+        """
+        names = groups.split(":") if isinstance(groups, str) else list(groups)
+        codes: list[int] = []
+        for name in names:
+            if not isinstance(name, str):
+                raise TypeError(f"group names must be str, not {type(name).__name__}")
+            name = name.strip()
+            if not name:
+                continue
+            code = _GROUPS_BY_NAME.get(name.lower())
+            if code is None:
+                known = ", ".join(_GROUP_NAMES.values())
+                raise _certs._ssl_error(
+                    "SSL", "UNSUPPORTED_GROUP",
+                    f"unknown or unsupported group {name!r} (cytls supports {known})", 1,
+                )
+            if code not in codes:
+                codes.append(code)
+        if not codes:
+            raise _certs._ssl_error("SSL", "NO_SUITABLE_GROUPS", "no groups given", 1)
+        self._cy_groups = codes
+
+    def get_groups(self, *, include_aliases: bool = False) -> list[str]:
+        """The enabled key exchange groups, in order of preference.
+
+        Args:
+            include_aliases: also list the other names of each group
+                ("X25519", "prime256v1", "P-256", "P-384").
+
+        Returns:
+            OpenSSL group names, e.g. ["X25519MLKEM768", "x25519",
+            "secp256r1", "secp384r1"] by default.
+        """
+        out: list[str] = []
+        for code in self._group_codes():
+            if code not in _GROUP_NAMES:
+                continue
+            out.append(_GROUP_NAMES[code])
+            if include_aliases:
+                out += [a for a, c in _GROUP_ALIASES if c == code]
+        return out
+
+    def _group_codes(self) -> list[int]:
+        if self._cy_groups is not None:
+            return list(self._cy_groups)
+        from cytls._config import DEFAULT_GROUPS
+
+        return [int(g) for g in DEFAULT_GROUPS]
 
     def load_dh_params(self, path: str, /) -> None:
         """Accepted for compatibility; cytls has no finite-field DHE suites.
@@ -665,6 +750,7 @@ class SSLContext(ssl.SSLContext):
         chain, key = _certs.load_cert_chain(certfile, keyfile, password)
         self._cy_chain = chain
         self._cy_key = key
+        self._precompute()
 
     def _add_ca(self, certs: list[x509.Certificate], crls: int = 0) -> None:
         self._add_ca_entries(_certs.ca_entries(certs), crls)
@@ -726,6 +812,7 @@ class SSLContext(ssl.SSLContext):
             if path not in self._cy_capaths:
                 self._cy_capaths.append(path)
                 self._cy_anchors = None
+        self._precompute()
 
     def set_default_verify_paths(self) -> None:
         """Trust the system store as OpenSSL finds it, else certifi's bundle.
@@ -749,12 +836,11 @@ class SSLContext(ssl.SSLContext):
         if not found:
             try:
                 import certifi
-            except ImportError:
-                return
-            try:
+
                 self._add_ca_entries(*_certs.load_ca_file_cached(certifi.where()))
-            except (OSError, ssl.SSLError):
+            except (ImportError, OSError, ssl.SSLError):
                 pass
+        self._precompute()
 
     def load_default_certs(self, purpose: ssl.Purpose = ssl.Purpose.SERVER_AUTH) -> None:
         """Load the system trust store (see set_default_verify_paths).
@@ -840,8 +926,34 @@ class SSLContext(ssl.SSLContext):
         config = self._cy_configs.get(server_side)
         if config is None:
             config = self._build_config(server_side)
+            # After a setting that does not touch the certificates or the
+            # trust store changed, the previous config's precomputed state
+            # still fits (same chain, key and anchor objects): keep it.
+            previous = self.__dict__.setdefault("_prepared_source", {})
+            last = previous.get(server_side)
+            if last is not None:
+                config.adopt_prepared(last)
+            previous[server_side] = config
             self._cy_configs[server_side] = config
         return config
+
+    def _precompute(self) -> None:
+        """Do now, at load time, what the first handshake would otherwise
+        pay for: the protocol core's per-config state (our chain's DER and
+        signature schemes, the chain verifier over the trust store). The
+        ssl module likewise parses and indexes certificates when they are
+        loaded. Best effort: a context not yet usable (a server without its
+        certificate) is prepared on its first connection instead."""
+        sides: tuple[bool, ...] = (False, True)
+        if self._cy_protocol == ssl.PROTOCOL_TLS_CLIENT:
+            sides = (False,)
+        elif self._cy_protocol == ssl.PROTOCOL_TLS_SERVER:
+            sides = (True,)
+        for side in sides:
+            try:
+                self._shared_config(side).prepared()
+            except (ssl.SSLError, ValueError):
+                pass
 
     def _build_config(self, server_side: bool) -> TLSConfig:
         from cytls import _config
@@ -881,7 +993,12 @@ class SSLContext(ssl.SSLContext):
             if not groups:
                 raise _certs._ssl_error("SSL", "NO_SUITABLE_GROUPS", "no suitable groups", 1)
             kwargs["groups"] = groups
-            kwargs["key_share_groups"] = groups[:1]
+            shares = groups[:1]
+            if groups[0] == 0x11EC and 0x001D in groups:
+                # The hybrid share is large and some servers only take
+                # x25519: send both, as the default does.
+                shares.append(0x001D)
+            kwargs["key_share_groups"] = shares
         config = _config.TLSConfig(**kwargs)
         try:
             config.validate()
@@ -899,7 +1016,7 @@ class SSLContext(ssl.SSLContext):
         if server_side or server_hostname is None:
             return shared
         config = dataclasses.replace(shared, server_hostname=server_hostname)
-        _share_precomputation(shared, config)
+        config.adopt_prepared(shared)
         return config
 
     def _encode_hostname(self, hostname: str | bytes | None) -> str | None:
@@ -1076,17 +1193,6 @@ def _sni_dispatch(server_name: str | None) -> int | TLSConfig | None:
         return None
     result: int | TLSConfig | None = tls._on_sni(server_name)
     return result
-
-
-def _share_precomputation(source: TLSConfig, target: TLSConfig) -> None:
-    """Let a per-connection copy of a config reuse the original's precomputed
-    state (chain DER, verifier over the trust store). The core validates the
-    cache by the identity of the chain, key and anchors, which the copy
-    shares, so this is safe; without it every client connection would rebuild
-    the verifier."""
-    prepared = getattr(source, "prepared", None)
-    if prepared is not None and hasattr(target, "_prepared_cache"):
-        target._prepared_cache = prepared()
 
 
 def _bind_adapter_classes() -> None:

@@ -22,10 +22,20 @@ from typing import TYPE_CHECKING, Any
 
 from cytls import _certs
 
+try:
+    # The protocol core, loaded with the adapters (as the ssl module loads
+    # OpenSSL when imported) so that the first handshake does not pay for it.
+    import cytls._client13
+    import cytls._connection
+    import cytls._server13  # noqa: F401
+except ImportError:  # the C core is not built: TLSObject() raises it, clearly
+    pass
+
 if TYPE_CHECKING:
     from typing_extensions import Buffer
 
     from cytls._config import TLSConfig
+    from cytls._events import TraceEvent
     from cytls.context import SSLContext
 
 __all__ = ["SSLObject", "SSLSession", "TLSObject"]
@@ -59,6 +69,18 @@ def eof_error() -> ssl.SSLEOFError:
     err.library = "SSL"
     err.reason = "UNEXPECTED_EOF_WHILE_READING"
     return err
+
+
+def group_name(code: int | None) -> str | None:
+    """OpenSSL's name of a TLS NamedGroup code ("x25519", "X25519MLKEM768"...)."""
+    if code is None:
+        return None
+    from cytls._enums import NamedGroup
+
+    try:
+        return NamedGroup(code).name
+    except ValueError:
+        return f"0x{code:04x}"
 
 
 def _ssl_error(reason: str, text: str) -> ssl.SSLError:
@@ -467,6 +489,24 @@ class TLSObject:
             if c in enabled and c in SUITES_BY_CODE
         ]
 
+    def group(self) -> str | None:
+        """The negotiated key exchange group, e.g. "X25519MLKEM768" or
+        "x25519" (OpenSSL's names), or None before the handshake."""
+        return group_name(self._conn.group) if self._done else None
+
+    def handshake_trace(self) -> list[TraceEvent]:
+        """The handshake steps recorded so far, in order.
+
+        Returns:
+            `cytls._events.TraceEvent` tuples (time, role, step, details)
+            whose `time` is the absolute time.perf_counter() value of the
+            step, so the client's and the server's traces (and any
+            perf_counter() reading of the caller) share one clock.
+        """
+        conn = self._conn
+        base = conn.created
+        return [e._replace(time=base + e.time) for e in conn.trace]
+
     def compression(self) -> None:
         """Always None: TLS compression is not supported (CRIME)."""
         return None
@@ -576,6 +616,17 @@ class SSLObject(ssl.SSLObject):
     def get_verified_chain(self) -> list[bytes]:
         """The verified peer chain as DER, leaf first."""
         result: list[bytes] = self._sslobj.get_verified_chain()
+        return result
+
+    def group(self) -> str | None:
+        """The negotiated key exchange group name, None before the handshake."""
+        result: str | None = self._sslobj.group()
+        return result
+
+    def handshake_trace(self) -> list[TraceEvent]:
+        """The handshake steps so far, timed on the time.perf_counter() clock
+        (see TLSObject.handshake_trace)."""
+        result: list[TraceEvent] = self._sslobj.handshake_trace()
         return result
 
     def get_unverified_chain(self) -> list[bytes]:

@@ -29,6 +29,7 @@ from cytls.sslobject import TLSObject, want_read_error, want_write_error
 if TYPE_CHECKING:
     from typing_extensions import Buffer
 
+    from cytls._events import TraceEvent
     from cytls.context import SSLContext
 
 __all__ = ["SSLSocket", "SocketTLSObject"]
@@ -219,4 +220,24 @@ class SSLSocket(ssl.SSLSocket):
         if self._sslobj is None:
             return []
         result: list[bytes] = self._sslobj.get_unverified_chain()
+        return result
+
+    def group(self) -> str | None:
+        """The negotiated key exchange group, e.g. "X25519MLKEM768" or
+        "x25519" (OpenSSL's names); None before the handshake."""
+        if self._sslobj is None:
+            return None
+        result: str | None = self._sslobj.group()
+        return result
+
+    def handshake_trace(self) -> list[TraceEvent]:
+        """The handshake steps so far ([] before the socket is connected).
+
+        Returns:
+            `cytls._events.TraceEvent` tuples (time, role, step, details),
+            `time` being the absolute time.perf_counter() value of the step.
+        """
+        if self._sslobj is None:
+            return []
+        result: list[TraceEvent] = self._sslobj.handshake_trace()
         return result

@@ -1,4 +1,5 @@
-"""Helpers for the CLI tests: run `python -m cytls`, start and always stop servers.
+"""Fixtures for the CLI tests: the implementation to drive, a shared PKI, and
+peers that are always stopped.
 
 Every server listens on 127.0.0.1 on an ephemeral port, every wait is bounded,
 and every process a test starts is killed at teardown.
@@ -6,48 +7,15 @@ and every process a test starts is killed at teardown.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from cli_helpers import Server, cli_env, cytls_reason
 
-from cytls.cli import _certgen, _impl
-
-SRC = Path(__file__).resolve().parents[2] / "src"
-
-
-def cli_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-def run_cli(*args: str, input: bytes | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    """Run `python -m cytls ARGS` to completion (bounded) and capture its output."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "cytls", *args], input=input, capture_output=True,
-        timeout=timeout, env=cli_env(), check=False,
-    )
-    return subprocess.CompletedProcess(
-        proc.args, proc.returncode, proc.stdout.decode(errors="replace"),
-        proc.stderr.decode(errors="replace"),
-    )
-
-
-def cytls_reason() -> str | None:
-    """Why cytls's ssl-compatible API cannot be driven yet, or None when it can."""
-    try:
-        _impl.load("cytls")
-    except _impl.Unavailable as e:
-        return str(e)
-    return None
+from cytls.cli import _certgen
 
 
 @pytest.fixture(params=["cytls", "ssl"])
@@ -63,29 +31,6 @@ def impl(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> _certgen.CertFiles:
     return _certgen.generate().write(tmp_path_factory.mktemp("pki"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    def __init__(self, proc: subprocess.Popen[bytes], port: int, head: str) -> None:
-        self.proc = proc
-        self.port = port
-        self.head = head  # what it printed up to its ready line
-
-    def stop(self) -> str:
-        """Stop (if still running) and return everything it printed."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-        try:
-            out, _ = self.proc.communicate(timeout=10)
-        except ValueError:  # already read
-            out = b""
-        return out.decode(errors="replace")
 
 
 @pytest.fixture
@@ -127,7 +72,3 @@ def start() -> Iterator[object]:
         if p.poll() is None:
             p.kill()
         p.wait(10)
-
-
-def have(cmd: str) -> bool:
-    return shutil.which(cmd) is not None

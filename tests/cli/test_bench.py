@@ -7,7 +7,7 @@ import math
 import time
 
 import pytest
-from conftest import run_cli
+from cli_helpers import run_cli
 
 from cytls.cli.bench import Figure, Report, measure_rate, measure_rates, print_report
 

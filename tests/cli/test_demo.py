@@ -4,9 +4,11 @@ clearly (never fakes) while the cytls engine is missing."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
-from conftest import cytls_reason, run_cli
+from cli_helpers import cli_env, cytls_reason, run_cli
 
 from cytls.cli.demo import STEPS
 
@@ -33,15 +35,47 @@ def test_demo_names_every_step() -> None:
     rates = re.findall(r"^\s+(cytls|ssl)\s+TLS_\S+\s+([0-9.]+) (MB|GB)/s", out, re.M)
     assert {name for name, _, _ in rates} == {"cytls", "ssl"}
     assert "x the ssl module" in out
+    assert "group          X25519MLKEM768" in out  # the default prefers the hybrid
+    # Handshakes compared like with like (x25519 on both), the hybrid apart;
+    # each a first and a warm figure.
+    hs = re.findall(r"^\s+(cytls|ssl)\s+(\S+)\s+first\s+([0-9.]+) ms\s+warm median\s+([0-9.]+) ms",
+                    out, re.M)
+    assert {(name, group) for name, group, _, _ in hs} >= {
+        ("cytls", "x25519"), ("ssl", "x25519"), ("cytls", "X25519MLKEM768")}
+    assert all(float(first) > 0 and float(warm) > 0 for _, _, first, warm in hs)
+
+
+def test_demo_with_the_hybrid_group() -> None:
+    res = run_cli("demo", "--group", "X25519MLKEM768", "--size", "1", "--rounds", "1",
+                  "--warm", "1", timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert "group          X25519MLKEM768" in res.stdout
+    assert "send ClientHello  — suites:" in res.stdout
+    assert re.search(r"^\s+cytls\s+X25519MLKEM768\s+first", res.stdout, re.M)
+
+
+_WITHOUT_CORE = """
+import importlib.abc, runpy, sys
+
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "cytls._core":
+            raise ImportError("No module named 'cytls._core' (blocked by the test)")
+        return None
+
+sys.meta_path.insert(0, Block())
+sys.argv = ["cytls", "demo", "--size", "1"]
+runpy.run_module("cytls", run_name="__main__", alter_sys=True)
+"""
 
 
 def test_demo_fails_clearly_without_the_engine() -> None:
-    reason = cytls_reason()
-    if reason is None:
-        pytest.skip("the cytls engine is available; the failure path cannot be reached")
-    res = run_cli("demo", "--size", "1", timeout=60)
-    assert res.returncode == 1
-    assert res.stdout == ""  # nothing shown as if it had happened
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in res.stderr
+    # The C core made unimportable, as in a checkout where it was never built.
+    proc = subprocess.run([sys.executable, "-c", _WITHOUT_CORE], capture_output=True, text=True,
+                          timeout=60, env=cli_env(), check=False)
+    assert proc.returncode == 1
+    assert proc.stdout == ""  # nothing shown as if it had happened
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert lines[0].startswith("cytls demo: error: cytls handshake engine not available: ")
+    assert "cytls._core" in lines[0]

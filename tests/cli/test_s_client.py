@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from conftest import free_port, have, run_cli
+from cli_helpers import free_port, have, run_cli
 
 from cytls.cli._certgen import CertFiles
 
@@ -145,3 +145,31 @@ def test_debug_shows_the_traceback() -> None:
     res = run_cli("s_client", "--impl", "ssl", f"127.0.0.1:{port}", "--debug")
     assert res.returncode != 0
     assert "Traceback" in res.stderr and "ConnectionRefusedError" in res.stderr
+
+
+def test_groups_hybrid_with_trace_against_cytls_s_server(pki: CertFiles, start) -> None:
+    srv = start(["s_server", "-accept", "127.0.0.1:0", "-cert", str(pki.server_chain),
+                 "-key", str(pki.server_key), "-naccept", "1", "-groups", "X25519MLKEM768:x25519"],
+                "ACCEPT", cytls=True)
+    res = run_cli(*_client("cytls", srv.port, pki, False, "-groups", "X25519MLKEM768", "-trace"),
+                  input=b"ping\n")
+    assert res.returncode == 0, res.stderr
+    assert "Group        : X25519MLKEM768" in res.stdout
+    trace = res.stdout.split("Handshake trace:", 1)[1]
+    assert "[C] send ClientHello" in trace and "group: X25519MLKEM768" in trace
+
+
+@pytest.mark.interop
+def test_groups_against_openssl(pki: CertFiles, start) -> None:
+    if not have("openssl"):
+        pytest.skip("openssl command not installed")
+    srv = _openssl_server(start, pki, False)
+    res = run_cli(*_client("cytls", srv.port, pki, False, "-groups", "P-384:x25519"), input=GET)
+    assert res.returncode == 0, res.stderr
+    assert "Group        : secp384r1" in res.stdout
+
+
+def test_unknown_group_is_one_clear_line() -> None:
+    port = free_port()
+    line = _one_error_line(run_cli("s_client", f"127.0.0.1:{port}", "-groups", "x448"))
+    assert line.startswith("cytls s_client: error: ") and "unsupported group 'x448'" in line

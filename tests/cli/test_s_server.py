@@ -12,7 +12,7 @@ import sys
 import threading
 
 import pytest
-from conftest import have, run_cli
+from cli_helpers import have, run_cli
 
 from cytls.cli._certgen import CertFiles
 

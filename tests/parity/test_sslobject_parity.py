@@ -371,3 +371,72 @@ def test_post_handshake_auth_not_offered(mod: ModuleType, pki: Pki) -> None:
     pair.handshake()
     with pytest.raises(ssl.SSLError):
         pair.server.verify_client_post_handshake()
+
+
+# ------------------------------------------------ cytls additions to the API
+
+
+@pytest.mark.parametrize(
+    ("client_groups", "server_groups", "expected"),
+    [
+        (None, None, "X25519MLKEM768"),  # the default prefers the hybrid
+        ("secp384r1", None, "secp384r1"),
+        (["P-256", "X25519"], "x25519:P-256", "secp256r1"),  # the share sent is taken
+        ("x25519:secp384r1", "P-384", "secp384r1"),  # after a HelloRetryRequest
+        ("X25519MLKEM768:x25519", "x25519", "x25519"),
+    ],
+)
+def test_group_after_set_groups(
+    pki: Pki, client_groups: Any, server_groups: Any, expected: str
+) -> None:
+    client_ctx, server_ctx = contexts(cytls, cytls, pki)
+    if client_groups is not None:
+        client_ctx.set_groups(client_groups)
+    if server_groups is not None:
+        server_ctx.set_groups(server_groups)
+    pair = BioPair(client_ctx, server_ctx)
+    assert pair.client.group() is None and pair.server.group() is None
+    pair.handshake()
+    assert pair.client.group() == pair.server.group() == expected
+
+
+def test_group_against_openssl(pki: Pki) -> None:
+    # OpenSSL 3.0 (the ssl module here) has no X25519MLKEM768: the client's
+    # x25519 share is taken, no HelloRetryRequest needed.
+    pair = BioPair(*contexts(cytls, ssl, pki))
+    pair.handshake()
+    assert pair.client.group() == "x25519"
+    steps = [e.step for e in pair.client.handshake_trace()]
+    assert not any("HelloRetryRequest" in s for s in steps)
+
+
+def test_set_ecdh_curve_is_one_group(pki: Pki) -> None:
+    client_ctx, server_ctx = contexts(cytls, ssl, pki)
+    client_ctx.set_ecdh_curve("prime256v1")
+    assert client_ctx.get_groups() == ["secp256r1"]
+    pair = BioPair(client_ctx, server_ctx)
+    pair.handshake()
+    assert pair.client.group() == "secp256r1"
+
+
+def test_handshake_trace_shares_one_clock(pki: Pki) -> None:
+    import time
+
+    before = time.perf_counter()
+    pair = BioPair(*contexts(cytls, cytls, pki))
+    assert pair.client.handshake_trace() == []
+    pair.handshake()
+    after = time.perf_counter()
+    client, server = pair.client.handshake_trace(), pair.server.handshake_trace()
+    assert client and server
+    assert {e.role for e in client} == {"client"} and {e.role for e in server} == {"server"}
+    for e in client + server:
+        assert before <= e.time <= after  # absolute perf_counter() values
+    # Causality across the two traces: the server receives the ClientHello
+    # after the client sent it, and the client receives the ServerHello
+    # after the server sent it.
+    def at(trace: list[Any], step: str) -> float:
+        return float(next(e.time for e in trace if e.step == step))
+
+    assert at(client, "send ClientHello") <= at(server, "receive ClientHello")
+    assert at(server, "send ServerHello") <= at(client, "receive ServerHello")

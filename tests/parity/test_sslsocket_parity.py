@@ -468,3 +468,33 @@ def test_unwrap_keeps_plaintext_behind_close_notify(mod: ModuleType, pki: Pki) -
     assert plain.recv(100) == b"clear text"
     plain.close()
     server.join()
+
+
+def test_group_and_trace_on_sockets(pki: Pki) -> None:
+    client_ctx, server_ctx = contexts(cytls, cytls, pki)
+    server_ctx.set_groups("secp256r1")
+    seen: list[Any] = []
+
+    def handler(raw: socket.socket) -> None:
+        with server_ctx.wrap_socket(raw, server_side=True) as tls:
+            seen.append((tls.group(), tls.handshake_trace()))
+            tls.sendall(tls.recv(10))
+
+    server = Server(handler)
+    sock = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT).wrap_socket(
+        socket.socket(), server_hostname="localhost", do_handshake_on_connect=False
+    )
+    assert sock.group() is None and sock.handshake_trace() == []  # not connected
+    sock.close()
+    with client_ctx.wrap_socket(server.connect(), server_hostname="localhost") as tls:
+        tls.sendall(b"x")
+        assert tls.recv(10) == b"x"
+        assert tls.group() == "secp256r1"  # after a HelloRetryRequest
+        trace = tls.handshake_trace()
+    server.join()
+    group, server_trace = seen[0]
+    assert group == "secp256r1"
+    steps = [e.step for e in trace]
+    assert "receive HelloRetryRequest" in steps or any("HelloRetryRequest" in s for s in steps)
+    first_server = min(e.time for e in server_trace)
+    assert trace[0].time <= first_server <= trace[-1].time  # one clock

@@ -92,12 +92,80 @@ def test_configs_are_shared_and_invalidated() -> None:
     assert after is not before and after.alpn_protocols == ["h2"]
 
 
+def test_precomputed_at_load_time_and_kept(tmp_path: object) -> None:
+    # What the first handshake would otherwise pay for is done when the
+    # certificates are loaded (as the ssl module does), and survives changes
+    # of settings that do not touch the certificates.
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    server_ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("localhost").configure_cert(server_ctx)
+    ca.configure_trust(server_ctx)
+    server_ctx.verify_mode = ssl.CERT_REQUIRED
+    config = server_ctx._cy_configs[True]
+    prepared = config._prepared_cache
+    assert prepared is not None and prepared.chain_der  # built before any connection
+    assert prepared.verifier.anchors  # with the trust store verification uses
+    server_ctx.set_alpn_protocols(["h2"])
+    server_ctx.set_groups("x25519")
+    rebuilt = server_ctx._shared_config(True)
+    assert rebuilt is not config and rebuilt.prepared() is prepared
+    ca.issue_cert("other").configure_cert(server_ctx)  # a new chain: rebuilt
+    assert server_ctx._shared_config(True).prepared() is not prepared
+
+
+def test_adopt_prepared_needs_the_same_inputs() -> None:
+    from cytls._config import TLSConfig
+
+    a = TLSConfig(is_client=True)
+    a.prepared()
+    b = TLSConfig(is_client=True)  # equal, but other list objects
+    assert not b.adopt_prepared(a)
+    c = TLSConfig(is_client=True, trust_anchors=a.trust_anchors,
+                  certificate_chain=a.certificate_chain, signature_schemes=a.signature_schemes)
+    assert c.adopt_prepared(a) and c.prepared() is a.prepared()
+    d = TLSConfig(is_client=True, trust_anchors=a.trust_anchors,
+                  certificate_chain=a.certificate_chain, signature_schemes=[0x0403])
+    assert not d.adopt_prepared(a)  # other schemes: other precomputation
+
+
 def test_set_ecdh_curve_restricts_groups() -> None:
     pytest.importorskip("cytls._config")
     ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.set_ecdh_curve("secp384r1")
     config = ctx._make_config(False, "example.com")
     assert config.groups == [0x0018] and config.key_share_groups == [0x0018]
+
+
+def test_set_groups_names_and_key_shares() -> None:
+    pytest.importorskip("cytls._config")
+    ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    assert ctx.get_groups() == ["X25519MLKEM768", "x25519", "secp256r1", "secp384r1"]
+    assert "prime256v1" in ctx.get_groups(include_aliases=True)
+    ctx.set_groups("prime256v1:X25519:P-384:x25519")  # aliases; duplicates dropped
+    assert ctx.get_groups() == ["secp256r1", "x25519", "secp384r1"]
+    config = ctx._make_config(False, "example.com")
+    assert config.groups == [0x0017, 0x001D, 0x0018] and config.key_share_groups == [0x0017]
+    ctx.set_groups(["x25519mlkem768", "x25519"])
+    config = ctx._make_config(False, "example.com")
+    assert config.key_share_groups == [0x11EC, 0x001D]  # the hybrid and its x25519 fallback
+
+
+@pytest.mark.parametrize("bad", ["x448", "secp521r1", "ffdhe2048", "nope", "", ":"])
+def test_set_groups_refuses_unknown_or_unsupported(bad: str) -> None:
+    ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with pytest.raises(ssl.SSLError) as info:
+        ctx.set_groups(bad)
+    assert info.value.reason in ("UNSUPPORTED_GROUP", "NO_SUITABLE_GROUPS")
+    assert ctx.get_groups()[0] == "X25519MLKEM768"  # unchanged
+
+
+def test_set_ecdh_curve_maps_to_groups() -> None:
+    ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.set_ecdh_curve(b"X25519")
+    assert ctx.get_groups() == ["x25519"]
+    with pytest.raises(ValueError, match="unknown elliptic curve"):
+        ctx.set_ecdh_curve("nope")  # ValueError, as the ssl module
 
 
 def test_tlsv1_2_protocol_fixes_versions() -> None:

@@ -103,7 +103,7 @@ def configure_context(ctx: ssl.SSLContext, impl: TLSImpl, args: argparse.Namespa
             _impl.set_suites(ctx, impl, [s for s in args.ciphersuites.split(":") if s])
         if args.groups:
             _impl.set_groups(ctx, impl, [g for g in args.groups.split(":") if g])
-    except (Unavailable, ValueError) as e:
+    except (Unavailable, ValueError, ssl.SSLError) as e:
         raise CLIError(str(e)) from e
     if args.cipher:
         try:

@@ -1,9 +1,10 @@
 """Which TLS implementation the tools drive, and the few accessors they need.
 
 Owns: the module-level choice between cytls and the `ssl` module (the tools are
-written against the `ssl` API shape, so either works), and the one place that
-reaches past that shape: the handshake trace, the negotiated group, the verified
-chain. Must not: implement TLS, or fake a figure or a step when a piece is missing
+written against the `ssl` API shape, so either works), and the accessors for
+what goes beyond the ssl module's API of this Python: the handshake trace, the
+negotiated group, the verified chain, the group list (cytls has public methods
+for each; the ssl module has fewer). Must not: implement TLS, or fake a figure or a step when a piece is missing
 — it raises Unavailable with the reason instead.
 """
 
@@ -97,6 +98,10 @@ def load(name: str) -> TLSImpl:
             cdc = cdc or cmod.create_default_context
         except Exception as e:
             raise Unavailable(f"cytls.SSLContext is not available in this build ({e})") from e
+    try:  # the adapters import without it; connections need it
+        import cytls._connection
+    except ImportError as e:
+        raise Unavailable(f"cytls's protocol core cannot be imported ({e})") from e
     return TLSImpl("cytls", ctx_cls, cdc, cytls)
 
 
@@ -117,87 +122,19 @@ class TraceEvent:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _connection_of(obj: Any) -> Any:
-    """The sans-IO Connection under a cytls SSLSocket or SSLObject, or None.
-
-    This is the only place the tools reach below the ssl-shaped API.
-    """
-    for attr in ("_connection", "_conn", "connection"):
-        conn = getattr(obj, attr, None)
-        if conn is not None:
-            return conn
-    inner = getattr(obj, "_sslobj", None) or getattr(obj, "_obj", None)
-    if inner is not None and inner is not obj:
-        return _connection_of(inner)
-    return None
-
-
-def _event(raw: Any, default_role: str) -> TraceEvent:
-    if isinstance(raw, TraceEvent):
-        return raw
-    if isinstance(raw, Mapping):
-        get: Callable[[str], Any] = raw.get
-    elif isinstance(raw, tuple) and not hasattr(raw, "_fields"):
-        # (time, role, step, details) in that order.
-        padded = (*raw, None, None, None, None)
-        return TraceEvent(float(padded[0] or 0.0), str(padded[1] or default_role),
-                          str(padded[2]), padded[3] or {})
-    else:
-        def get(key: str) -> Any:
-            return getattr(raw, key, None)
-
-    t = next((get(k) for k in ("t", "time", "at", "timestamp", "when") if get(k) is not None), 0.0)
-    role = get("role") or default_role
-    step = next((get(k) for k in ("step", "name", "event", "what") if get(k) is not None), "?")
-    details: Any = next(
-        (get(k) for k in ("details", "detail", "info", "data") if get(k) is not None), {}
-    )
-    if not isinstance(details, Mapping):
-        details = {"": details}
-    return TraceEvent(float(t), str(getattr(role, "value", role)), str(step), details)
-
-
-def _trace_base(conn: Any) -> float:
-    """The perf_counter() time a Connection's trace times are relative to.
-
-    cytls's TraceEvent.time counts from the connection's creation; merging the
-    client's and the server's steps needs that origin.
-    """
-    for owner in (conn, getattr(conn, "_ctx", None)):
-        for attr in ("trace_t0", "created", "t0"):
-            value = getattr(owner, attr, None)
-            if isinstance(value, float):
-                return value
-    return 0.0
-
-
 def handshake_trace(obj: Any) -> list[TraceEvent]:
     """The timed handshake steps of a cytls SSLSocket/SSLObject, on the perf_counter clock.
 
-    Looks for a public `handshake_trace` or `trace` first, then the Connection's
-    `trace` (see _connection_of).
+    Uses the public `handshake_trace()` of cytls's SSLSocket and SSLObject,
+    whose times are absolute time.perf_counter() values.
 
     Raises:
-        Unavailable: the object exposes no trace (e.g. the ssl module's sockets).
+        Unavailable: the object has no trace (the ssl module's sockets).
     """
-    raw: Any = None
-    base = 0.0
-    for attr in ("handshake_trace", "trace"):
-        value = getattr(obj, attr, None)
-        if value is not None:
-            raw = value() if callable(value) else value
-            break
-    if raw is None:
-        conn = _connection_of(obj)
-        if conn is not None:
-            value = getattr(conn, "trace", None)
-            raw = value() if callable(value) else value
-            base = _trace_base(conn)
-    if raw is None:
+    method = getattr(obj, "handshake_trace", None)
+    if not callable(method):
         raise Unavailable(f"{type(obj).__module__}.{type(obj).__name__} exposes no handshake trace")
-    side = "server" if getattr(obj, "server_side", False) else "client"
-    events = [_event(e, side) for e in raw]
-    return [TraceEvent(e.t + base, e.role, e.step, e.details) for e in events]
+    return [TraceEvent(float(e.time), str(e.role), str(e.step), dict(e.details)) for e in method()]
 
 
 def name_of(kind: str, value: Any) -> str:
@@ -226,28 +163,26 @@ def name_of(kind: str, value: Any) -> str:
 
 
 def negotiated_group(obj: Any) -> str | None:
-    """The key exchange group of an established connection, when the API says it."""
-    group = getattr(obj, "group", None)
-    if callable(group):
-        try:
-            value = group()
-        except Exception:
-            value = None
-        if value:
-            return str(value)
-    conn = _connection_of(obj)
-    if conn is not None and getattr(conn, "group", None) is not None:
-        return name_of("group", conn.group)
-    return None
+    """The key exchange group of an established connection, when the API says it
+    (cytls's `group()`; the ssl module has none before Python 3.15)."""
+    method = getattr(obj, "group", None)
+    if not callable(method):
+        return None
+    value = method()
+    return str(value) if value else None
 
 
 def peer_chain_der(obj: Any) -> tuple[list[bytes], bool]:
     """The peer's chain as DER, leaf first, and whether it is the verified chain.
 
-    Uses get_verified_chain() (cytls; ssl from Python 3.13), then the ssl module's
-    internal object on older Pythons, then the unverified chain, then the leaf.
+    Uses get_verified_chain() (cytls; ssl from Python 3.13), then, for the ssl
+    module on older Pythons only, its _ssl object's (which has had it since
+    3.10), then the unverified chain, then the leaf.
     """
-    for owner in (obj, getattr(obj, "_sslobj", None)):
+    owners = [obj]
+    if not hasattr(obj, "get_verified_chain"):
+        owners.append(getattr(obj, "_sslobj", None))
+    for owner in owners:
         if owner is None:
             continue
         for meth, verified in (("get_verified_chain", True), ("get_unverified_chain", False)):
@@ -306,8 +241,8 @@ def set_groups(ctx: ssl.SSLContext, impl: TLSImpl, groups: list[str]) -> None:
         Unavailable: the implementation cannot (the ssl module takes one curve only).
     """
     setter = getattr(ctx, "set_groups", None)
-    if setter is not None:
-        setter(groups) if impl.name == "cytls" else setter(":".join(groups))
+    if setter is not None:  # cytls; the ssl module from Python 3.15
+        setter(":".join(groups))
         return
     if len(groups) == 1 and groups[0].lower() in _OPENSSL_GROUP:
         ctx.set_ecdh_curve(_OPENSSL_GROUP[groups[0].lower()])

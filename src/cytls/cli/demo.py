@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import socket
 import ssl
+import statistics
 import struct
 import threading
 import time
@@ -53,6 +54,10 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
                    help="application data to send, in MiB (default 8)")
     p.add_argument("--key-type", choices=("ec", "rsa"), default="ec",
                    help="certificate keys: ECDSA P-256 (default) or RSA-2048")
+    p.add_argument("--rounds", type=int, default=3, metavar="N",
+                   help="bulk transfer rounds per implementation; the median is shown (default 3)")
+    p.add_argument("--warm", type=int, default=5, metavar="N",
+                   help="warm handshakes timed after the first (default 5)")
     p.add_argument("--no-compare", action="store_true", help="skip the ssl module comparison")
     p.set_defaults(func=run)
 
@@ -69,7 +74,8 @@ class _ServerSide:
 
 
 def _server(listener: socket.socket, ctx: ssl.SSLContext, side: _ServerSide) -> None:
-    """Accept one client, handshake, read the announced byte count, acknowledge."""
+    """Accept one client, handshake, then for each announced byte count read that
+    many bytes and acknowledge them; a count of 0 ends the connection."""
     conn = None
     try:
         listener.settimeout(_TIMEOUT)
@@ -79,18 +85,19 @@ def _server(listener: socket.socket, ctx: ssl.SSLContext, side: _ServerSide) -> 
         side.tls = tls
         tls.do_handshake()
         side.ready.set()
-        header = _recv_exact(tls, 8)
-        (expected,) = struct.unpack("!Q", header)
         buf = bytearray(256 * 1024)
-        got = 0
-        while got < expected:
-            n = tls.recv_into(buf, min(len(buf), expected - got))
-            if n == 0:
-                raise ConnectionError(f"client closed after {got} of {expected} bytes")
-            got += n
-        side.received = got
-        tls.sendall(_DONE.pack(b"DONE", got))
-        _recv_exact(tls, 4)  # the client's "BYE" keeps this socket open until it has read DONE
+        while True:
+            (expected,) = struct.unpack("!Q", _recv_exact(tls, 8))
+            if expected == 0:
+                break
+            got = 0
+            while got < expected:
+                n = tls.recv_into(buf, min(len(buf), expected - got))
+                if n == 0:
+                    raise ConnectionError(f"client closed after {got} of {expected} bytes")
+                got += n
+            side.received += got
+            tls.sendall(_DONE.pack(b"DONE", got))
     except BaseException as e:
         side.error = e
     finally:
@@ -98,6 +105,22 @@ def _server(listener: socket.socket, ctx: ssl.SSLContext, side: _ServerSide) -> 
         side.done.set()
         if conn is not None:
             conn.close()
+
+
+def _handshake_server(listener: socket.socket, ctx: ssl.SSLContext, count: int,
+                      errors: list[BaseException]) -> None:
+    """Accept `count` clients one after the other: handshake, one byte back, close."""
+    try:
+        listener.settimeout(_TIMEOUT)
+        for _ in range(count):
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(_TIMEOUT)
+                tls = ctx.wrap_socket(conn, server_side=True)
+                tls.sendall(b"!")  # the client reads it: both sides finished
+                tls.close()
+    except BaseException as e:
+        errors.append(e)
 
 
 def _recv_exact(tls: Any, n: int) -> bytes:
@@ -115,12 +138,22 @@ class _Run:
     client: Any
     server: Any
     handshake_s: float
-    transfer_s: float
-    nbytes: int
+    transfer_s: list[float]  # one per round
+    nbytes: int  # per round
+
+    @property
+    def rate(self) -> float:
+        """Bytes per second of the median round."""
+        return self.nbytes / statistics.median(self.transfer_s)
 
 
-def _contexts(impl: _impl.TLSImpl, files: CertFiles, args: argparse.Namespace,
+def _contexts(impl: _impl.TLSImpl, files: CertFiles, suite: str | None, group: str | None,
               notes: list[str]) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context (client certificates required) and a client context, loaded.
+
+    A suite or group the implementation cannot restrict to is noted, and its
+    default is used.
+    """
     server = impl.server_context()
     server.load_cert_chain(str(files.server_chain), str(files.server_key))
     server.load_verify_locations(cafile=str(files.ca))
@@ -129,24 +162,74 @@ def _contexts(impl: _impl.TLSImpl, files: CertFiles, args: argparse.Namespace,
     client.load_verify_locations(cafile=str(files.ca))
     client.load_cert_chain(str(files.client_chain), str(files.client_key))
     try:
-        if args.suite:
+        if suite:
             for ctx in (server, client):
-                _impl.set_suites(ctx, impl, [args.suite])
+                _impl.set_suites(ctx, impl, [suite])
     except _impl.Unavailable as e:
         notes.append(f"{impl.name}: {e}; it negotiated its default")
     try:
-        if args.group:
+        if group:
             for ctx in (server, client):
-                _impl.set_groups(ctx, impl, [args.group])
+                _impl.set_groups(ctx, impl, [group])
     except (_impl.Unavailable, ssl.SSLError, ValueError) as e:
-        notes.append(f"{impl.name}: cannot use group {args.group} ({e}); it negotiated its default")
+        notes.append(f"{impl.name}: cannot use group {group} ({e}); it negotiated its default")
     return server, client
 
 
+def _can_use_group(impl: _impl.TLSImpl, group: str) -> bool:
+    try:
+        _impl.set_groups(impl.client_context(), impl, [group])
+    except (_impl.Unavailable, ssl.SSLError, ValueError):
+        return False
+    return True
+
+
+def _handshake_times(impl: _impl.TLSImpl, files: CertFiles, suite: str | None, group: str,
+                     warm: int) -> tuple[float, list[float]]:
+    """Time 1 + warm full handshakes (client's view, connect() excluded) from one
+    freshly created and loaded context pair, as an application would.
+
+    Returns:
+        (the first handshake's seconds, the warm ones' seconds).
+    """
+    notes: list[str] = []
+    server_ctx, client_ctx = _contexts(impl, files, suite, group, notes)
+    if notes:
+        raise CLIError("; ".join(notes))
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    errors: list[BaseException] = []
+    thread = threading.Thread(target=_handshake_server,
+                              args=(listener, server_ctx, 1 + warm, errors), daemon=True)
+    thread.start()
+    times: list[float] = []
+    try:
+        for _ in range(1 + warm):
+            with socket.create_connection(("127.0.0.1", port), timeout=_TIMEOUT) as raw:
+                tls = client_ctx.wrap_socket(raw, server_hostname="localhost",
+                                             do_handshake_on_connect=False)
+                t0 = time.perf_counter()
+                tls.do_handshake()
+                times.append(time.perf_counter() - t0)
+                if tls.recv(1) != b"!":
+                    raise CLIError(f"{impl.name}: the server did not finish its handshake")
+                tls.close()
+    except (OSError, ssl.SSLError) as e:
+        raise CLIError(f"{impl.name} handshake with {group} failed: "
+                       f"{describe_error(errors[0] if errors else e) or e!r}") from e
+    finally:
+        listener.close()
+        thread.join(_TIMEOUT)
+    if errors:
+        raise CLIError(f"{impl.name} server failed: {describe_error(errors[0]) or errors[0]!r}")
+    return times[0], times[1:]
+
+
 def _connect(impl: _impl.TLSImpl, files: CertFiles, args: argparse.Namespace, nbytes: int,
-             notes: list[str], on_handshake: Any = None) -> _Run:
-    """One server thread, one client: handshake, then send nbytes and wait for the ack."""
-    server_ctx, client_ctx = _contexts(impl, files, args, notes)
+             rounds: int, notes: list[str], on_handshake: Any = None) -> _Run:
+    """One server thread, one client: handshake, then `rounds` times send nbytes and
+    wait for the server's acknowledgement (each round timed on its own)."""
+    server_ctx, client_ctx = _contexts(impl, files, args.suite, args.group, notes)
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     side = _ServerSide()
@@ -172,24 +255,29 @@ def _connect(impl: _impl.TLSImpl, files: CertFiles, args: argparse.Namespace, nb
         if on_handshake is not None:
             on_handshake(tls, side.tls, t0, handshake_s)
         payload = memoryview(bytes(range(256)) * (_CHUNK // 256))
-        bar = ProgressBar(nbytes, f"{impl.name:5s} ")
-        t1 = time.perf_counter()
-        tls.sendall(struct.pack("!Q", nbytes))
-        left = nbytes
-        while left:
-            n = min(left, _CHUNK)
-            tls.sendall(payload[:n])
-            left -= n
-            bar.update(n)
-        tag, count = _DONE.unpack(_recv_exact(tls, _DONE.size))
-        transfer_s = time.perf_counter() - t1
-        bar.finish(transfer_s)
-        tls.sendall(b"BYE!")
+        bar = ProgressBar(nbytes * rounds, f"{impl.name:5s} ")
+        transfer_s: list[float] = []
+        for _ in range(rounds):
+            t1 = time.perf_counter()
+            tls.sendall(struct.pack("!Q", nbytes))
+            left = nbytes
+            while left:
+                n = min(left, _CHUNK)
+                tls.sendall(payload[:n])
+                left -= n
+                bar.update(n)
+            tag, count = _DONE.unpack(_recv_exact(tls, _DONE.size))
+            transfer_s.append(time.perf_counter() - t1)
+            if tag != b"DONE" or count != nbytes:
+                raise CLIError(f"{impl.name}: server acknowledged {count} bytes, {nbytes} were sent")
+        bar.finish(sum(transfer_s))
+        tls.sendall(struct.pack("!Q", 0))
         side.done.wait(_TIMEOUT)
         if side.error is not None:
             raise CLIError(f"{impl.name} server failed: {describe_error(side.error) or side.error!r}")
-        if tag != b"DONE" or count != nbytes or side.received != nbytes:
-            raise CLIError(f"{impl.name}: server acknowledged {count} bytes, {nbytes} were sent")
+        if side.received != nbytes * rounds:
+            raise CLIError(f"{impl.name}: server received {side.received} bytes, "
+                           f"{nbytes * rounds} were sent")
         return _Run(tls, side.tls, handshake_s, transfer_s, nbytes)
     finally:
         if raw is not None:
@@ -255,6 +343,8 @@ def run(args: argparse.Namespace) -> int:
     nbytes = int(args.size * 1024 * 1024)
     if nbytes <= 0:
         raise CLIError("--size must be positive")
+    if args.rounds < 1 or args.warm < 1:
+        raise CLIError("--rounds and --warm must be at least 1")
     import cytls
 
     say(f"cytls {cytls.__version__} demo: mutual TLS 1.3 on 127.0.0.1")
@@ -284,25 +374,59 @@ def run(args: argparse.Namespace) -> int:
                 _print_handshake(client, server, t0, client_suites, offered)
             except _impl.Unavailable as e:
                 raise CLIError(f"cytls handshake trace not available: {e}") from e
-            say(f"  handshake      {handshake_s * 1000:.2f} ms (client's view, loopback)")
+            say(f"  handshake      {handshake_s * 1000:.2f} ms (client's view, loopback; the "
+                "first in this process, with a trace being recorded)")
             say("")
             say(f"Application data: {fmt_bytes(nbytes)} client -> server in 64 KiB writes, "
                 "acknowledged by the server")
 
-        ours = _connect(impl, files, args, nbytes, notes, on_handshake=show)
+        ours = _connect(impl, files, args, nbytes, args.rounds, notes, on_handshake=show)
         theirs = None
         if not args.no_compare:
-            theirs = _connect(_impl.load("ssl"), files, args, nbytes, notes)
+            theirs = _connect(_impl.load("ssl"), files, args, nbytes, args.rounds, notes)
+        handshakes = [] if args.no_compare else _compare_handshakes(impl, files, args, notes)
     say("")
+    say(f"Bulk transfer, median of {args.rounds} rounds of {fmt_bytes(nbytes)} each "
+        "(client and server threads in this one process):")
     rows = [(ours, "cytls")] + ([(theirs, "ssl")] if theirs is not None else [])
     for r, name in rows:
         cipher = r.client.cipher()
-        rate = r.nbytes / r.transfer_s
         ratio = ""
         if theirs is not None and name == "cytls":
-            ratio = f"   {rate / (theirs.nbytes / theirs.transfer_s):.2f}x the ssl module"
-        say(f"  {name:5s}  {cipher[0] if cipher else '?':28s} {fmt_rate(rate):>12s}  "
-            f"handshake {r.handshake_s * 1000:6.2f} ms{ratio}")
+            ratio = f"   {r.rate / theirs.rate:.2f}x the ssl module"
+        rounds_ms = ", ".join(f"{t * 1000:.1f}" for t in r.transfer_s)
+        say(f"  {name:5s}  {cipher[0] if cipher else '?':28s} {fmt_rate(r.rate):>12s}"
+            f"  (rounds: {rounds_ms} ms){ratio}")
+    if handshakes:
+        say("")
+        say(f"Full handshakes with client authentication, client's view over loopback: the "
+            f"first from a freshly loaded context pair, then the median of {args.warm} more:")
+        for name, group, first, warm in handshakes:
+            say(f"  {name:5s}  {group:15s} first {first * 1000:6.2f} ms   "
+                f"warm median {statistics.median(warm) * 1000:6.2f} ms")
     for note in notes:
         say(f"  note: {note}")
     return 0
+
+
+def _compare_handshakes(impl: _impl.TLSImpl, files: CertFiles, args: argparse.Namespace,
+                        notes: list[str]) -> list[tuple[str, str, float, list[float]]]:
+    """Like with like: cytls and ssl on the same group (x25519, or --group), then
+    cytls on the hybrid X25519MLKEM768 when ssl's OpenSSL cannot do it."""
+    ssl_impl = _impl.load("ssl")
+    common = args.group or "x25519"
+    plan = [(impl, common)]
+    if _can_use_group(ssl_impl, common):
+        plan.append((ssl_impl, common))
+    else:
+        notes.append(f"the ssl module's OpenSSL ({ssl.OPENSSL_VERSION}) has no group {common}; "
+                     "only cytls's handshake times are shown for it")
+    if common.lower() != "x25519mlkem768":
+        if _can_use_group(ssl_impl, "X25519MLKEM768"):
+            plan.append((ssl_impl, "X25519MLKEM768"))
+        plan.insert(len(plan), (impl, "X25519MLKEM768"))
+    results = []
+    for which, group in plan:
+        first, warm = _handshake_times(which, files, args.suite, group, args.warm)
+        results.append((which.name, group, first, warm))
+    return results
