@@ -14,8 +14,6 @@ any message the current state does not name.
 
 from __future__ import annotations
 
-from cryptography import x509
-
 from cytls import _messages as m
 from cytls import _sigs
 from cytls._codec import vec16
@@ -25,9 +23,12 @@ from cytls._enums import HandshakeType as HT
 from cytls._errors import AlertDescription as AD
 from cytls._errors import TLSAlert
 from cytls._events import HandshakeComplete
-from cytls._keyschedule import SUITES, KeySchedule
+from cytls._keyschedule import SUITES, SUITES12, KeySchedule
 from cytls._kx import KeyShare
+from cytls._shared import client_alpn_answer, parse_certificate_chain, sign, verify_server_chain
 from cytls._states13 import (
+    GROUPS12,
+    TLS12,
     TLS13,
     CertificateChecked,
     Context,
@@ -37,7 +38,6 @@ from cytls._states13 import (
     unexpected,
 )
 from cytls._transcript import Transcript
-from cytls._verify import CERT_ERRORS, fail
 
 __all__ = ["start_client"]
 
@@ -58,6 +58,7 @@ class Offer:
         self.suites = set(ch.cipher_suites)
         self.groups = set(m.parse_u16_list(exts[Ext.supported_groups], "supported_groups"))
         self.sigalgs = set(m.parse_u16_list(exts[Ext.signature_algorithms], "signature_algorithms"))
+        self.groups_list = m.parse_u16_list(exts[Ext.supported_groups], "supported_groups")
         self.alpn = (
             m.parse_alpn(exts[Ext.application_layer_protocol_negotiation])
             if Ext.application_layer_protocol_negotiation in exts
@@ -66,38 +67,56 @@ class Offer:
 
 
 def _client_hello(ctx: Context, shares: dict[int, KeyShare]) -> m.ClientHello:
-    """RFC 8446 §4.1.2, extensions in a stable order."""
+    """RFC 8446 §4.1.2, extensions in a stable order; with the TLS 1.2
+    extensions (RFC 8422, RFC 7627, RFC 5746) when TLS 1.2 is allowed, and
+    without the TLS 1.3 ones when it is not."""
     cfg = ctx.config
     prep = ctx.prepared
+    tls13 = cfg.max_version >= TLS13
+    tls12 = cfg.min_version <= TLS12
     exts: dict[int, bytes] = {}
     host = cfg.server_hostname
     if host and not is_ip_address(host):
         # RFC 6066 §3: no trailing dot in a HostName.
         exts[Ext.server_name] = m.serialize_server_name(host.rstrip("."))
-    exts[Ext.supported_groups] = m.serialize_u16_list(cfg.groups)
+    groups = cfg.groups if tls13 else [g for g in cfg.groups if g in GROUPS12]
+    exts[Ext.supported_groups] = m.serialize_u16_list(groups)
     exts[Ext.signature_algorithms] = prep.sigalgs_ext
-    exts[Ext.supported_versions] = m.serialize_client_versions([TLS13])
-    exts[Ext.key_share] = m.serialize_client_key_shares([(g, s.public) for g, s in shares.items()])
-    exts[Ext.psk_key_exchange_modes] = b"\x01\x01"  # psk_dhe_ke
+    if tls12:
+        exts[Ext.ec_point_formats] = b"\x01\x00"  # uncompressed only
+        exts[Ext.extended_master_secret] = b""
+        exts[Ext.renegotiation_info] = b"\x00"  # RFC 5746 §3.4: initial handshake
+    if tls13:
+        versions = [TLS13, TLS12] if tls12 else [TLS13]
+        exts[Ext.supported_versions] = m.serialize_client_versions(versions)
+        exts[Ext.key_share] = m.serialize_client_key_shares(
+            [(g, s.public) for g, s in shares.items()]
+        )
+        exts[Ext.psk_key_exchange_modes] = b"\x01\x01"  # psk_dhe_ke
     if cfg.alpn_protocols:
         exts[Ext.application_layer_protocol_negotiation] = m.serialize_alpn(
             [p.encode() for p in cfg.alpn_protocols]
         )
     exts[Ext.record_size_limit] = _RECORD_SIZE_LIMIT
-    if cfg.post_handshake_auth:
+    if cfg.post_handshake_auth and tls13:
         exts[Ext.post_handshake_auth] = b""
         ctx.offered_pha = True
     hooks = ctx.hooks
     random = hooks.random if hooks.random is not None else ctx.random(32)
-    sid = hooks.session_id if hooks.session_id is not None else ctx.random(32)
-    return m.ClientHello(random, sid, list(cfg.cipher_suites), exts)
+    # A TLS 1.2-only client has no middlebox compatibility session id (and
+    # never resumes), so it sends none.
+    sid = hooks.session_id if hooks.session_id is not None else ctx.random(32) if tls13 else b""
+    suites = [s for s in cfg.cipher_suites if (s in SUITES and tls13) or (s in SUITES12 and tls12)]
+    return m.ClientHello(random, sid, suites, exts)
 
 
 def start_client(ctx: Context) -> State:
     """Queue the ClientHello and return the first state."""
     cfg = ctx.config
     hooks = ctx.hooks
-    shares = {g: KeyShare(g, hooks.key_shares.get(g)) for g in cfg.effective_key_share_groups()}
+    shares = {}
+    if cfg.max_version >= TLS13:
+        shares = {g: KeyShare(g, hooks.key_shares.get(g)) for g in cfg.effective_key_share_groups()}
     if hooks.client_hello is not None:
         ch = m.ClientHello.parse(hooks.client_hello[4:])
         raw = hooks.client_hello
@@ -106,6 +125,7 @@ def start_client(ctx: Context) -> State:
         ch = _client_hello(ctx, shares)
         raw = ch.serialize()
     ctx.client_random = ch.random
+    ctx.client_hello_raw = raw
     ctx.record.set_legacy_record_version(0x0301)
     ctx.send_handshake(raw)
     ctx.record.set_legacy_record_version(0x0303)
@@ -147,11 +167,10 @@ class ExpectServerHello(State):
         sh = m.ServerHello.parse(body)
         exts = sh.extensions
         if Ext.supported_versions not in exts:
-            # A TLS 1.2 (or older) ServerHello. RFC 8446 §4.1.3: the
-            # downgrade sentinel means an attacker removed TLS 1.3.
-            if sh.random[-8:] in (m.DOWNGRADE_TLS12, m.DOWNGRADE_TLS11):
-                raise _illegal("downgrade sentinel in ServerHello.random")
-            raise TLSAlert(AD.protocol_version, "server does not speak TLS 1.3")
+            # A TLS 1.2 (or older) ServerHello (RFC 8446 §4.1.3).
+            from cytls._client12 import server_hello12
+
+            return server_hello12(ctx, offer, sh, raw, self.retried)
         version = m.parse_server_version(exts[Ext.supported_versions])
         if version != TLS13:
             raise _illegal(f"server selected version 0x{version:04x}, not offered")
@@ -179,6 +198,7 @@ class ExpectServerHello(State):
         shared = share.exchange(peer)
 
         suite = sh.cipher_suite
+        ctx.version = TLS13
         ctx.suite = suite
         ctx.group = group
         info = SUITES[suite]
@@ -257,10 +277,7 @@ class ExpectEncryptedExtensions(State):
             if etype not in self.offer.extensions:
                 raise TLSAlert(AD.unsupported_extension, f"unsolicited extension 0x{etype:04x}")
             if etype == Ext.application_layer_protocol_negotiation:
-                names = m.parse_alpn(ebody)
-                if len(names) != 1 or names[0] not in self.offer.alpn:
-                    raise _illegal("server selected an ALPN protocol that was not offered")
-                ctx.alpn = names[0].decode("ascii", "replace")
+                client_alpn_answer(ctx, ebody, self.offer.alpn)
             elif etype == Ext.server_name:
                 m.check_empty(ebody, "server_name")
             elif etype == Ext.record_size_limit:
@@ -306,50 +323,6 @@ class ExpectCertificateOrCertificateRequest(State):
         )
 
 
-# Parsed certificates by DER. Certificates are immutable values, so a
-# chain seen before (a server's own chain, on every reconnection) is not
-# parsed again; verification still runs on every handshake.
-_PARSED: dict[bytes, x509.Certificate] = {}
-_PARSED_MAX = 256
-
-
-def _load_certificate(der: bytes) -> x509.Certificate:
-    cert = _PARSED.get(der)
-    if cert is not None:
-        return cert
-    try:
-        cert = x509.load_der_x509_certificate(der)
-        # The DER is parsed lazily; touch every field used later so a
-        # malformed certificate fails here, as bad_certificate.
-        _ = (cert.version, cert.subject, cert.issuer, cert.not_valid_before_utc)
-        _ = (cert.not_valid_after_utc, cert.extensions)
-    except CERT_ERRORS:
-        raise TLSAlert(AD.bad_certificate, "certificate could not be parsed") from None
-    if len(_PARSED) >= _PARSED_MAX:
-        _PARSED.clear()
-    _PARSED[der] = cert
-    return cert
-
-
-def parse_certificate_chain(cert: m.Certificate, offered: set[int]) -> list[x509.Certificate]:
-    """DER entries to certificates; entry extensions must have been asked
-    for (RFC 8446 §4.4.2); unparsable DER is bad_certificate."""
-    chain = []
-    for entry in cert.entries:
-        for etype in entry.extensions:
-            if etype not in offered:
-                raise TLSAlert(
-                    AD.unsupported_extension, f"unsolicited certificate extension 0x{etype:04x}"
-                )
-        chain.append(_load_certificate(entry.cert_data))
-    if chain:
-        try:
-            chain[0].public_key()
-        except CERT_ERRORS:
-            raise TLSAlert(AD.unsupported_certificate, "unusable certificate public key") from None
-    return chain
-
-
 class ExpectCertificate(State):
     """RFC 8446 §4.4.2: the server's chain, verified here."""
 
@@ -371,7 +344,6 @@ class ExpectCertificate(State):
         if msg_type != HT.certificate:
             raise unexpected(self, msg_type)
         ctx = self.ctx
-        cfg = ctx.config
         cert = m.Certificate.parse(body)
         if cert.context:
             raise _illegal("server Certificate with a non-empty request context")
@@ -379,30 +351,8 @@ class ExpectCertificate(State):
             # RFC 8446 §4.4.2.4
             raise TLSAlert(AD.decode_error, "server sent no certificate")
         chain = parse_certificate_chain(cert, self.offer.extensions)
-        ctx.peer_certificates = chain
         ctx.transcript.add(raw)
-        ctx.trace(
-            "receive Certificate",
-            certificates=len(chain),
-            subject=chain[0].subject.rfc4514_string(),
-        )
-        if cfg.verify_mode == 0:
-            proof = CertificateChecked(chain, [], False, "verify_mode is CERT_NONE")
-        else:
-            host = cfg.server_hostname if cfg.check_hostname else None
-            if host is not None and not host.isascii():
-                # Match the A-label form, as sent in server_name.
-                try:
-                    host = host.encode("idna").decode("ascii")
-                except UnicodeError:
-                    raise fail(
-                        62, f"Hostname mismatch, certificate is not valid for '{host}'."
-                    ) from None
-            now = cfg.now() if cfg.now is not None else None
-            verified = ctx.prepared.verifier.verify(chain, server=True, hostname=host, now=now)
-            ctx.verified_chain = verified
-            proof = CertificateChecked(chain, verified, True)
-            ctx.trace("verify certificate chain", depth=len(verified), hostname=host)
+        proof = verify_server_chain(ctx, chain)
         return ExpectCertificateVerify(ctx, self.offer, self.ccs_pending, self.request, proof)
 
 
@@ -528,11 +478,7 @@ def client_auth(
     cert_msg = m.handshake(HT.certificate, body)
     transcript.add(cert_msg)
     content = _sigs.CLIENT_CONTEXT + transcript.digest()
-    sig = (
-        ctx.hooks.sign(scheme, content)
-        if ctx.hooks.sign is not None
-        else _sigs.sign(cfg.private_key, scheme, content)
-    )
+    sig = sign(ctx, cfg.private_key, scheme, content)
     cv_msg = m.CertificateVerify(scheme, sig).serialize()
     transcript.add(cv_msg)
     ctx.trace("send Certificate", certificates=len(prep.chain_der))

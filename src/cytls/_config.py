@@ -26,16 +26,28 @@ __all__ = [
     "DEFAULT_SIGNATURE_SCHEMES",
     "SUPPORTED_CIPHER_SUITES",
     "SUPPORTED_GROUPS",
+    "TLS12_CIPHER_SUITES",
+    "TLS13_CIPHER_SUITES",
     "SniCallback",
     "TLSConfig",
     "default_cipher_suites",
 ]
 
-SUPPORTED_CIPHER_SUITES = (
+TLS13_CIPHER_SUITES = (
     CipherSuite.TLS_AES_128_GCM_SHA256,
     CipherSuite.TLS_AES_256_GCM_SHA384,
     CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
 )
+# RFC 5289 and RFC 7905: ECDHE with an AEAD, the only TLS 1.2 suites.
+TLS12_CIPHER_SUITES = (
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+)
+SUPPORTED_CIPHER_SUITES = TLS13_CIPHER_SUITES + TLS12_CIPHER_SUITES
 SUPPORTED_GROUPS = (
     NamedGroup.X25519MLKEM768,
     NamedGroup.x25519,
@@ -70,17 +82,20 @@ SniCallback = Callable[[str | None], Union[int, "TLSConfig", None]]
 
 
 def default_cipher_suites() -> list[int]:
-    """AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305; ChaCha20 first when the
-    CPU has no AES instructions (the portable AES-GCM is far slower)."""
-    suites = [int(s) for s in SUPPORTED_CIPHER_SUITES]
+    """The TLS 1.3 suites, then the TLS 1.2 ones, each AES-128-GCM,
+    AES-256-GCM, ChaCha20-Poly1305; ChaCha20 first when the CPU has no AES
+    instructions (the portable AES-GCM is far slower)."""
+    s13 = [int(s) for s in TLS13_CIPHER_SUITES]
+    s12 = [int(s) for s in TLS12_CIPHER_SUITES]
     try:
         from cytls.crypto import backends
 
         if backends().get("aes-gcm") == "portable":
-            suites = [suites[2], suites[0], suites[1]]
+            s13 = [s13[2], s13[0], s13[1]]
+            s12 = s12[4:] + s12[:4]
     except Exception:  # pragma: no cover - the C core is not built
         pass
-    return suites
+    return s13 + s12
 
 
 @dataclass(eq=False)
@@ -94,9 +109,8 @@ class TLSConfig:
     Attributes:
         is_client: the role.
         min_version, max_version: 0x0303 (TLS 1.2) .. 0x0304 (TLS 1.3).
-            TLS 1.2 is not implemented yet: a peer that only speaks TLS 1.2
-            gets a protocol_version alert.
-        cipher_suites: IANA ids in preference order.
+        cipher_suites: IANA ids in preference order, TLS 1.3 and TLS 1.2
+            suites mixed (each version uses its own, in this order).
         groups: named groups we accept, in preference order.
         key_share_groups: client: groups to send key shares for up front
             (those not in `groups` are skipped).
@@ -161,19 +175,27 @@ class TLSConfig:
 
         Raises:
             ValueError: an unknown suite or group, an empty suite list, a
-                version range without TLS 1.3, a chain without its key, or
+                version range outside TLS 1.2..1.3 or without a suite for
+                it, a chain without its key, or
                 a server without a certificate (and no SNI callback to
                 supply one).
         """
-        if self.max_version < 0x0304 or self.min_version > 0x0304:
-            raise ValueError("only TLS 1.3 is implemented; the version range must include it")
         if self.min_version < 0x0303:
             raise ValueError("versions below TLS 1.2 are not supported")
+        if self.max_version > 0x0304:
+            raise ValueError("versions above TLS 1.3 are not supported")
+        if self.min_version > self.max_version:
+            raise ValueError("min_version is above max_version")
         if not self.cipher_suites:
             raise ValueError("no cipher suites configured")
         for s in self.cipher_suites:
             if s not in SUPPORTED_CIPHER_SUITES:
                 raise ValueError(f"unsupported cipher suite 0x{s:04x}")
+        usable = (TLS13_CIPHER_SUITES if self.max_version >= 0x0304 else ()) + (
+            TLS12_CIPHER_SUITES if self.min_version <= 0x0303 else ()
+        )
+        if not any(s in usable for s in self.cipher_suites):
+            raise ValueError("no cipher suite for the configured versions")
         if not self.groups:
             raise ValueError("no groups configured")
         for g in self.groups:

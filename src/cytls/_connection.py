@@ -86,7 +86,14 @@ class Connection:
 
     @property
     def version(self) -> int | None:
-        return 0x0304 if self._ctx.complete else None
+        """0x0304 (TLS 1.3) or 0x0303 (TLS 1.2) once the handshake is done."""
+        return self._ctx.version if self._ctx.complete else None
+
+    @property
+    def tls_unique(self) -> bytes | None:
+        """TLS 1.2: the first Finished's verify_data (RFC 5929 §3.1
+        tls-unique); None in TLS 1.3 (RFC 8446 §C.5) or before it exists."""
+        return self._ctx.tls_unique if self._ctx.version == 0x0303 else None
 
     @property
     def cipher_suite(self) -> int | None:
@@ -232,6 +239,14 @@ class Connection:
                 self._alert(payload)
                 if self.peer_closed:
                     return
+            elif ctype == ContentType.change_cipher_spec and ctx.version == 0x0303:
+                # RFC 5246 §7.1: the state that waits for it switches the
+                # read key; it must not split a handshake message.
+                state = self._state
+                assert state is not None
+                if self._hs_buffer or payload != b"\x01":
+                    raise TLSAlert(AD.unexpected_message, "unexpected change_cipher_spec")
+                self._state = state.change_cipher_spec()
             elif ctype == ContentType.change_cipher_spec:
                 # RFC 8446 §5: a dummy CCS (middlebox compatibility) is
                 # dropped between the first ClientHello and the peer's
@@ -307,6 +322,15 @@ class Connection:
             self._events.append(ConnectionClosed())
             return
         if description == AD.user_canceled:
+            self._events.append(AlertReceived(description, level))
+            return
+        if level == 1 and self._ctx.version == 0x0303 and description != AD.unexpected_message:
+            # RFC 5246 §7.2: TLS 1.2 warnings are not fatal (a peer refusing
+            # renegotiation sends no_renegotiation); a flood of them is.
+            ctx = self._ctx
+            ctx.warnings += 1
+            if ctx.warnings > 16:
+                raise TLSAlert(AD.unexpected_message, "too many warning alerts")
             self._events.append(AlertReceived(description, level))
             return
         # RFC 8446 §6.2: every other alert is fatal, whatever its level.
@@ -420,11 +444,13 @@ class Connection:
         state.pha = request_certificate(self._ctx)
 
     def export_keying_material(self, label: bytes, context: bytes | None, length: int) -> bytes:
-        """RFC 8446 §7.5 exporter (RFC 5705 interface).
+        """RFC 8446 §7.5 exporter (RFC 5705 interface); in TLS 1.2 the
+        RFC 5705 exporter over the extended master secret.
 
         Args:
             label: the exporter label.
-            context: the context value; None and b"" are the same in TLS 1.3.
+            context: the context value; None and b"" are the same in TLS 1.3
+                but not in TLS 1.2.
             length: bytes to derive.
 
         Returns:
@@ -434,6 +460,10 @@ class Connection:
             ssl.SSLError: the handshake is not complete.
         """
         self._traffic()
+        if self._ctx.version == 0x0303:
+            ks12 = self._ctx.ks12
+            assert ks12 is not None
+            return bytes(ks12.export(label, context, length))
         ks = self._ctx.ks
         assert ks is not None
         return ks.export(label, context, length)

@@ -1,9 +1,11 @@
-"""The TLS 1.3 key schedule (RFC 8446 §7).
+"""The TLS 1.3 key schedule (RFC 8446 §7) and the TLS 1.2 PRF (RFC 5246 §5).
 
 Owns: every secret derived from the (EC)DHE shared secret and the
 transcript: handshake and application traffic secrets, Finished keys,
 traffic keys and IVs, KeyUpdate's next secrets, the exporter and the
-resumption master secret; the NSS key log labels.
+resumption master secret; the NSS key log labels. For TLS 1.2: the PRF,
+the extended master secret (RFC 7627), the key block, Finished
+verify_data and the RFC 5705 exporter.
 Must not: hash transcripts, parse messages or protect records. All HKDF
 and HMAC work goes through the C core (cytls.crypto).
 
@@ -48,7 +50,16 @@ _expand_label = _core.hkdf_expand_label
 _extract = _core.hkdf_extract
 _hmac = _core.hmac_digest
 
-__all__ = ["SUITES", "KeySchedule", "SuiteInfo", "suite_info"]
+__all__ = [
+    "SUITES",
+    "SUITES12",
+    "KeySchedule",
+    "KeySchedule12",
+    "Suite12",
+    "SuiteInfo",
+    "prf",
+    "suite_info",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,3 +222,123 @@ class KeySchedule:
     def resumption_psk(self, nonce: bytes) -> bytes:
         """The PSK of a NewSessionTicket (RFC 8446 §4.6.1)."""
         return self.expand_label(self.resumption_secret, b"resumption", nonce, self.info.hash_len)
+
+
+# ------------------------------------------------------------------ TLS 1.2
+
+
+@dataclass(frozen=True, slots=True)
+class Suite12:
+    """What a TLS 1.2 ECDHE AEAD suite fixes (RFC 5288, RFC 5289, RFC 7905).
+
+    Attributes:
+        auth: "ecdsa" (an ECDSA or Ed25519 certificate, RFC 8422 §5.1.1)
+            or "rsa".
+        iv_len: the implicit part of the nonce: 4 bytes of salt for
+            AES-GCM (the other 8 travel in each record), 12 for ChaCha20.
+    """
+
+    suite: int
+    hash_name: str
+    hash_len: int
+    key_len: int
+    iv_len: int
+    auth: str
+    alg: int
+
+
+def _s12(suite: int, hash_name: str, key_len: int, iv_len: int, auth: str) -> Suite12:
+    alg = HASH_IDS[hash_name]
+    return Suite12(suite, hash_name, 48 if alg == 2 else 32, key_len, iv_len, auth, alg)
+
+
+SUITES12: dict[int, Suite12] = {
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: _s12(0xC02B, "sha256", 16, 4, "ecdsa"),
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: _s12(0xC02C, "sha384", 32, 4, "ecdsa"),
+    CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: _s12(0xC02F, "sha256", 16, 4, "rsa"),
+    CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: _s12(0xC030, "sha384", 32, 4, "rsa"),
+    CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: _s12(0xCCA8, "sha256", 32, 12, "rsa"),
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: _s12(
+        0xCCA9, "sha256", 32, 12, "ecdsa"
+    ),
+}
+
+
+def prf(alg: int, secret: bytes, label: bytes, seed: bytes, length: int) -> bytes:
+    """PRF(secret, label, seed) = P_hash(secret, label + seed) (RFC 5246 §5).
+
+    P_hash: A(0) = seed', A(i) = HMAC(secret, A(i-1)), output
+    HMAC(secret, A(1) + seed') + HMAC(secret, A(2) + seed') + ...
+    """
+    seed = label + seed
+    out = bytearray()
+    a = seed
+    while len(out) < length:
+        a = _hmac(alg, secret, a)
+        out += _hmac(alg, secret, a + seed)
+    return bytes(out[:length])
+
+
+class KeySchedule12:
+    """The secrets of one TLS 1.2 connection (full handshake, EMS).
+
+    Args:
+        suite: the negotiated TLS 1.2 suite.
+        client_random, server_random: the Hello randoms.
+    """
+
+    __slots__ = ("client_random", "info", "master_secret", "server_random")
+
+    def __init__(self, suite: int, client_random: bytes, server_random: bytes) -> None:
+        self.info = SUITES12[suite]
+        self.client_random = client_random
+        self.server_random = server_random
+        self.master_secret = b""
+
+    def session_hash(self, messages: bytes | bytearray) -> bytes:
+        """Hash of the handshake messages so far, with the suite's PRF hash."""
+        return _core.Hash(self.info.alg, bytes(messages)).digest()
+
+    def extended_master_secret(self, premaster: bytes, session_hash: bytes) -> None:
+        """RFC 7627 §4: master_secret = PRF(pre_master_secret,
+        "extended master secret", session_hash)[0..47], where session_hash
+        covers ClientHello through ClientKeyExchange."""
+        self.master_secret = prf(
+            self.info.alg, premaster, b"extended master secret", session_hash, 48
+        )
+
+    def key_block(self) -> tuple[bytes, bytes, bytes, bytes]:
+        """RFC 5246 §6.3: (client key, server key, client IV, server IV);
+        AEAD suites have no MAC keys."""
+        info = self.info
+        n = 2 * (info.key_len + info.iv_len)
+        block = prf(
+            info.alg,
+            self.master_secret,
+            b"key expansion",
+            self.server_random + self.client_random,
+            n,
+        )
+        k, v = info.key_len, info.iv_len
+        return block[:k], block[k : 2 * k], block[2 * k : 2 * k + v], block[2 * k + v :]
+
+    def verify_data(self, client: bool, handshake_hash: bytes) -> bytes:
+        """RFC 5246 §7.4.9: 12 bytes of PRF(master_secret, finished_label,
+        Hash(handshake_messages))."""
+        label = b"client finished" if client else b"server finished"
+        return prf(self.info.alg, self.master_secret, label, handshake_hash, 12)
+
+    def export(self, label: bytes, context: bytes | None, length: int) -> bytes:
+        """RFC 5705 §4: PRF(master_secret, label, client_random +
+        server_random [+ context_value_length + context_value]). Unlike
+        TLS 1.3, no context (None) and an empty one give different output.
+
+        Raises:
+            ValueError: a context longer than 65535 bytes.
+        """
+        seed = self.client_random + self.server_random
+        if context is not None:
+            if len(context) > 0xFFFF:
+                raise ValueError("exporter context longer than 65535 bytes")
+            seed += len(context).to_bytes(2, "big") + context
+        return prf(self.info.alg, self.master_secret, label, seed, length)

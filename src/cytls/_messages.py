@@ -1,7 +1,9 @@
-"""TLS 1.3 handshake messages and extensions: parse() and serialize().
+"""TLS 1.3 and TLS 1.2 handshake messages and extensions: parse() and serialize().
 
 Owns: the byte layout of every handshake message and extension body of
 RFC 8446 §4 (and RFC 8449 record_size_limit, RFC 7301 ALPN, RFC 6066 SNI),
+the TLS 1.2 messages of RFC 5246 §7.4 and RFC 8422 §5 (Certificate,
+ServerKeyExchange, CertificateRequest, ClientKeyExchange),
 and the structural checks that need no connection state: lengths, duplicate
 extensions, extensions that may not appear in a given message.
 Must not: decide anything that depends on what was offered or negotiated
@@ -40,8 +42,10 @@ HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e
 DOWNGRADE_TLS12 = b"DOWNGRD\x01"
 DOWNGRADE_TLS11 = b"DOWNGRD\x00"
 
-# A pseudo message type for the HelloRetryRequest in the table below.
+# Pseudo message types for the HelloRetryRequest and the TLS 1.2
+# ServerHello (no supported_versions) in the table below.
 _HRR = 0x102
+SH12 = 0x202
 
 CH, SH, EE, CT, CR, NST = (
     HT.client_hello,
@@ -57,17 +61,17 @@ CH, SH, EE, CT, CR, NST = (
 # TLS 1.2 extensions a ClientHello may carry). A known extension anywhere
 # else is an illegal_parameter.
 ALLOWED: dict[int, frozenset[int]] = {
-    Ext.server_name: frozenset({CH, EE}),
-    Ext.max_fragment_length: frozenset({CH, EE}),
-    Ext.status_request: frozenset({CH, CR, CT}),
+    Ext.server_name: frozenset({CH, EE, SH12}),
+    Ext.max_fragment_length: frozenset({CH, EE, SH12}),
+    Ext.status_request: frozenset({CH, CR, CT, SH12}),
     Ext.supported_groups: frozenset({CH, EE}),
     Ext.signature_algorithms: frozenset({CH, CR}),
-    Ext.use_srtp: frozenset({CH, EE}),
-    Ext.heartbeat: frozenset({CH, EE}),
-    Ext.application_layer_protocol_negotiation: frozenset({CH, EE}),
-    Ext.signed_certificate_timestamp: frozenset({CH, CR, CT}),
-    Ext.client_certificate_type: frozenset({CH, EE}),
-    Ext.server_certificate_type: frozenset({CH, EE}),
+    Ext.use_srtp: frozenset({CH, EE, SH12}),
+    Ext.heartbeat: frozenset({CH, EE, SH12}),
+    Ext.application_layer_protocol_negotiation: frozenset({CH, EE, SH12}),
+    Ext.signed_certificate_timestamp: frozenset({CH, CR, CT, SH12}),
+    Ext.client_certificate_type: frozenset({CH, EE, SH12}),
+    Ext.server_certificate_type: frozenset({CH, EE, SH12}),
     Ext.padding: frozenset({CH}),
     Ext.key_share: frozenset({CH, SH, _HRR}),
     Ext.pre_shared_key: frozenset({CH, SH}),
@@ -79,13 +83,13 @@ ALLOWED: dict[int, frozenset[int]] = {
     Ext.oid_filters: frozenset({CR}),
     Ext.post_handshake_auth: frozenset({CH}),
     Ext.signature_algorithms_cert: frozenset({CH, CR}),
-    Ext.record_size_limit: frozenset({CH, EE}),
+    Ext.record_size_limit: frozenset({CH, EE, SH12}),
     Ext.compress_certificate: frozenset({CH, CR}),
-    Ext.ec_point_formats: frozenset({CH}),
-    Ext.extended_master_secret: frozenset({CH}),
-    Ext.encrypt_then_mac: frozenset({CH}),
-    Ext.session_ticket: frozenset({CH}),
-    Ext.renegotiation_info: frozenset({CH}),
+    Ext.ec_point_formats: frozenset({CH, SH12}),
+    Ext.extended_master_secret: frozenset({CH, SH12}),
+    Ext.encrypt_then_mac: frozenset({CH, SH12}),
+    Ext.session_ticket: frozenset({CH, SH12}),
+    Ext.renegotiation_info: frozenset({CH, SH12}),
 }
 
 
@@ -93,12 +97,13 @@ def _err(desc: int, text: str) -> TLSAlert:
     return TLSAlert(desc, text)
 
 
-def parse_extensions(r: Reader, msg_type: int) -> dict[int, bytes]:
+def parse_extensions(r: Reader, msg_type: int | None) -> dict[int, bytes]:
     """Read an extensions block: a u16-length vector of (type, vec16 data).
 
     Args:
         r: positioned at the block's length; it must be the last field.
-        msg_type: the HandshakeType (or the HRR pseudo-type) carrying it.
+        msg_type: the HandshakeType (or a pseudo-type) carrying it; None
+            to defer the per-message check to check_allowed().
 
     Returns:
         {extension type: body}, in wire order (dicts keep insertion order).
@@ -115,14 +120,22 @@ def parse_extensions(r: Reader, msg_type: int) -> dict[int, bytes]:
         body = block.vec16()
         if etype in exts:
             raise _err(AD.illegal_parameter, f"duplicate extension 0x{etype:04x}")
+        exts[etype] = body
+    if msg_type is not None:
+        check_allowed(exts, msg_type)
+    return exts
+
+
+def check_allowed(exts: dict[int, bytes], msg_type: int) -> None:
+    """A known extension in a message that may not carry it is
+    illegal_parameter (RFC 8446 §4.2)."""
+    for etype in exts:
         allowed = ALLOWED.get(etype)
         if allowed is not None and msg_type not in allowed:
             raise _err(
                 AD.illegal_parameter,
                 f"extension 0x{etype:04x} is not allowed in handshake message {msg_type}",
             )
-        exts[etype] = body
-    return exts
 
 
 def serialize_extensions(exts: list[tuple[int, bytes]]) -> bytes:
@@ -211,8 +224,16 @@ class ServerHello:
         if r.at_end():
             exts: dict[int, bytes] = {}
         else:
-            exts = parse_extensions(r, _HRR if random == HRR_RANDOM else SH)
+            exts = parse_extensions(r, None)
         r.expect_end()
+        # Which extensions are allowed depends on the version: without
+        # supported_versions this is a TLS 1.2 ServerHello (RFC 8446 §4.1.3).
+        if random == HRR_RANDOM:
+            check_allowed(exts, _HRR)
+        elif Ext.supported_versions in exts:
+            check_allowed(exts, SH)
+        else:
+            check_allowed(exts, SH12)
         return cls(random, session_id, suite, exts, legacy_version, compression)
 
     def serialize(self) -> bytes:
@@ -551,3 +572,115 @@ def parse_early_data_nst(body: bytes) -> int:
 def check_empty(body: bytes, name: str) -> None:
     if body:
         raise _err(AD.decode_error, f"{name} extension must be empty here")
+
+
+# ------------------------------------------------------------------ TLS 1.2
+
+# RFC 8422 §5.4: ECParameters.curve_type named_curve.
+NAMED_CURVE = 3
+# RFC 5246 §7.4.4 ClientCertificateType: rsa_sign, ecdsa_sign (RFC 8422 §5.5).
+CERT_TYPE_RSA_SIGN = 1
+CERT_TYPE_ECDSA_SIGN = 64
+
+
+def parse_certificate12(body: bytes) -> list[bytes]:
+    """RFC 5246 §7.4.2: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>."""
+    r = Reader(body, "Certificate")
+    lst = r.sub24()
+    r.expect_end()
+    ders = []
+    while not lst.at_end():
+        ders.append(lst.vec24(minimum=1))
+    return ders
+
+
+def serialize_certificate12(ders: list[bytes]) -> bytes:
+    return handshake(HT.certificate, vec24(b"".join(vec24(d) for d in ders)))
+
+
+@dataclass(slots=True)
+class ServerKeyExchange12:
+    """RFC 8422 §5.4: ServerECDHParams and its signature (TLS 1.2 form:
+    SignatureAndHashAlgorithm, then the signature)."""
+
+    group: int
+    point: bytes
+    scheme: int
+    signature: bytes
+
+    @property
+    def params(self) -> bytes:
+        """The signed ServerECDHParams bytes."""
+        return bytes((NAMED_CURVE,)) + self.group.to_bytes(2, "big") + vec8(self.point)
+
+    @classmethod
+    def parse(cls, body: bytes) -> ServerKeyExchange12:
+        r = Reader(body, "ServerKeyExchange")
+        curve_type = r.u8()
+        if curve_type != NAMED_CURVE:
+            raise _err(AD.illegal_parameter, "ServerKeyExchange curve_type is not named_curve")
+        group = r.u16()
+        point = r.vec8(minimum=1)
+        scheme = r.u16()
+        sig = r.vec16(minimum=1)
+        r.expect_end()
+        return cls(group, point, scheme, sig)
+
+    def serialize(self) -> bytes:
+        return handshake(
+            HT.server_key_exchange,
+            self.params + self.scheme.to_bytes(2, "big") + vec16(self.signature),
+        )
+
+
+@dataclass(slots=True)
+class CertificateRequest12:
+    """RFC 5246 §7.4.4."""
+
+    certificate_types: bytes
+    schemes: list[int]
+    authorities: list[bytes]
+
+    @classmethod
+    def parse(cls, body: bytes) -> CertificateRequest12:
+        r = Reader(body, "CertificateRequest")
+        types = r.vec8(minimum=1)
+        schemes = r.u16_list(2, minimum=2)
+        names_r = r.sub16()
+        r.expect_end()
+        names = []
+        while not names_r.at_end():
+            names.append(names_r.vec16(minimum=1))
+        return cls(types, schemes, names)
+
+    def serialize(self) -> bytes:
+        return handshake(
+            HT.certificate_request,
+            vec8(self.certificate_types)
+            + serialize_u16_list(self.schemes)
+            + vec16(b"".join(vec16(n) for n in self.authorities)),
+        )
+
+
+def parse_client_key_exchange12(body: bytes) -> bytes:
+    """RFC 8422 §5.7: ClientECDiffieHellmanPublic, the client's point."""
+    r = Reader(body, "ClientKeyExchange")
+    point = r.vec8(minimum=1)
+    r.expect_end()
+    return point
+
+
+def parse_ec_point_formats(body: bytes) -> bytes:
+    """RFC 8422 §5.1.2: a non-empty list of formats."""
+    r = Reader(body, "ec_point_formats")
+    formats = r.vec8(minimum=1)
+    r.expect_end()
+    return formats
+
+
+def parse_renegotiation_info(body: bytes) -> bytes:
+    """RFC 5746 §3.2: renegotiated_connection<0..255>."""
+    r = Reader(body, "renegotiation_info")
+    value = r.vec8()
+    r.expect_end()
+    return value

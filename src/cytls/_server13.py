@@ -19,7 +19,6 @@ from cryptography import x509
 
 from cytls import _messages as m
 from cytls import _sigs
-from cytls._client13 import parse_certificate_chain
 from cytls._codec import vec8, vec16
 from cytls._config import TLSConfig
 from cytls._enums import ExtensionType as Ext
@@ -29,6 +28,13 @@ from cytls._errors import TLSAlert
 from cytls._events import HandshakeComplete
 from cytls._keyschedule import SUITES, KeySchedule
 from cytls._kx import server_exchange
+from cytls._shared import (
+    choose_alpn,
+    parse_certificate_chain,
+    run_sni_callback,
+    sign,
+    verify_client_chain,
+)
 from cytls._states13 import (
     TLS13,
     CertificateChecked,
@@ -48,6 +54,22 @@ _RECORD_SIZE_LIMIT = (16385).to_bytes(2, "big")
 
 def _illegal(text: str) -> TLSAlert:
     return TLSAlert(AD.illegal_parameter, text)
+
+
+def speaks_tls13(cfg: TLSConfig) -> bool:
+    """Whether TLS 1.3 is allowed and has a cipher suite configured."""
+    return cfg.max_version >= TLS13 and any(s in SUITES for s in cfg.cipher_suites)
+
+
+def _wants_tls13(cfg: TLSConfig, ch: m.ClientHello) -> bool:
+    """RFC 8446 §4.2.1: TLS 1.3 when supported_versions offers it and we
+    allow it; otherwise TLS 1.2 decides (and refuses what it cannot do)."""
+    if not speaks_tls13(cfg) or Ext.supported_versions not in ch.extensions:
+        return False
+    offered = m.parse_client_versions(ch.extensions[Ext.supported_versions])
+    if TLS13 in offered:
+        return True
+    return False
 
 
 class Choice:
@@ -76,6 +98,11 @@ class ExpectClientHello(State):
         ctx = self.ctx
         ch = m.ClientHello.parse(body)
         ctx.client_random = ch.random
+        ctx.peer_cipher_suites = list(ch.cipher_suites)  # either version
+        if not _wants_tls13(ctx.config, ch):
+            from cytls._server12 import client_hello12
+
+            return client_hello12(ctx, ch, raw)
         choice, shares = self._negotiate(ch)
         ctx.trace(
             "receive ClientHello",
@@ -92,40 +119,21 @@ class ExpectClientHello(State):
         ctx = self.ctx
         cfg = ctx.config
         exts = ch.extensions
-        # RFC 8446 §4.2.1: without supported_versions the client speaks
-        # TLS 1.2 at most, which is not implemented yet.
-        if Ext.supported_versions not in exts:
-            raise TLSAlert(AD.protocol_version, "client does not offer TLS 1.3")
-        if TLS13 not in m.parse_client_versions(exts[Ext.supported_versions]):
-            raise TLSAlert(AD.protocol_version, "client does not offer TLS 1.3")
         # RFC 8446 §4.1.2: exactly one compression method, null.
         if ch.compression_methods != b"\x00":
             raise _illegal("legacy_compression_methods must be exactly [null]")
         choice = Choice()
 
         # server_name and the SNI callback (which may swap our chain).
-        if Ext.server_name in exts:
-            ctx.server_name = m.parse_server_name(exts[Ext.server_name])
-            choice.sni_ack = ctx.server_name is not None
-        if cfg.sni_callback is not None:
-            result = cfg.sni_callback(ctx.server_name)
-            if isinstance(result, TLSConfig):
-                if not result.certificate_chain or result.private_key is None:
-                    raise TLSAlert(AD.internal_error, "SNI callback config has no certificate")
-                ctx.cert_config = result
-                ctx.cert_prepared = result.prepared()
-            elif isinstance(result, int) and not isinstance(result, bool):
-                if not 0 < result < 256:
-                    raise TLSAlert(AD.internal_error, f"SNI callback returned {result}")
-                raise TLSAlert(result, "rejected by the SNI callback")
+        choice.sni_ack = run_sni_callback(ctx, exts)
 
         # Cipher suite (RFC 8446 §4.1.1).
         offered = ch.cipher_suites
-        ctx.peer_cipher_suites = list(offered)
+        ours13 = [s for s in cfg.cipher_suites if s in SUITES]
         if cfg.server_preference:
-            suite = next((s for s in cfg.cipher_suites if s in offered), None)
+            suite = next((s for s in ours13 if s in offered), None)
         else:
-            suite = next((s for s in offered if s in cfg.cipher_suites), None)
+            suite = next((s for s in offered if s in ours13), None)
         if suite is None:
             raise TLSAlert(AD.handshake_failure, "no cipher suite in common")
         choice.suite = suite
@@ -163,15 +171,7 @@ class ExpectClientHello(State):
         choice.group = group
 
         # ALPN (RFC 7301 §3.2).
-        if Ext.application_layer_protocol_negotiation in exts:
-            names = m.parse_alpn(exts[Ext.application_layer_protocol_negotiation])
-            if cfg.alpn_protocols:
-                for p in cfg.alpn_protocols:
-                    if p.encode() in names:
-                        choice.alpn = p.encode()
-                        break
-                else:
-                    raise TLSAlert(AD.no_application_protocol, "no ALPN protocol in common")
+        choice.alpn = choose_alpn(cfg, exts)
         if Ext.record_size_limit in exts:
             choice.record_limit = m.parse_record_size_limit(exts[Ext.record_size_limit])
         if Ext.psk_key_exchange_modes in exts:
@@ -278,6 +278,7 @@ def _server_flight(
     if ch.session_id and not retried:
         ctx.record.send_change_cipher_spec()
     ctx.trace("send ServerHello", suite=suite, group=choice.group)
+    ctx.version = TLS13
     ctx.set_write(ks.server_hs_secret)
     ctx.set_read(ks.client_hs_secret)
     if Ext.early_data in ch.extensions:
@@ -311,12 +312,7 @@ def _server_flight(
     for msg in flight:
         t.add(msg)
     content = _sigs.SERVER_CONTEXT + t.digest()
-    key = ctx.cert_config.private_key
-    sig = (
-        ctx.hooks.sign(choice.scheme, content)
-        if ctx.hooks.sign is not None
-        else _sigs.sign(key, choice.scheme, content)
-    )
+    sig = sign(ctx, ctx.cert_config.private_key, choice.scheme, content)
     cv = m.CertificateVerify(choice.scheme, sig).serialize()
     t.add(cv)
     flight.append(cv)
@@ -372,17 +368,12 @@ class ExpectCertificate(State):
             proof = CertificateChecked([], [], False, "client sent no certificate")
             return ExpectFinished(ctx, proof, SignatureChecked(0))
         chain = parse_certificate_chain(cert, set())
-        ctx.peer_certificates = chain
         ctx.trace(
             "receive Certificate",
             certificates=len(chain),
             subject=chain[0].subject.rfc4514_string(),
         )
-        now = cfg.now() if cfg.now is not None else None
-        verified = ctx.prepared.verifier.verify(chain, server=False, hostname=None, now=now)
-        ctx.verified_chain = verified
-        ctx.trace("verify certificate chain", depth=len(verified))
-        return ExpectCertificateVerify(ctx, CertificateChecked(chain, verified, True))
+        return ExpectCertificateVerify(ctx, verify_client_chain(ctx, chain))
 
 
 class ExpectCertificateVerify(State):
@@ -480,12 +471,8 @@ class PostHandshakeAuth:
                 self.expect = HT.finished
                 return False
             chain = parse_certificate_chain(cert, set())
-            now = cfg.now() if cfg.now is not None else None
-            verified = ctx.prepared.verifier.verify(chain, server=False, hostname=None, now=now)
+            verify_client_chain(ctx, chain, "verify certificate chain (post-handshake)")
             self.chain = chain
-            ctx.peer_certificates = chain
-            ctx.verified_chain = verified
-            ctx.trace("verify certificate chain (post-handshake)", depth=len(verified))
             self.expect = HT.certificate_verify
             return False
         if msg_type == HT.certificate_verify:

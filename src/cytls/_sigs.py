@@ -1,7 +1,8 @@
-"""Signature schemes for CertificateVerify (RFC 8446 §4.2.3, §4.4.3).
+"""Signature schemes for CertificateVerify (RFC 8446 §4.2.3, §4.4.3) and for
+TLS 1.2 ServerKeyExchange and CertificateVerify (RFC 5246 §7.4.1.4.1).
 
 Owns: which schemes a key can make, choosing one against the peer's list,
-signing and verifying the CertificateVerify content.
+signing and verifying the CertificateVerify (or ServerKeyExchange) content.
 Must not: look at chains or names (that is _verify.py). A bad signature is
 decrypt_error, an unoffered or unusable scheme illegal_parameter.
 """
@@ -22,11 +23,14 @@ from cytls._errors import TLSAlert
 __all__ = [
     "CLIENT_CONTEXT",
     "SERVER_CONTEXT",
+    "TLS12_SCHEMES",
     "cv_content",
     "key_schemes",
+    "key_schemes12",
     "select_scheme",
     "sign",
     "verify",
+    "verify12",
 ]
 
 SERVER_CONTEXT = b" " * 64 + b"TLS 1.3, server CertificateVerify\x00"
@@ -54,6 +58,35 @@ _PSS = (SS.rsa_pss_pss_sha256, SS.rsa_pss_pss_sha384, SS.rsa_pss_pss_sha512)
 CV_SCHEMES = frozenset(_HASH) | {SS.ed25519, SS.ed448}
 
 _OID_RSASSA_PSS = "1.2.840.113549.1.1.10"
+
+# TLS 1.2 adds PKCS#1 v1.5 signatures; SHA-1 and rsa_pss_pss stay out.
+_PKCS1: dict[int, type[hashes.HashAlgorithm]] = {
+    SS.rsa_pkcs1_sha256: hashes.SHA256,
+    SS.rsa_pkcs1_sha384: hashes.SHA384,
+    SS.rsa_pkcs1_sha512: hashes.SHA512,
+}
+TLS12_SCHEMES = (
+    frozenset(_ECDSA_CURVE) | frozenset(_RSAE) | frozenset(_PKCS1) | {SS.ed25519, SS.ed448}
+)
+
+
+def key_schemes12(key: Any, cert: x509.Certificate | None = None) -> list[int]:
+    """Every TLS 1.2 signature scheme a key (public or private) can make.
+
+    In TLS 1.2 an ECDSA scheme names only the hash, not the curve
+    (RFC 8446 §4.2.3 binds the curve for TLS 1.3 only), so an EC key can
+    make every ECDSA scheme; the curve-matched one comes first.
+    """
+    pub = key.public_key() if hasattr(key, "private_bytes") else key
+    if isinstance(pub, ec.EllipticCurvePublicKey):
+        own: list[int] = [s for s, c in _ECDSA_CURVE.items() if c == pub.curve.name]
+        return own + [s for s in _ECDSA_CURVE if s not in own]
+    if isinstance(pub, rsa.RSAPublicKey):
+        if cert is not None and cert.public_key_algorithm_oid.dotted_string == _OID_RSASSA_PSS:
+            return []
+        pkcs1: list[int] = list(_PKCS1)
+        return [s for s in key_schemes(pub) if s in _RSAE] + pkcs1
+    return [s for s in key_schemes(pub) if s in TLS12_SCHEMES]
 
 
 def cv_content(context: bytes, transcript_hash: bytes) -> bytes:
@@ -106,6 +139,8 @@ def sign(key: Any, scheme: int, data: bytes) -> bytes:
         return key.sign(data, _pss(h), h)  # type: ignore[no-any-return]
     if scheme in (SS.ed25519, SS.ed448):
         return key.sign(data)  # type: ignore[no-any-return]
+    if scheme in _PKCS1:
+        return key.sign(data, padding.PKCS1v15(), _PKCS1[scheme]())  # type: ignore[no-any-return]
     raise ValueError(f"cannot sign with scheme 0x{scheme:04x}")
 
 
@@ -121,13 +156,36 @@ def verify(cert: x509.Certificate, pub: Any, scheme: int, signature: bytes, data
             AD.illegal_parameter,
             f"signature scheme 0x{scheme:04x} does not match the certificate key",
         )
+    _check(pub, scheme, signature, data, "CertificateVerify")
+
+
+def verify12(
+    cert: x509.Certificate, pub: Any, scheme: int, signature: bytes, data: bytes, what: str
+) -> None:
+    """Check a TLS 1.2 ServerKeyExchange or CertificateVerify signature.
+
+    Raises:
+        TLSAlert: illegal_parameter when the scheme cannot be used with this
+            key in TLS 1.2; decrypt_error when the signature is wrong.
+    """
+    if scheme not in TLS12_SCHEMES or scheme not in key_schemes12(pub, cert):
+        raise TLSAlert(
+            AD.illegal_parameter,
+            f"signature scheme 0x{scheme:04x} does not match the certificate key",
+        )
+    _check(pub, scheme, signature, data, what)
+
+
+def _check(pub: Any, scheme: int, signature: bytes, data: bytes, what: str) -> None:
     try:
         if scheme in _ECDSA_CURVE:
             pub.verify(signature, data, ec.ECDSA(_HASH[scheme]()))
         elif scheme in _RSAE or scheme in _PSS:
             h = _HASH[scheme]()
             pub.verify(signature, data, _pss(h), h)
+        elif scheme in _PKCS1:
+            pub.verify(signature, data, padding.PKCS1v15(), _PKCS1[scheme]())
         else:
             pub.verify(signature, data)
     except (InvalidSignature, ValueError, TypeError):
-        raise TLSAlert(AD.decrypt_error, "CertificateVerify signature does not verify") from None
+        raise TLSAlert(AD.decrypt_error, f"{what} signature does not verify") from None

@@ -43,7 +43,10 @@ __all__ = [
 ]
 
 TLS13 = 0x0304
+TLS12 = 0x0303
 MAX_TICKETS = 8
+# The groups TLS 1.2 ECDHE can use (RFC 8422 §5.1.1, RFC 7748).
+GROUPS12 = frozenset({0x001D, 0x0017, 0x0018})
 
 
 @dataclass
@@ -115,6 +118,16 @@ class Context:
         # post-handshake authentication (RFC 8446 §4.6.2).
         self.handshake_transcript: Transcript | None = None
         self.tickets: list[NewSessionTicket] = []
+        # The negotiated version (0 until the Hellos are exchanged).
+        self.version = 0
+        self.client_hello_raw = b""
+        # TLS 1.2: every handshake message so far (CertificateVerify signs
+        # them whole), the PRF key schedule, and the first Finished
+        # (RFC 5929 tls-unique).
+        self.messages12 = bytearray()
+        self.ks12: Any = None
+        self.tls_unique: bytes | None = None
+        self.warnings = 0
 
     # ------------------------------------------------------------ helpers
 
@@ -144,9 +157,10 @@ class Context:
         self.record.set_write_key(self.suite, key, iv, TLS13)
 
     def apply_peer_record_limit(self, limit: int) -> None:
-        """RFC 8449 §4: the limit counts the inner content type byte."""
+        """RFC 8449 §4: the limit counts the inner content type byte, as
+        the record layer's write limit does (so 64 stays valid)."""
         self.peer_record_limit = limit
-        self.record.set_write_fragment_limit(min(self.config.max_fragment, limit - 1))
+        self.record.set_write_fragment_limit(min(self.config.max_fragment, limit))
 
     def check_finished(self, base_key: bytes, verify_data: bytes) -> FinishedChecked:
         """RFC 8446 §4.4.4: compare in constant time; decrypt_error if not."""
@@ -201,6 +215,14 @@ class State:
 
     def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:  # pragma: no cover
         raise NotImplementedError
+
+    def change_cipher_spec(self) -> State:
+        """TLS 1.2: a ChangeCipherSpec record; only the states that wait
+        for it accept it (RFC 5246 §7.1)."""
+        raise TLSAlert(
+            AD.unexpected_message,
+            f"unexpected change_cipher_spec while waiting for {self.expected}",
+        )
 
 
 def unexpected(state: State, msg_type: int) -> TLSAlert:

@@ -502,14 +502,29 @@ EXPORTER_LABEL = "EXPERIMENTER"
 OPENSSL_GROUPS = {X25519: "X25519", P256: "P-256", P384: "P-384"}
 
 
+# TLS 1.2 suites by their OpenSSL names.
+SUITES12 = {
+    0xC02B: "ECDHE-ECDSA-AES128-GCM-SHA256",
+    0xC02C: "ECDHE-ECDSA-AES256-GCM-SHA384",
+    0xCCA9: "ECDHE-ECDSA-CHACHA20-POLY1305",
+    0xC02F: "ECDHE-RSA-AES128-GCM-SHA256",
+    0xC030: "ECDHE-RSA-AES256-GCM-SHA384",
+    0xCCA8: "ECDHE-RSA-CHACHA20-POLY1305",
+}
+
+
 def openssl_common(
     suites: Sequence[int] | None,
     groups: Sequence[int] | None,
     alpn: Sequence[str] | None,
     trace_file: Path | None,
+    tls12: bool = False,
 ) -> list[str]:
-    argv = ["-tls1_3", "-keymatexport", EXPORTER_LABEL, "-keymatexportlen", "32"]
-    if suites:
+    version = "-tls1_2" if tls12 else "-tls1_3"
+    argv = [version, "-keymatexport", EXPORTER_LABEL, "-keymatexportlen", "32"]
+    if suites and tls12:
+        argv += ["-cipher", ":".join(SUITES12[s] for s in suites)]
+    elif suites:
         argv += ["-ciphersuites", ":".join(SUITES[s] for s in suites)]
     if groups:
         argv += ["-groups", ":".join(OPENSSL_GROUPS[g] for g in groups)]
@@ -531,18 +546,20 @@ def openssl_server(
     trace_file: Path | None = None,
     verify_client: PKIFiles | None = None,
     extra: Sequence[str] = (),
+    tls12: bool = False,
 ) -> Iterator[tuple[PeerProcess, int]]:
     """`openssl s_server` for one connection; its stdin is sent to the
     client and what the client sends appears on its stdout.
 
     Args:
         verify_client: require a client certificate chaining to this PKI's root.
+        tls12: TLS 1.2 only (`-tls1_2`; suites by their SUITES12 names).
     """
 
     def argv(port: int) -> list[str]:
         a = [openssl, "s_server", "-accept", f"127.0.0.1:{port}", "-naccept", "1"]
         a += ["-cert", files.leaf, "-cert_chain", files.inter, "-key", files.key]
-        a += openssl_common(suites, groups, alpn, trace_file)
+        a += openssl_common(suites, groups, alpn, trace_file, tls12)
         if verify_client is not None:
             a += ["-Verify", "3", "-CAfile", verify_client.ca, "-verify_return_error"]
         return a + list(extra)
@@ -564,6 +581,7 @@ def openssl_client(
     client: PKIFiles | None = None,
     servername: str | None = "localhost",
     extra: Sequence[str] = (),
+    tls12: bool = False,
 ) -> PeerProcess:
     """`openssl s_client` connected to 127.0.0.1:port, verifying against `ca`.
 
@@ -576,7 +594,7 @@ def openssl_client(
         a += ["-servername", servername]
     else:
         a += ["-noservername"]
-    a += openssl_common(suites, groups, alpn, trace_file)
+    a += openssl_common(suites, groups, alpn, trace_file, tls12)
     if client is not None:
         a += ["-cert", client.client, "-cert_chain", client.inter, "-key", client.client_key]
     return PeerProcess(a + list(extra), "openssl s_client")
@@ -590,16 +608,30 @@ def exporter_value(proc: PeerProcess) -> bytes:
 
 # ------------------------------------------------------------------ GnuTLS
 
-GNUTLS_SUITES = {0x1301: "AES-128-GCM", 0x1302: "AES-256-GCM", 0x1303: "CHACHA20-POLY1305"}
+GNUTLS_SUITES = {
+    0x1301: "AES-128-GCM",
+    0x1302: "AES-256-GCM",
+    0x1303: "CHACHA20-POLY1305",
+    0xC02B: "AES-128-GCM",
+    0xC02F: "AES-128-GCM",
+    0xC02C: "AES-256-GCM",
+    0xC030: "AES-256-GCM",
+    0xCCA8: "CHACHA20-POLY1305",
+    0xCCA9: "CHACHA20-POLY1305",
+}
 GNUTLS_GROUPS = {X25519: "X25519", P256: "SECP256R1", P384: "SECP384R1"}
 
 
 def gnutls_priority(
-    suites: Sequence[int] | None = None, groups: Sequence[int] | None = None
+    suites: Sequence[int] | None = None,
+    groups: Sequence[int] | None = None,
+    tls12: bool = False,
 ) -> str:
-    """A GnuTLS priority string for TLS 1.3 only, restricted to `suites`
-    and `groups` (in that order of preference) when given."""
-    prio = "NORMAL:-VERS-ALL:+VERS-TLS1.3"
+    """A GnuTLS priority string for TLS 1.3 only (TLS 1.2 only with tls12),
+    restricted to `suites` and `groups` (in that order of preference) when
+    given. For TLS 1.2 a suite names only its cipher here; the key
+    exchange follows the certificate."""
+    prio = "NORMAL:-VERS-ALL:+VERS-TLS1.2" if tls12 else "NORMAL:-VERS-ALL:+VERS-TLS1.3"
     if suites:
         prio += ":-CIPHER-ALL" + "".join(f":+{GNUTLS_SUITES[s]}" for s in suites)
     if groups:
@@ -617,6 +649,7 @@ def gnutls_server(
     require_client_cert: PKIFiles | None = None,
     alpn: Sequence[str] = (),
     extra: Sequence[str] = (),
+    tls12: bool = False,
 ) -> Iterator[tuple[PeerProcess, int]]:
     """`gnutls-serv --echo`: echoes what each client sends. It serves until
     stopped (it binds the wildcard address; the tests only use 127.0.0.1).
@@ -633,7 +666,7 @@ def gnutls_server(
             str(port),
             "--echo",
             "--priority",
-            gnutls_priority(suites, groups),
+            gnutls_priority(suites, groups, tls12),
             "--x509certfile",
             files.chain,
             "--x509keyfile",
@@ -668,6 +701,7 @@ def gnutls_client(
     hostname: str = "localhost",
     alpn: Sequence[str] = (),
     extra: Sequence[str] = (),
+    tls12: bool = False,
 ) -> PeerProcess:
     """`gnutls-cli` connected to 127.0.0.1:port, verifying the chain against
     `ca` and the name `hostname` (also sent as SNI). Its stdin is sent to
@@ -684,7 +718,7 @@ def gnutls_client(
         "--verify-hostname",
         hostname,
         "--priority",
-        gnutls_priority(suites, groups),
+        gnutls_priority(suites, groups, tls12),
         "--keymatexport",
         EXPORTER_LABEL,
         "--keymatexportsize",

@@ -320,7 +320,7 @@ def test_tls12_only_ssl_server_gets_protocol_version(files: dict[str, str]) -> N
     ctx = ssl_server_ctx(files)
     ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     peer = Peer(ctx, server=True)
-    conn = Connection(client_config())
+    conn = Connection(client_config(min_version=0x0304))
     with pytest.raises(TLSAlert) as info:
         run(conn, peer)
     assert info.value.description == 70  # protocol_version
@@ -330,7 +330,7 @@ def test_tls12_only_ssl_client_gets_protocol_version(files: dict[str, str]) -> N
     ctx = ssl_client_ctx(files)
     ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     peer = Peer(ctx, server=False, hostname="localhost")
-    conn = Connection(server_config())
+    conn = Connection(server_config(min_version=0x0304))
     peer.step()
     with pytest.raises(TLSAlert) as info:
         conn.receive_data(peer.out.read())

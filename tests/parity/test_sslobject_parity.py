@@ -476,3 +476,17 @@ def test_shared_ciphers_with_openssl_client(pki: Pki) -> None:
     names = [c[0] for c in pair.server.shared_ciphers()]
     assert names[:3] == [  # the ssl client's order
         "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"]
+
+
+def test_shared_ciphers_tls12(pki: Pki) -> None:
+    client_ctx, server_ctx = contexts(ssl, cytls, pki)
+    client_ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    client_ctx.set_ciphers("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:AES256-SHA")
+    pair = BioPair(client_ctx, server_ctx)
+    pair.handshake()
+    assert pair.server.version() == "TLSv1.2"
+    shared = pair.server.shared_ciphers()
+    assert pair.server.cipher() in shared
+    # AES256-SHA (no AEAD, no ECDHE) is offered but cytls never enables it.
+    assert [c[0] for c in shared if c[1] == "TLSv1.2"] == [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384"]

@@ -29,6 +29,7 @@ BAD_RECORD_MAC = 20
 ILLEGAL_PARAMETER = 47
 DECODE_ERROR = 50
 DECRYPT_ERROR = 51
+HANDSHAKE_FAILURE = 40
 PROTOCOL_VERSION = 70
 MISSING_EXTENSION = 109
 UNSUPPORTED_EXTENSION = 110
@@ -96,8 +97,6 @@ def replace(t: int, v: bytes) -> Callable[[list[tuple[int, bytes]]], list[tuple[
         ("duplicate extension", lambda p: [*p, p[0]], ILLEGAL_PARAMETER),
         ("psk not last", lambda p: [(0x29, b"\x00\x01"), *p], ILLEGAL_PARAMETER),
         ("oid_filters in ClientHello", lambda p: [*p, (0x30, b"\x00\x00")], ILLEGAL_PARAMETER),
-        ("no supported_versions", drop(0x2B), PROTOCOL_VERSION),
-        ("only TLS 1.2 offered", replace(0x2B, b"\x02\x03\x03"), PROTOCOL_VERSION),
         ("no signature_algorithms", drop(0x0D), MISSING_EXTENSION),
         ("key_share without supported_groups", drop(0x0A), MISSING_EXTENSION),
         ("supported_groups without key_share", drop(0x33), MISSING_EXTENSION),
@@ -140,6 +139,23 @@ def test_client_hello_extensions(name: str, edit: Callable, alert: int | None) -
         assert s.data_to_send()
         return
     server_alert(hs_record(rebuild_ch(ch, edit)), alert)
+
+
+@pytest.mark.parametrize(
+    "edit", [drop(0x2B), replace(0x2B, b"\x02\x03\x03")], ids=["none", "only 1.2"]
+)
+def test_client_hello_without_tls13(edit: Callable) -> None:
+    ch = client_hello(groups=[0x001D, 0x0017], key_share_groups=[0x001D])
+    # A TLS 1.3-only server refuses with protocol_version.
+    server_alert(hs_record(rebuild_ch(ch, edit)), PROTOCOL_VERSION, min_version=0x0304)
+    # Others answer with a TLS 1.2 ServerHello (no supported_versions).
+    s = Connection(server_config())
+    s.receive_data(hs_record(rebuild_ch(ch, edit)))
+    msg = split_records(s.data_to_send())[0][5:]
+    sh = ServerHello.parse(msg[4 : 4 + int.from_bytes(msg[1:4], "big")])
+    assert 0x2B not in sh.extensions and sh.random.endswith(b"DOWNGRD\x01")
+    # Without extended_master_secret (RFC 7627 §5.2), handshake_failure.
+    server_alert(hs_record(rebuild_ch(ch, lambda p: drop(0x17)(edit(p)))), HANDSHAKE_FAILURE)
 
 
 def test_client_hello_structure() -> None:
@@ -308,7 +324,8 @@ def test_server_hello_checks() -> None:
         del sh.extensions[0x33]
 
     cases = [
-        (tls12, PROTOCOL_VERSION),
+        # A TLS 1.2 ServerHello may not carry key_share.
+        (tls12, ILLEGAL_PARAMETER),
         (sentinel, ILLEGAL_PARAMETER),
         (echo, ILLEGAL_PARAMETER),
         (suite, ILLEGAL_PARAMETER),

@@ -192,7 +192,12 @@ def test_config_validation() -> None:
     with pytest.raises(ValueError):
         TLSConfig(is_client=True, groups=[0x0019]).validate()
     with pytest.raises(ValueError):
-        TLSConfig(is_client=True, max_version=0x0303).validate()
+        TLSConfig(is_client=True, min_version=0x0304, max_version=0x0303).validate()
+    with pytest.raises(ValueError):
+        TLSConfig(is_client=True, max_version=0x0303, cipher_suites=[0x1301]).validate()
+    with pytest.raises(ValueError):
+        TLSConfig(is_client=True, min_version=0x0301).validate()
+    TLSConfig(is_client=True, max_version=0x0303).validate()
     cfg = TLSConfig(is_client=True, groups=[0x0017])
     cfg.validate()
     assert cfg.effective_key_share_groups() == [0x0017]
@@ -203,11 +208,12 @@ def test_default_suites_follow_the_cpu() -> None:
     from cytls.crypto import backends
 
     suites = TLSConfig(is_client=True).cipher_suites
-    assert sorted(suites) == [0x1301, 0x1302, 0x1303]
+    assert sorted(suites[:3]) == [0x1301, 0x1302, 0x1303]
+    assert sorted(suites[3:]) == [0xC02B, 0xC02C, 0xC02F, 0xC030, 0xCCA8, 0xCCA9]
     if backends()["aes-gcm"] == "portable":
-        assert suites[0] == 0x1303
+        assert suites[0] == 0x1303 and suites[3] == 0xCCA9
     else:
-        assert suites[0] == 0x1301
+        assert suites[0] == 0x1301 and suites[3] == 0xC02B
 
 
 def test_prepared_is_reused_and_rebuilt() -> None:

@@ -1,0 +1,316 @@
+"""The TLS 1.2 server state machine (RFC 5246 §7.3, RFC 8422, RFC 7627).
+
+Owns: checking a ClientHello that leads to TLS 1.2 (the TLS 1.3 server
+hands it over), choosing suite, group, signature scheme and ALPN protocol,
+the server's first flight with the RFC 8446 §4.1.3 downgrade sentinel, the
+client's certificate, key exchange and CertificateVerify. One class per
+state, named for what it waits for.
+Must not: touch record framing (the Connection does), resume sessions,
+send session tickets or renegotiate.
+
+    ExpectClientHello (TLS 1.3 server) -> [ExpectCertificate]
+        -> ExpectClientKeyExchange -> [ExpectCertificateVerify]
+        -> ExpectChangeCipherSpec -> ExpectFinished12 -> ExpectTraffic12
+"""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives.asymmetric import ec, rsa, x25519
+
+from cytls import _messages as m
+from cytls import _sigs
+from cytls._codec import vec24
+from cytls._enums import CipherSuite
+from cytls._enums import ExtensionType as Ext
+from cytls._enums import HandshakeType as HT
+from cytls._errors import AlertDescription as AD
+from cytls._errors import TLSAlert
+from cytls._keyschedule import SUITES12, KeySchedule12
+from cytls._kx import KeyShare
+from cytls._server13 import speaks_tls13
+from cytls._shared import (
+    choose_alpn,
+    load_certificates,
+    run_sni_callback,
+    sign,
+    verify_client_chain,
+)
+from cytls._states12 import ExpectChangeCipherSpec, add_message
+from cytls._states13 import (
+    GROUPS12,
+    TLS12,
+    CertificateChecked,
+    Context,
+    SignatureChecked,
+    State,
+    unexpected,
+)
+
+__all__ = ["client_hello12"]
+
+_P256 = 0x0017
+_CURVE_GROUPS = {"secp256r1": 0x0017, "secp384r1": 0x0018, "secp521r1": 0x0019}
+
+
+def _illegal(text: str) -> TLSAlert:
+    return TLSAlert(AD.illegal_parameter, text)
+
+
+def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
+    """Negotiate TLS 1.2 for this ClientHello and send our first flight:
+    ServerHello, Certificate, ServerKeyExchange, [CertificateRequest],
+    ServerHelloDone (RFC 5246 §7.3)."""
+    cfg = ctx.config
+    exts = ch.extensions
+    if Ext.supported_versions in exts:
+        # RFC 8446 §4.2.1: supported_versions alone decides.
+        client_max = TLS12 if TLS12 in m.parse_client_versions(exts[Ext.supported_versions]) else 0
+    else:
+        client_max = min(ch.legacy_version, TLS12)
+    if cfg.min_version > TLS12 or client_max < TLS12:
+        raise TLSAlert(AD.protocol_version, "no protocol version in common")
+    tls13 = speaks_tls13(cfg)
+    if CipherSuite.TLS_FALLBACK_SCSV in ch.cipher_suites and tls13:
+        # RFC 7507 §3: the client retried below the version we support.
+        raise TLSAlert(AD.inappropriate_fallback, "fallback to TLS 1.2 from a TLS 1.3 server")
+    # RFC 5246 §7.4.1.2: the null compression method must be offered.
+    if 0 not in ch.compression_methods:
+        raise _illegal("ClientHello does not offer the null compression method")
+    if Ext.extended_master_secret not in exts:
+        # RFC 7627 §5.2: we refuse the legacy master secret.
+        raise TLSAlert(AD.handshake_failure, "client does not offer extended master secret")
+    m.check_empty(exts[Ext.extended_master_secret], "extended_master_secret")
+    secure_reneg = CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV in ch.cipher_suites
+    if Ext.renegotiation_info in exts:
+        if m.parse_renegotiation_info(exts[Ext.renegotiation_info]):
+            # RFC 5746 §3.6: must be empty on the initial handshake.
+            raise TLSAlert(AD.handshake_failure, "renegotiation_info is not empty")
+        secure_reneg = True
+    points = Ext.ec_point_formats in exts
+    if points and 0 not in m.parse_ec_point_formats(exts[Ext.ec_point_formats]):
+        raise _illegal("client does not accept uncompressed points")
+
+    sni_ack = run_sni_callback(ctx, exts)
+    key = ctx.cert_config.private_key
+    if key is None or not ctx.cert_config.certificate_chain:
+        raise TLSAlert(AD.handshake_failure, "no certificate for this server name")
+    leaf = ctx.cert_config.certificate_chain[0]
+    auth = "rsa" if isinstance(key, rsa.RSAPrivateKey) else "ecdsa"
+
+    if Ext.supported_groups in exts:
+        client_groups = m.parse_u16_list(exts[Ext.supported_groups], "supported_groups")
+    else:
+        client_groups = [_P256]
+    # Cipher suite: a TLS 1.2 suite for our key type (RFC 8422 §5.1); an
+    # ECDSA certificate must be on a curve the client named.
+    curve = (
+        _CURVE_GROUPS.get(key.curve.name) if isinstance(key, ec.EllipticCurvePrivateKey) else None
+    )
+    if curve is not None and curve not in client_groups:
+        auth = ""
+    ours = [s for s in cfg.cipher_suites if s in SUITES12 and SUITES12[s].auth == auth]
+    offered = ch.cipher_suites
+    if cfg.server_preference:
+        suite = next((s for s in ours if s in offered), None)
+    else:
+        suite = next((s for s in offered if s in ours), None)
+    if suite is None:
+        raise TLSAlert(AD.handshake_failure, "no cipher suite in common")
+
+    # Group (RFC 8422 §5.1.1; without supported_groups, P-256 is assumed).
+    usable = [g for g in cfg.groups if g in GROUPS12]
+    if cfg.server_preference:
+        group = next((g for g in usable if g in client_groups), None)
+    else:
+        group = next((g for g in client_groups if g in usable), None)
+    if group is None:
+        raise TLSAlert(AD.handshake_failure, "no key exchange group in common")
+
+    # Signature scheme (RFC 5246 §7.4.1.4.1; we do not sign with SHA-1,
+    # the default of a client without signature_algorithms).
+    if Ext.signature_algorithms not in exts:
+        raise TLSAlert(AD.handshake_failure, "ClientHello without signature_algorithms")
+    client_schemes = set(m.parse_u16_list(exts[Ext.signature_algorithms], "signature_algorithms"))
+    own = _sigs.key_schemes12(key, leaf)
+    preferred = [s for s in cfg.signature_schemes if s in own] + own
+    scheme = _sigs.select_scheme(preferred, client_schemes)
+    alpn = choose_alpn(cfg, exts)
+
+    ctx.version = TLS12
+    ctx.suite = suite
+    ctx.group = group
+    ctx.trace(
+        "receive ClientHello",
+        suites=ch.cipher_suites,
+        version=TLS12,
+        server_name=ctx.server_name,
+    )
+
+    # ServerHello (RFC 5246 §7.4.1.3). RFC 8446 §4.1.3: a server that can
+    # do TLS 1.3 marks its random when it negotiates TLS 1.2.
+    random = ctx.hooks.random if ctx.hooks.random is not None else ctx.random(32)
+    if tls13:
+        random = random[:24] + m.DOWNGRADE_TLS12
+    sh_exts: dict[int, bytes] = {}
+    if secure_reneg:
+        sh_exts[Ext.renegotiation_info] = b"\x00"
+    sh_exts[Ext.extended_master_secret] = b""
+    if points:
+        sh_exts[Ext.ec_point_formats] = b"\x01\x00"
+    if sni_ack:
+        sh_exts[Ext.server_name] = b""
+    if alpn is not None:
+        sh_exts[Ext.application_layer_protocol_negotiation] = m.serialize_alpn([alpn])
+        ctx.alpn = alpn.decode("ascii", "replace")
+    # An empty session id: no session will be resumed.
+    sh = m.ServerHello(random, b"", suite, sh_exts)
+    ks = KeySchedule12(suite, ch.random, random)
+    ctx.ks12 = ks
+    ctx.messages12 = bytearray(raw)
+    flight = [sh.serialize()]
+    flight.append(m.handshake(HT.certificate, _certificate12_body(ctx)))
+
+    # ServerKeyExchange (RFC 8422 §5.4), signed over both randoms.
+    exchange = _ephemeral(ctx, group)
+    ske = m.ServerKeyExchange12(group, exchange.public, scheme, b"")
+    ske.signature = sign(ctx, key, scheme, ch.random + random + ske.params)
+    flight.append(ske.serialize())
+
+    request = cfg.verify_mode != 0
+    if request:
+        # RFC 5246 §7.4.4, RFC 8422 §5.5.
+        prep = ctx.prepared
+        names = m.parse_certificate_authorities(prep.ca_names_ext) if prep.ca_names_ext else []
+        schemes = [s for s in cfg.signature_schemes if s in _sigs.TLS12_SCHEMES]
+        flight.append(
+            m.CertificateRequest12(
+                bytes((m.CERT_TYPE_ECDSA_SIGN, m.CERT_TYPE_RSA_SIGN)), schemes, names
+            ).serialize()
+        )
+    flight.append(m.handshake(HT.server_hello_done, b""))
+    for msg in flight:
+        add_message(ctx, msg)
+    ctx.send_handshake(b"".join(flight))
+    ctx.trace("send ServerHello", version=TLS12, suite=suite, group=group)
+    ctx.trace(
+        "send server flight",
+        alpn=ctx.alpn,
+        client_auth=request,
+        certificates=len(ctx.cert_prepared.chain_der),
+        scheme=scheme,
+    )
+    if request:
+        ctx.client_auth_requested = True
+        return ExpectCertificate(ctx, exchange)
+    proof = CertificateChecked([], [], False, "no client certificate requested")
+    return ExpectClientKeyExchange(ctx, exchange, proof)
+
+
+def _certificate12_body(ctx: Context) -> bytes:
+    return vec24(b"".join(vec24(d) for d in ctx.cert_prepared.chain_der))
+
+
+def _ephemeral(ctx: Context, group: int) -> KeyShare:
+    """Our ephemeral ECDH key (an injected one only when it is for this group)."""
+    injected = ctx.hooks.server_private
+    return KeyShare(group, injected if _fits(injected, group) else None)
+
+
+def _fits(private: object, group: int) -> bool:
+    if group == 0x001D:
+        return isinstance(private, x25519.X25519PrivateKey)
+    names = {0x0017: "secp256r1", 0x0018: "secp384r1"}
+    return isinstance(private, ec.EllipticCurvePrivateKey) and private.curve.name == names.get(
+        group
+    )
+
+
+class ExpectCertificate(State):
+    """RFC 5246 §7.4.6: the client's chain (empty: no certificate)."""
+
+    expected = "Certificate"
+
+    def __init__(self, ctx: Context, exchange: KeyShare) -> None:
+        self.ctx = ctx
+        self.exchange = exchange
+
+    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
+        if msg_type != HT.certificate:
+            raise unexpected(self, msg_type)
+        ctx = self.ctx
+        ders = m.parse_certificate12(body)
+        add_message(ctx, raw)
+        if not ders:
+            ctx.trace("receive Certificate", certificates=0)
+            if ctx.config.verify_mode == 2:
+                # RFC 5246 §7.4.6: a server that requires one fails.
+                raise TLSAlert(AD.handshake_failure, "peer did not return a certificate")
+            proof = CertificateChecked([], [], False, "client sent no certificate")
+            return ExpectClientKeyExchange(ctx, self.exchange, proof)
+        chain = load_certificates(ders)
+        ctx.trace(
+            "receive Certificate",
+            certificates=len(chain),
+            subject=chain[0].subject.rfc4514_string(),
+        )
+        return ExpectClientKeyExchange(ctx, self.exchange, verify_client_chain(ctx, chain))
+
+
+class ExpectClientKeyExchange(State):
+    """RFC 8422 §5.7: the client's ephemeral point; then the extended
+    master secret (RFC 7627 §4)."""
+
+    expected = "ClientKeyExchange"
+
+    def __init__(self, ctx: Context, exchange: KeyShare, cert: CertificateChecked) -> None:
+        self.ctx = ctx
+        self.exchange = exchange
+        self.cert = cert
+
+    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
+        if msg_type != HT.client_key_exchange:
+            raise unexpected(self, msg_type)
+        ctx = self.ctx
+        point = m.parse_client_key_exchange12(body)
+        premaster = self.exchange.exchange(point)
+        add_message(ctx, raw)
+        ks = ctx.ks12
+        assert isinstance(ks, KeySchedule12)
+        ks.extended_master_secret(premaster, ks.session_hash(ctx.messages12))
+        ctx.keylog("CLIENT_RANDOM", ks.master_secret)
+        ctx.trace("receive ClientKeyExchange", group=ctx.group)
+        ctx.trace("derive master secret", extended=True)
+        if self.cert.chain:
+            return ExpectCertificateVerify(ctx, self.cert)
+        return ExpectChangeCipherSpec(ctx, self.cert, SignatureChecked(0))
+
+
+class ExpectCertificateVerify(State):
+    """RFC 5246 §7.4.8: the client's signature over every handshake
+    message so far, with its certificate's key."""
+
+    expected = "CertificateVerify"
+
+    def __init__(self, ctx: Context, cert: CertificateChecked) -> None:
+        self.ctx = ctx
+        self.cert = cert
+
+    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
+        if msg_type != HT.certificate_verify:
+            raise unexpected(self, msg_type)
+        ctx = self.ctx
+        cv = m.CertificateVerify.parse(body)
+        if cv.scheme not in ctx.prepared.sigalgs_set:
+            raise _illegal(f"CertificateVerify scheme 0x{cv.scheme:04x} was not offered")
+        leaf = self.cert.chain[0]
+        _sigs.verify12(
+            leaf,
+            leaf.public_key(),
+            cv.scheme,
+            cv.signature,
+            bytes(ctx.messages12),
+            "CertificateVerify",
+        )
+        add_message(ctx, raw)
+        ctx.trace("verify CertificateVerify", scheme=cv.scheme)
+        return ExpectChangeCipherSpec(ctx, self.cert, SignatureChecked(cv.scheme))
