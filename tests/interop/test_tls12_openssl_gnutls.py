@@ -143,6 +143,7 @@ def test_cytls_client_gnutls_server(
             tls.handshake()
             assert tls.conn.version == 0x0303
             assert tls.conn.cipher_suite == suite and tls.conn.group == group
+            proc.wait_for(r"\(TLS1\.2-X\.509\)-\(ECDHE-")
             payload = token(800) + b"\n"
             tls.send(payload)
             assert tls.recv_exactly(len(payload)) == payload
