@@ -155,12 +155,19 @@ class Context:
         assert self.ks is not None and self.suite is not None
         key, iv = self.ks.traffic_key(secret)
         self.record.set_write_key(self.suite, key, iv, TLS13)
+        self.record.set_write_fragment_limit(self._write_limit())
+
+    def _write_limit(self) -> int:
+        """RFC 8449 §4: in TLS 1.3 the limit counts the inner content type
+        byte, as the record layer's write limit does, while max_fragment
+        counts content only: a full record carries max_fragment bytes."""
+        own = self.config.max_fragment + 1
+        return own if self.peer_record_limit is None else min(own, self.peer_record_limit)
 
     def apply_peer_record_limit(self, limit: int) -> None:
-        """RFC 8449 §4: the limit counts the inner content type byte, as
-        the record layer's write limit does (so 64 stays valid)."""
+        """Adopt the peer's record_size_limit (64 stays valid)."""
         self.peer_record_limit = limit
-        self.record.set_write_fragment_limit(min(self.config.max_fragment, limit))
+        self.record.set_write_fragment_limit(self._write_limit())
 
     def check_finished(self, base_key: bytes, verify_data: bytes) -> FinishedChecked:
         """RFC 8446 §4.4.4: compare in constant time; decrypt_error if not."""

@@ -24,6 +24,7 @@ from tls_helpers import (
     pki,
     pump,
     server_config,
+    split_records,
 )
 
 from cytls._config import TLSConfig
@@ -605,3 +606,26 @@ def test_server_chain_from_sni_callback_only() -> None:
     with pytest.raises(TLSAlert) as info:
         s.receive_data(c.data_to_send())
     assert info.value.description == 40  # no certificate for that name
+
+
+@pytest.mark.parametrize("suite", [0x1301, 0x1302, 0x1303])
+@pytest.mark.parametrize(
+    ("max_fragment", "content_per_record"),
+    [(16384, 16384), (4096, 4096)],
+)
+def test_full_records_carry_max_fragment_content(
+    suite: int, max_fragment: int, content_per_record: int
+) -> None:
+    # RFC 8446 §5.1 allows 2^14 content bytes; RFC 8449 counts the inner
+    # content type in TLS 1.3, so the record limit is max_fragment + 1.
+    c, s = pair(
+        client_config(cipher_suites=[suite], max_fragment=max_fragment),
+        server_config(cipher_suites=[suite], max_fragment=max_fragment),
+    )
+    for sender, receiver in ((c, s), (s, c)):
+        sender.send_application_data(bytes(3 * content_per_record + 7))
+        wire = sender.data_to_send()
+        lengths = [len(r) - 5 - 1 - 16 for r in split_records(wire)]
+        assert lengths == [content_per_record] * 3 + [7]
+        receiver.receive_data(wire)
+        assert receiver.read_application_data() == bytes(3 * content_per_record + 7)
