@@ -4,7 +4,8 @@ Owns: cutting outgoing messages into records and protecting them, opening
 received records, the sequence numbers and their limits, record size limits
 (RFC 8449), TLS 1.3 padding, and which keys protect each direction. Every
 byte of record crypto and every per-record check runs in C (csrc/record.c),
-one call per batch.
+one call per batch; the per-call buffer handling (feed, receive, send,
+take_outgoing) is the Cython base class _core.RecordIO.
 
 Must not: parse handshake messages, decide which content type the handshake
 state allows (it returns plaintext, CCS and handshake records to the
@@ -43,7 +44,6 @@ TLS12_SUITES: dict[int, tuple[int, int]] = {
 _TLS12 = 0x0303
 _TLS13 = 0x0304
 _CCS_RECORD = b"\x14\x03\x03\x00\x01\x01"
-_NEED_MORE, _STOPPED, _ERROR = 0, 1, 2
 
 # RFC 8446 §5.5: at most 2^24.5 AES-GCM records per key. Ask for a
 # KeyUpdate at 2^24, so that the C hard stop at 2^24.5 is never reached.
@@ -64,91 +64,40 @@ def _aead_for(suite: int, version: int) -> tuple[int, int]:
         ) from None
 
 
-class RecordLayer:
+class RecordLayer(_core.RecordIO):
     """Record framing and protection for one connection, both directions.
 
     Until a key is set for a direction its records are plaintext. The
     Connection feeds wire bytes in, takes records out, and installs keys at
-    handshake message boundaries.
+    handshake message boundaries. The per-call methods (feed, receive,
+    send, take_outgoing, outgoing, bytes_buffered) are inherited from
+    _core.RecordIO, in C: one call each, no Python frame per write.
 
     Attributes:
         app_data: decrypted application data, in order; the Connection
             reads and deletes from its front.
     """
 
-    __slots__ = (
-        "_failure",
-        "_held",
-        "_held_pos",
-        "_inbuf",
-        "_out_array",
-        "_out_chunks",
-        "_outgoing",
-        "_pad_block",
-        "_pad_fn",
-        "_read",
-        "_read_limit",
-        "_write",
-        "_write_aead",
-        "_write_limit",
-        "app_data",
-    )
+    __slots__ = ("_pad_block", "_read_limit", "_write_aead", "_write_limit")
 
     def __init__(self) -> None:
-        # Records for the wire: sealed straight into bytes objects while
-        # nothing else is queued (_out_chunks, handed out by take_outgoing
-        # without a copy), else appended to the _outgoing bytearray.
-        self._outgoing = bytearray()
-        self._out_chunks: list[bytes] = []
-        # Whether the caller reads the outgoing bytearray rather than
-        # calling take_outgoing: then records are sealed straight into it.
-        self._out_array = False
-        self.app_data = bytearray()
-        self._inbuf = bytearray()
-        # An immutable bytes object fed while nothing else was buffered is
-        # held as it is, not copied; _held_pos is how much of it is used.
-        self._held: bytes | None = None
-        self._held_pos = 0
-        self._write = _core.RecordProtector()
-        self._read = _core.RecordProtector()
         self._write_limit: int | None = None
         self._read_limit: int | None = None
-        self._pad_fn: Callable[[int], int] | None = None
         self._pad_block = 0
         self._write_aead = 0
-        self._failure: TLSAlert | None = None
+
+    def _record_error(self, alert: int, reason: str) -> TLSAlert:
+        # RFC 8446 §5, §6: the alert record.c chose for a refused record.
+        return TLSAlert(alert, reason or "")
+
+    def _seal_limit_error(self) -> TLSAlert:
+        # RFC 8446 §5.3, §5.5: never send past the sequence limit.
+        return TLSAlert(
+            AlertDescription.internal_error,
+            "record sequence number limit reached; a KeyUpdate was due",
+        )
 
     # ------------------------------------------------------------ set-up
-
-    @property
-    def outgoing(self) -> bytearray:
-        """Records ready for the wire, as a bytearray the caller may read
-        and delete from (take_outgoing() drains it without a copy)."""
-        self._out_array = True
-        return self._queue()
-
-    def _queue(self) -> bytearray:
-        """The outgoing bytearray, with any sealed chunks moved into it."""
-        chunks = self._out_chunks
-        if chunks:
-            out = self._outgoing
-            for chunk in chunks:
-                out += chunk
-            chunks.clear()
-        return self._outgoing
-
-    def take_outgoing(self) -> bytes:
-        """Return the records queued for the wire and clear the queue."""
-        self._out_array = False
-        chunks = self._out_chunks
-        if chunks and not self._outgoing:
-            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-            chunks.clear()
-            return data
-        out = self._queue()
-        data = bytes(out)
-        del out[:]
-        return data
 
     def set_legacy_record_version(self, version: int) -> None:
         """Set legacy_record_version of plaintext records from now on.
@@ -256,51 +205,6 @@ class RecordLayer:
 
     # ------------------------------------------------------------ sending
 
-    def send(self, content_type: int, data: Buffer) -> None:
-        """Cut data into records, protect them if a write key is set, and
-        append them to outgoing. Empty data sends nothing.
-
-        Args:
-            content_type: 21 alert, 22 handshake, 23 application data (20
-                only before a write key; see send_change_cipher_spec).
-            data: the content, any length.
-
-        Raises:
-            ValueError: a content type that cannot be sent now.
-            TLSAlert: internal_error when the sequence number is exhausted
-                (RFC 8446 §5.3, and the AES-GCM limit of §5.5 in TLS 1.3).
-        """
-        write = self._write
-        if self._pad_fn is None or not write.keyed or write.version != _TLS13:
-            if self._outgoing or self._out_array:
-                ok = write.seal_into(self._outgoing, content_type, data)
-            else:
-                # Sealed into a new bytes object: take_outgoing hands it
-                # to the wire as it is.
-                chunk = write.seal_bytes(content_type, data)
-                ok = chunk is not None
-                if chunk:
-                    self._out_chunks.append(chunk)
-        else:
-            ok = self._send_padded(content_type, data)
-        if not ok:
-            raise TLSAlert(
-                AlertDescription.internal_error,
-                "record sequence number limit reached; a KeyUpdate was due",
-            )
-
-    def _send_padded(self, content_type: int, data: Buffer) -> bool:
-        assert self._pad_fn is not None
-        view = memoryview(data).cast("B")
-        frag = self._write.fragment_len
-        out = self._queue()
-        for start in range(0, len(view), frag):
-            chunk = view[start : start + frag]
-            pad = int(self._pad_fn(len(chunk)))
-            if not self._write.seal_padded_into(out, content_type, chunk, pad):
-                return False
-        return True
-
     def send_change_cipher_spec(self) -> None:
         """Queue a plaintext change_cipher_spec record.
 
@@ -308,69 +212,7 @@ class RecordLayer:
         TLS 1.2 sends it right before switching the write key. It is never
         protected, whatever key is set.
         """
-        out = self._queue()
-        out += _CCS_RECORD
-
-    # ------------------------------------------------------------ receiving
-
-    def feed(self, data: Buffer) -> None:
-        """Append bytes received from the wire; receive() opens them.
-
-        A bytes object fed while nothing is buffered is kept by reference
-        (it is immutable), so the common case copies nothing here.
-        """
-        if self._held is not None:
-            self._inbuf += memoryview(self._held)[self._held_pos :]
-            self._held = None
-        if type(data) is bytes and not self._inbuf:
-            self._held, self._held_pos = data, 0
-        else:
-            self._inbuf += data
-
-    def receive(self) -> tuple[int, bytes] | None:
-        """Open the buffered complete records, in order.
-
-        Protected application data is appended to app_data.
-
-        Returns:
-            (content_type, payload) of the first other record: handshake,
-            alert, the change_cipher_spec (payload b"\\x01", never
-            protected), or any record before a read key is set (application
-            data included), for the Connection to accept or refuse; None
-            when no complete record is left.
-
-        Raises:
-            TLSAlert: a malformed, oversized or unauthentic record, with the
-                alert to send (RFC 8446 §5, §6). Every later call raises it
-                again; records after the bad one are never opened.
-        """
-        if self._failure is not None:
-            raise self._failure
-        held = self._held
-        if held is not None:
-            status, consumed, content_type, payload, alert, reason = self._read.open_into(
-                self.app_data, held, self._held_pos
-            )
-            self._held_pos += consumed
-            if self._held_pos == len(held):
-                self._held = None
-        elif self._inbuf:
-            status, consumed, content_type, payload, alert, reason = self._read.open_into(
-                self.app_data, self._inbuf
-            )
-            if consumed:
-                del self._inbuf[:consumed]
-        else:
-            return None
-        if status == _STOPPED:
-            assert payload is not None  # C returns the payload with STOPPED
-            return content_type, payload
-        if status == _ERROR:
-            self._failure = TLSAlert(alert, reason or "")
-            self._held = None
-            del self._inbuf[:]
-            raise self._failure
-        return None
+        self._queue_bytes(_CCS_RECORD)
 
     # ------------------------------------------------------------ state
 
@@ -383,12 +225,6 @@ class RecordLayer:
     def read_seq(self) -> int:
         """Sequence number of the next record we open."""
         return self._read.seq
-
-    @property
-    def bytes_buffered(self) -> int:
-        """Received bytes not yet consumed (an incomplete record)."""
-        held = len(self._held) - self._held_pos if self._held is not None else 0
-        return held + len(self._inbuf)
 
     @property
     def write_version(self) -> int | None:

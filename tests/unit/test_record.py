@@ -428,6 +428,35 @@ def test_split_at_every_offset(suite: tuple) -> None:
 
 
 @pytest.mark.parametrize("suite", SUITES, ids=SUITE_IDS)
+def test_feed_types_and_large_batches(suite: tuple) -> None:
+    """The input is held as fed bytes or copied into the buffer (bytearray,
+    memoryview, or bytes after a partial record); every mix of them, with
+    batches large enough to open with the GIL released, gives the same
+    records, the handshake record stopping the batch, nothing left over."""
+    w, _, key, iv = keyed_pair(suite)
+    big = os.urandom(3 * 16384 + 77)
+    w.send(23, big)
+    w.send(22, b"hs-1")
+    w.send(23, b"tail")
+    wire = w.take_outgoing()
+    kinds = (bytes, bytearray, lambda b: memoryview(bytearray(b)))
+    for cuts in ((5000,), (1, 20000, 40000), (16384 + 40, len(wire) - 3), (len(wire),)):
+        for order in range(3):
+            r = RecordLayer()
+            r.set_read_key(suite[0], key, iv, suite[1])
+            got: list[tuple[int, bytes]] = []
+            start = 0
+            for i, cut in enumerate((*cuts, len(wire))):
+                r.feed(kinds[(order + i) % 3](wire[start:cut]))
+                start = cut
+                while (item := r.receive()) is not None:
+                    got.append(item)
+            assert got == [(22, b"hs-1")]
+            assert bytes(r.app_data) == big + b"tail"
+            assert r.bytes_buffered == 0 and r.read_seq == w.write_seq
+
+
+@pytest.mark.parametrize("suite", SUITES, ids=SUITE_IDS)
 def test_length_off_by_one(suite: tuple) -> None:
     for delta in (-1, 1):
         r, wire, _, _, _ = _stream(suite)
