@@ -137,6 +137,13 @@ class TLSConfig:
             the CertificateRequest; None means the subjects of trust_anchors.
         keylog: called with each NSS key log line (for Wireshark).
         post_handshake_auth: client: offer post-handshake authentication.
+        client_auth_post_handshake_only: server: in TLS 1.3, send no
+            CertificateRequest in the handshake even when verify_mode asks
+            for a client certificate; the application asks later with
+            `Connection.request_client_certificate()` (OpenSSL's
+            SSL_VERIFY_POST_HANDSHAKE, set by the ssl module on a server
+            whose context has post_handshake_auth). TLS 1.2 handshakes
+            still request it.
         crls: certificate revocation lists for crl_check.
         crl_check: 0 none, 1 the peer's leaf, 2 every certificate of its
             chain (ssl.VERIFY_CRL_CHECK_LEAF / VERIFY_CRL_CHECK_CHAIN).
@@ -172,6 +179,7 @@ class TLSConfig:
     client_ca_names: list[bytes] | None = None
     keylog: Callable[[str], None] | None = None
     post_handshake_auth: bool = False
+    client_auth_post_handshake_only: bool = False
     crls: list[x509.CertificateRevocationList] = field(default_factory=list)
     crl_check: int = 0
     verify_partial_chain: bool = False

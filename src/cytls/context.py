@@ -484,7 +484,14 @@ class SSLContext(ssl.SSLContext):
 
     @property
     def post_handshake_auth(self) -> bool:
-        """Client: offer TLS 1.3 post-handshake authentication (RFC 8446 §4.6.2)."""
+        """TLS 1.3 post-handshake authentication (RFC 8446 §4.6.2).
+
+        Client: offer it. Server with verify_mode CERT_OPTIONAL or
+        CERT_REQUIRED: as OpenSSL's SSL_VERIFY_POST_HANDSHAKE, a TLS 1.3
+        handshake asks for no client certificate; call
+        `verify_client_post_handshake()` to ask for it later. TLS 1.2
+        handshakes still ask during the handshake.
+        """
         return self._cy_post_handshake_auth
 
     @post_handshake_auth.setter
@@ -1036,6 +1043,13 @@ class SSLContext(ssl.SSLContext):
             "sni_callback": _sni_dispatch if server_side and self._cy_sni_callback else None,
             "keylog": self._keylog_line if self._cy_keylog_filename else None,
             "post_handshake_auth": self._cy_post_handshake_auth and not server_side,
+            # OpenSSL's SSL_VERIFY_POST_HANDSHAKE, which the ssl module sets
+            # on a server's SSL when post_handshake_auth and SSL_VERIFY_PEER.
+            "client_auth_post_handshake_only": (
+                server_side
+                and self._cy_post_handshake_auth
+                and self._cy_verify_mode != ssl.CERT_NONE
+            ),
             "hostname_checks_common_name": self._cy_hostname_checks_common_name,
             **self._verify_flag_settings(),
         }
