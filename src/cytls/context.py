@@ -1208,6 +1208,10 @@ def create_default_context(
         context = SSLContext(ssl.PROTOCOL_TLS_SERVER)
     else:
         raise ValueError(purpose)
+    if sys.version_info >= (3, 13):
+        # Python 3.13's create_default_context verifies strictly and lets a
+        # trusted intermediate anchor a chain (gh-107361).
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
     if cafile or capath or cadata:
         context.load_verify_locations(cafile, capath, cadata)
     elif context.verify_mode != ssl.CERT_NONE:
