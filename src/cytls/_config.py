@@ -137,6 +137,21 @@ class TLSConfig:
             the CertificateRequest; None means the subjects of trust_anchors.
         keylog: called with each NSS key log line (for Wireshark).
         post_handshake_auth: client: offer post-handshake authentication.
+        client_auth_post_handshake_only: server: in TLS 1.3, send no
+            CertificateRequest in the handshake even when verify_mode asks
+            for a client certificate; the application asks later with
+            `Connection.request_client_certificate()` (OpenSSL's
+            SSL_VERIFY_POST_HANDSHAKE, set by the ssl module on a server
+            whose context has post_handshake_auth). TLS 1.2 handshakes
+            still request it.
+        crls: certificate revocation lists for crl_check.
+        crl_check: 0 none, 1 the peer's leaf, 2 every certificate of its
+            chain (ssl.VERIFY_CRL_CHECK_LEAF / VERIFY_CRL_CHECK_CHAIN).
+        verify_partial_chain: any trust anchor may end a chain, not only a
+            self-signed one (ssl.VERIFY_X509_PARTIAL_CHAIN).
+        verify_strict: OpenSSL's strict RFC 5280 checks (VERIFY_X509_STRICT).
+        hostname_checks_common_name: client: match the subject CN when the
+            server's certificate has no DNS subjectAltName.
         max_fragment: largest plaintext per record we send.
         now: clock for certificate validity checks (tests); None for UTC now.
     """
@@ -164,6 +179,12 @@ class TLSConfig:
     client_ca_names: list[bytes] | None = None
     keylog: Callable[[str], None] | None = None
     post_handshake_auth: bool = False
+    client_auth_post_handshake_only: bool = False
+    crls: list[x509.CertificateRevocationList] = field(default_factory=list)
+    crl_check: int = 0
+    verify_partial_chain: bool = False
+    verify_strict: bool = False
+    hostname_checks_common_name: bool = False
     max_fragment: int = 16384
     now: Callable[[], datetime] | None = None
 
@@ -210,6 +231,8 @@ class TLSConfig:
             raise ValueError("max_fragment must be in 64..16384")
         if self.verify_mode not in (0, 1, 2):
             raise ValueError("verify_mode must be 0, 1 or 2")
+        if self.crl_check not in (0, 1, 2):
+            raise ValueError("crl_check must be 0, 1 or 2")
 
     def effective_key_share_groups(self) -> list[int]:
         """key_share_groups that are also in groups, in that order; the
@@ -226,6 +249,18 @@ class TLSConfig:
             len(self.trust_anchors),
             id(self.client_ca_names),
             tuple(self.signature_schemes),
+            tuple(id(c) for c in self.crls),  # the CRL objects, kept alive by self
+            self._verify_options(),
+        )
+
+    def _verify_options(self) -> Any:
+        from cytls._verify import VerifyOptions
+
+        return VerifyOptions(
+            partial_chain=self.verify_partial_chain,
+            strict=self.verify_strict,
+            crl_check=self.crl_check,
+            common_name=self.hostname_checks_common_name,
         )
 
     def adopt_prepared(self, source: TLSConfig) -> bool:
@@ -313,7 +348,9 @@ class Prepared:
             ]
             if not self.own_schemes:
                 self.own_schemes = [s for s in possible if s in CV_SCHEMES]
-        self.verifier = Verifier(list(config.trust_anchors))
+        self.verifier = Verifier(
+            list(config.trust_anchors), list(config.crls), config._verify_options()
+        )
         names = config.client_ca_names
         if names is None:
             names = [a.subject.public_bytes() for a in config.trust_anchors]

@@ -4,7 +4,7 @@
 large inputs. It holds no protocol logic; crypto.py is the public face.
 """
 
-from cpython.buffer cimport PyBUF_SIMPLE, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.stdint cimport uint8_t, uint32_t
 from libc.string cimport memcpy
@@ -250,14 +250,14 @@ def hkdf_expand_label(int alg, secret, label, context, Py_ssize_t length):
     if length < 0 or length > 65535 or <size_t>length > 255 * n:
         raise ValueError("HKDF-Expand-Label length out of range")
     cdef _Buf s = _Buf(secret)
-    cdef _Buf l = _Buf(label)
+    cdef _Buf lab = _Buf(label)
     cdef _Buf c = _Buf(context)
-    if l.view.len > 249 or c.view.len > 255:
+    if lab.view.len > 249 or c.view.len > 255:
         raise ValueError("HKDF-Expand-Label label or context too long")
     out = PyBytes_FromStringAndSize(NULL, length)
     if not cytls_hkdf_expand_label(<cytls_hash_alg>alg, <uint8_t *>PyBytes_AS_STRING(out),
                                    <size_t>length, _ptr(s), <size_t>s.view.len,
-                                   _ptr(l), <size_t>l.view.len, _ptr(c), <size_t>c.view.len):
+                                   _ptr(lab), <size_t>lab.view.len, _ptr(c), <size_t>c.view.len):
         raise ValueError("HKDF-Expand-Label failed")
     return out
 

@@ -244,7 +244,11 @@ class ExpectCertificate(State):
             ctx.trace("receive Certificate", certificates=0)
             if ctx.config.verify_mode == 2:
                 # RFC 5246 §7.4.6: a server that requires one fails.
-                raise TLSAlert(AD.handshake_failure, "peer did not return a certificate")
+                raise TLSAlert(
+                    AD.handshake_failure,
+                    "peer did not return a certificate",
+                    reason="PEER_DID_NOT_RETURN_A_CERTIFICATE",
+                )
             proof = CertificateChecked([], [], False, "client sent no certificate")
             return ExpectClientKeyExchange(ctx, self.exchange, proof)
         chain = load_certificates(ders)

@@ -299,7 +299,9 @@ def _server_flight(
         )
         ctx.alpn = choice.alpn.decode("ascii", "replace")
     flight = [m.handshake(HT.encrypted_extensions, m.serialize_extensions(ee_exts))]
-    request = cfg.verify_mode != 0
+    # OpenSSL's SSL_VERIFY_POST_HANDSHAKE: no request in a TLS 1.3
+    # handshake; the application asks later (RFC 8446 §4.6.2).
+    request = cfg.verify_mode != 0 and not cfg.client_auth_post_handshake_only
     if request:
         cr_exts = [(int(Ext.signature_algorithms), ctx.prepared.sigalgs_ext)]
         if ctx.prepared.ca_names_ext is not None:
@@ -364,7 +366,11 @@ class ExpectCertificate(State):
             ctx.trace("receive Certificate", certificates=0)
             if cfg.verify_mode == 2:
                 # RFC 8446 §4.4.2.4
-                raise TLSAlert(AD.certificate_required, "peer did not return a certificate")
+                raise TLSAlert(
+                    AD.certificate_required,
+                    "peer did not return a certificate",
+                    reason="PEER_DID_NOT_RETURN_A_CERTIFICATE",
+                )
             proof = CertificateChecked([], [], False, "client sent no certificate")
             return ExpectFinished(ctx, proof, SignatureChecked(0))
         chain = parse_certificate_chain(cert, set())
@@ -467,7 +473,11 @@ class PostHandshakeAuth:
             self.transcript.add(raw)
             if not cert.entries:
                 if cfg.verify_mode == 2:
-                    raise TLSAlert(AD.certificate_required, "peer did not return a certificate")
+                    raise TLSAlert(
+                        AD.certificate_required,
+                        "peer did not return a certificate",
+                        reason="PEER_DID_NOT_RETURN_A_CERTIFICATE",
+                    )
                 self.expect = HT.finished
                 return False
             chain = parse_certificate_chain(cert, set())

@@ -13,11 +13,19 @@ criticality and presence (a critical subjectAltName, a missing authority key
 identifier); certificates OpenSSL accepts must verify here too, so those
 extensions are accepted with any criticality and the purpose (key usage and
 extended key usage) is checked here, in OpenSSL's terms.
+
+The ssl module's verify flags are honoured as OpenSSL 3.0 does: without
+VERIFY_X509_PARTIAL_CHAIN a chain must end in a self-signed trust anchor;
+VERIFY_X509_STRICT adds RFC 5280 profile checks (X509_V_FLAG_X509_STRICT);
+VERIFY_CRL_CHECK_LEAF / _CHAIN check the leaf (or every certificate) against
+the CRLs loaded with the trust store. With hostname_checks_common_name the
+subject CN is matched when the leaf has no DNS subjectAltName.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,12 +33,12 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.x509 import verification as xv
-from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from cytls._errors import AlertDescription as AD
 from cytls._errors import CertificateVerifyFailed, TLSAlert
 
-__all__ = ["CERT_ERRORS", "Verifier", "fail"]
+__all__ = ["CERT_ERRORS", "Verifier", "VerifyOptions", "fail"]
 
 # What cryptography raises for certificates that are malformed in ways its
 # lazy parser only notices when a field is used.
@@ -42,19 +50,64 @@ _C = xv.Criticality
 _CODES: dict[int, tuple[str, int]] = {
     1: ("unspecified certificate verification error", AD.certificate_unknown),
     2: ("unable to get issuer certificate", AD.unknown_ca),
+    3: ("unable to get certificate CRL", AD.unknown_ca),
     7: ("certificate signature failure", AD.decrypt_error),
+    8: ("CRL signature failure", AD.decrypt_error),
     9: ("certificate is not yet valid", AD.bad_certificate),
     10: ("certificate has expired", AD.certificate_expired),
+    11: ("CRL is not yet valid", AD.bad_certificate),
+    12: ("CRL has expired", AD.certificate_expired),
     18: ("self-signed certificate", AD.unknown_ca),
     19: ("self-signed certificate in certificate chain", AD.unknown_ca),
     20: ("unable to get local issuer certificate", AD.unknown_ca),
+    23: ("certificate revoked", AD.certificate_revoked),
     25: ("path length constraint exceeded", AD.certificate_unknown),
     34: ("unhandled critical extension", AD.certificate_unknown),
+    35: ("key usage does not include CRL signing", AD.certificate_unknown),
+    36: ("unhandled critical CRL extension", AD.certificate_unknown),
     47: ("permitted subtree violation", AD.certificate_unknown),
     48: ("excluded subtree violation", AD.certificate_unknown),
     79: ("invalid CA certificate", AD.unknown_ca),  # OpenSSL 3's X509_V_ERR_INVALID_CA
     26: ("unsuitable certificate purpose", AD.unsupported_certificate),
+    # X509_V_FLAG_X509_STRICT (OpenSSL 3.0 numbering).
+    81: ("Path length given without key usage keyCertSign", AD.certificate_unknown),
+    82: ("Key usage keyCertSign invalid for non-CA cert", AD.certificate_unknown),
+    83: ("Issuer name empty", AD.certificate_unknown),
+    84: ("Subject name empty", AD.certificate_unknown),
+    85: ("Missing Authority Key Identifier", AD.certificate_unknown),
+    86: ("Missing Subject Key Identifier", AD.certificate_unknown),
+    87: ("Empty Subject Alternative Name extension", AD.certificate_unknown),
+    88: ("Subject empty and Subject Alt Name extension not critical", AD.certificate_unknown),
+    89: ("Basic Constraints of CA cert not marked critical", AD.certificate_unknown),
+    90: ("Authority Key Identifier marked critical", AD.certificate_unknown),
+    91: ("Subject Key Identifier marked critical", AD.certificate_unknown),
+    92: ("CA cert does not include key usage extension", AD.certificate_unknown),
 }
+
+# Which certificates are checked against CRLs (VerifyOptions.crl_check).
+CRL_NONE, CRL_LEAF, CRL_CHAIN = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    """How a Verifier checks chains beyond the default (OpenSSL's verify
+    flags and host name flags, as the ssl module sets them).
+
+    Attributes:
+        partial_chain: any trusted certificate is a trust anchor, not only
+            a self-signed one (X509_V_FLAG_PARTIAL_CHAIN).
+        strict: RFC 5280 profile checks (X509_V_FLAG_X509_STRICT).
+        crl_check: CRL_NONE, CRL_LEAF (X509_V_FLAG_CRL_CHECK) or CRL_CHAIN
+            (with X509_V_FLAG_CRL_CHECK_ALL).
+        common_name: match the host name against the subject CN when the
+            leaf has no DNS subjectAltName (OpenSSL without
+            X509_CHECK_FLAG_NEVER_CHECK_SUBJECT).
+    """
+
+    partial_chain: bool = False
+    strict: bool = False
+    crl_check: int = CRL_NONE
+    common_name: bool = False
 
 
 def fail(code: int, message: str | None = None) -> CertificateVerifyFailed:
@@ -86,9 +139,19 @@ def _ca_key_usage(policy: object, cert: x509.Certificate, ku: x509.KeyUsage | No
         raise ValueError("CA keyUsage does not allow certificate signing")
 
 
+def _ca_basic_constraints(
+    policy: object, cert: x509.Certificate, bc: x509.BasicConstraints | None
+) -> None:
+    """OpenSSL's rule: an issuer must be a CA; whether basicConstraints is
+    critical matters only in strict mode (checked by _strict_checks)."""
+    if bc is None or not bc.ca:
+        raise ValueError("issuer is not a CA")
+
+
 def _ca_policy() -> xv.ExtensionPolicy:
     return (
         xv.ExtensionPolicy.webpki_defaults_ca()
+        .require_present(x509.BasicConstraints, _C.AGNOSTIC, _ca_basic_constraints)
         .may_be_present(x509.AuthorityKeyIdentifier, _C.AGNOSTIC, None)
         .may_be_present(x509.ExtendedKeyUsage, _C.AGNOSTIC, None)
         .may_be_present(x509.KeyUsage, _C.AGNOSTIC, _ca_key_usage)
@@ -200,12 +263,22 @@ class Verifier:
 
     Args:
         anchors: trusted CA certificates.
+        crls: certificate revocation lists loaded with the trust store.
+        options: the verify flags in force.
     """
 
-    def __init__(self, anchors: list[x509.Certificate]) -> None:
+    def __init__(
+        self,
+        anchors: list[x509.Certificate],
+        crls: list[x509.CertificateRevocationList] | None = None,
+        options: VerifyOptions | None = None,
+    ) -> None:
         self.anchors = anchors
+        self.crls = list(crls or [])
+        self.options = options or VerifyOptions()
         self.store = xv.Store(anchors) if anchors else None
         self._anchor_ders = {a.tbs_certificate_bytes for a in anchors}
+        self._self_signed_cache: dict[bytes, bool] = {}
         self._ee_san = _ee_policy(True)
         self._ee_any = _ee_policy(False)
         self._ca = _ca_policy()
@@ -239,8 +312,9 @@ class Verifier:
         b = xv.PolicyBuilder().store(self.store)
         if now is not None:
             b = b.time(now)
+        by_common_name = hostname is not None and self._common_name_applies(leaf, hostname)
         try:
-            if hostname is not None:
+            if hostname is not None and not by_common_name:
                 subject: Any
                 try:
                     subject = xv.IPAddress(  # type: ignore[attr-defined]
@@ -256,9 +330,133 @@ class Verifier:
         except (xv.VerificationError, *CERT_ERRORS) as exc:
             self._diagnose_safely(chain, hostname, now, server)
             raise fail(1, f"unspecified certificate verification error ({exc})") from None
-        check_purpose(leaf, server)
-        check_key_sizes(verified)
+        try:
+            verified = self._root_chain(verified, now)
+            for i in range(len(verified)):
+                if self.options.strict:
+                    _strict_checks(verified, i)
+            check_purpose(leaf, server)
+            if by_common_name:
+                assert hostname is not None
+                self._check_name(leaf, hostname)
+            check_key_sizes(verified)
+            self._check_revocation(verified, now)
+        except CertificateVerifyFailed:
+            raise
+        except CERT_ERRORS:
+            raise fail(1) from None
         return verified
+
+    def _is_anchor(self, cert: x509.Certificate) -> bool:
+        """Whether a trusted certificate ends a chain: any of them with
+        PARTIAL_CHAIN, else only a self-signed one."""
+        if cert.tbs_certificate_bytes not in self._anchor_ders:
+            return False
+        return self.options.partial_chain or self._anchor_self_signed(cert)
+
+    def _anchor_self_signed(self, cert: x509.Certificate) -> bool:
+        """_self_signed for a trust anchor, computed once per anchor."""
+        key = cert.tbs_certificate_bytes
+        known = self._self_signed_cache.get(key)
+        if known is None:
+            known = self._self_signed_cache[key] = _self_signed(cert)
+        return known
+
+    def _root_chain(
+        self, verified: list[x509.Certificate], now: datetime | None
+    ) -> list[x509.Certificate]:
+        """OpenSSL builds a chain up to a self-signed certificate when the
+        trust store has the issuers, and, without PARTIAL_CHAIN, trusts it
+        only when it ends in one: extend a chain that stopped at a trusted
+        intermediate with its trusted issuers.
+
+        Raises:
+            CertificateVerifyFailed: 2 when (without PARTIAL_CHAIN) the
+                trusted certificate's issuer is not trusted, even when the
+                peer sent it; 9/10 for an added issuer out of its validity.
+        """
+        if self._anchor_self_signed(verified[-1]):
+            return verified
+        path = list(verified)
+        when = _as_utc(now) if now is not None else datetime.now(UTC)
+        for _ in range(16):
+            top = path[-1]
+            if self._anchor_self_signed(top):
+                return path
+            issuer = next(
+                (
+                    a
+                    for a in self.anchors
+                    if _may_issue(a, top) and a not in path and _signed_by(top, a)
+                ),
+                None,
+            )
+            if issuer is None:
+                break
+            if when < issuer.not_valid_before_utc:
+                raise fail(9)
+            if when > issuer.not_valid_after_utc:
+                raise fail(10)
+            path.append(issuer)
+        if self.options.partial_chain:
+            return path
+        raise fail(2)
+
+    def _common_name_applies(self, leaf: x509.Certificate, hostname: str) -> bool:
+        """Whether the subject CN stands in for the name: a DNS name (never
+        an IP literal), hostname_checks_common_name, no DNS SAN."""
+        if not self.options.common_name:
+            return False
+        try:
+            ipaddress.ip_address(hostname)
+            return False
+        except ValueError:
+            pass
+        san = _ext(leaf, x509.SubjectAlternativeName)
+        return san is None or not san.get_values_for_type(x509.DNSName)  # type: ignore[attr-defined]
+
+    def _check_revocation(self, path: list[x509.Certificate], now: datetime | None) -> None:
+        """OpenSSL's check_revocation: the leaf (or, for CRL_CHAIN, every
+        certificate up to and including the anchor) against the CRLs of its
+        issuer.
+
+        Raises:
+            CertificateVerifyFailed: 3 no CRL from the issuer, 35 issuer may
+                not sign CRLs, 11/12 CRL not yet valid/expired, 8 bad CRL
+                signature, 36 unhandled critical CRL extension, 23 revoked.
+        """
+        mode = self.options.crl_check
+        if mode == CRL_NONE:
+            return
+        when = _as_utc(now) if now is not None else datetime.now(UTC)
+        last = len(path) - 1 if mode == CRL_CHAIN else 0
+        for i in range(last + 1):
+            cert = path[i]
+            issuer = path[i + 1] if i + 1 < len(path) else path[-1]
+            candidates = [c for c in self.crls if c.issuer == cert.issuer]
+            if not candidates:
+                raise fail(3)
+            # OpenSSL scores the candidates; a current CRL is preferred, one
+            # that the issuer signed next.
+            candidates.sort(
+                key=lambda c: (not _crl_current(c, when), not _crl_signed_by(c, issuer))
+            )
+            crl = candidates[0]
+            ku = _ext(issuer, x509.KeyUsage)
+            if ku is not None and not getattr(ku, "crl_sign", False):
+                raise fail(35)
+            if when < _as_utc(crl.last_update_utc):
+                raise fail(11)
+            nxt = crl.next_update_utc
+            if nxt is not None and when > _as_utc(nxt):
+                raise fail(12)
+            if not _crl_signed_by(crl, issuer):
+                raise fail(8)
+            for ext in crl.extensions:
+                if ext.critical and isinstance(ext.value, x509.UnrecognizedExtension):
+                    raise fail(36)
+            if crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
+                raise fail(23)
 
     def _diagnose_safely(
         self,
@@ -286,21 +484,27 @@ class Verifier:
     ) -> None:
         """Find the OpenSSL verify code for a chain that failed, in
         OpenSSL's order: chain building, CA and purpose checks, name,
-        then signatures and validity from the top down. Raises it."""
+        revocation, then signatures and validity from the top down. Raises
+        it."""
         when = _as_utc(now) if now is not None else datetime.now(UTC)
         leaf = chain[0]
         pool = list(chain[1:])
         path = [leaf]
         cur = leaf
         for _ in range(16):
-            if cur.tbs_certificate_bytes in self._anchor_ders:
+            if self._is_anchor(cur):
                 break
-            issuer = next((a for a in self.anchors if _may_issue(a, cur)), None)
+            issuer = next((a for a in self.anchors if _may_issue(a, cur) and a not in path), None)
             if issuer is not None:
                 if not _signed_by(cur, issuer):
                     raise fail(7)
                 path.append(issuer)
-                break
+                cur = issuer
+                continue
+            if cur.tbs_certificate_bytes in self._anchor_ders:
+                # Trusted, not self-signed, and no trusted issuer (without
+                # PARTIAL_CHAIN): OpenSSL stops here, whatever the peer sent.
+                raise fail(2)
             if cur.issuer == cur.subject and _signed_by(cur, cur):
                 raise fail(18 if cur is leaf else 19)
             nxt = next(
@@ -313,36 +517,40 @@ class Verifier:
                 raise fail(7)
             path.append(nxt)
             cur = nxt
-        # OpenSSL's check_extensions: critical extensions it does not know,
-        # issuers that are not CAs (trust anchors included) or whose key
-        # usage forbids signing certificates, path lengths, the purpose.
-        for c in path:
+        # OpenSSL's check_extensions, certificate by certificate: critical
+        # extensions it does not know, issuers that are not CAs (trust
+        # anchors included) or whose key usage forbids signing
+        # certificates, the strict profile; then path lengths, the purpose.
+        for i, c in enumerate(path):
             for ext in c.extensions:
                 if ext.critical and isinstance(ext.value, x509.UnrecognizedExtension):
                     raise fail(34)
+            if i > 0:
+                bc = _ext(c, x509.BasicConstraints)
+                ku = _ext(c, x509.KeyUsage)
+                if bc is None or not getattr(bc, "ca", False):
+                    raise fail(79)
+                if ku is not None and not getattr(ku, "key_cert_sign", False):
+                    raise fail(79)
+            if self.options.strict:
+                _strict_checks(path, i)
         for depth, ca in enumerate(path[1:]):
-            bc = _ext(ca, x509.BasicConstraints)
-            ku = _ext(ca, x509.KeyUsage)
-            if bc is None or not getattr(bc, "ca", False):
-                raise fail(79)
-            if ku is not None and not getattr(ku, "key_cert_sign", False):
-                raise fail(79)
             # depth = how many intermediate CAs sit below this one.
-            limit = getattr(bc, "path_length", None)
+            limit = getattr(_ext(ca, x509.BasicConstraints), "path_length", None)
             if limit is not None and depth > limit:
                 raise fail(25)
         check_purpose(leaf, server)
         _check_name_constraints(path)
         if hostname is not None:
             self._check_name(leaf, hostname)
+        self._check_revocation(path, now)
         for c in reversed(path):
             if when < c.not_valid_before_utc:
                 raise fail(9)
             if when > c.not_valid_after_utc:
                 raise fail(10)
 
-    @staticmethod
-    def _check_name(leaf: x509.Certificate, hostname: str) -> None:
+    def _check_name(self, leaf: x509.Certificate, hostname: str) -> None:
         try:
             ip = ipaddress.ip_address(hostname)
         except ValueError:
@@ -354,8 +562,88 @@ class Verifier:
                 raise fail(64, f"IP address mismatch, certificate is not valid for '{hostname}'.")
             return
         names = san.get_values_for_type(x509.DNSName) if san is not None else []  # type: ignore[attr-defined]
+        if not names and self.options.common_name:
+            # OpenSSL: the subject CNs stand in when no DNS SAN exists.
+            names = [str(a.value) for a in leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
         if not any(_dns_match(n, hostname) for n in names):
             raise fail(62, f"Hostname mismatch, certificate is not valid for '{hostname}'.")
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    """Self-issued and verifiable with its own key (OpenSSL's EXFLAG_SS)."""
+    return cert.issuer == cert.subject and _signed_by(cert, cert)
+
+
+def _crl_current(crl: x509.CertificateRevocationList, when: datetime) -> bool:
+    nxt = crl.next_update_utc
+    return _as_utc(crl.last_update_utc) <= when and (nxt is None or when <= _as_utc(nxt))
+
+
+def _crl_signed_by(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
+    try:
+        return crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
+    except (TypeError, *CERT_ERRORS):
+        return False
+
+
+def _strict_checks(path: list[x509.Certificate], i: int) -> None:
+    """OpenSSL 3.0's X509_V_FLAG_X509_STRICT checks (RFC 5280) on path[i],
+    applied to chains of more than one certificate.
+
+    Raises:
+        CertificateVerifyFailed: the X509_V_ERR code of the first rule broken.
+    """
+    num = len(path)
+    if num <= 1:
+        return
+    c = path[i]
+    bc_ext = _ext_full(c, x509.BasicConstraints)
+    bc = bc_ext.value if bc_ext is not None else None
+    is_ca = bc is not None and getattr(bc, "ca", False)
+    ku = _ext(c, x509.KeyUsage)
+    cert_sign = ku is not None and getattr(ku, "key_cert_sign", False)
+    crl_sign = ku is not None and getattr(ku, "crl_sign", False)
+    # RFC 5280 §4.2.1.9: a path length only on a CA that may sign certificates.
+    if bc is not None and getattr(bc, "path_length", None) is not None and is_ca and not cert_sign:
+        raise fail(81)
+    if is_ca and bc_ext is not None and not bc_ext.critical:
+        raise fail(89)
+    # RFC 5280 §4.2.1.3.
+    if is_ca and ku is None:
+        raise fail(92)
+    if not is_ca and cert_sign:
+        raise fail(82)
+    # RFC 5280 §4.1.2.4, §4.1.2.6, §4.2.1.6.
+    if len(c.issuer) == 0:
+        raise fail(83)
+    san_ext = _ext_full(c, x509.SubjectAlternativeName)
+    if len(c.subject) == 0:
+        if is_ca or crl_sign or san_ext is None:
+            raise fail(84)
+        if not san_ext.critical:
+            raise fail(88)
+    if san_ext is not None and len(san_ext.value) == 0:  # type: ignore[arg-type]
+        raise fail(87)
+    aki_ext = _ext_full(c, x509.AuthorityKeyIdentifier)
+    ski_ext = _ext_full(c, x509.SubjectKeyIdentifier)
+    if aki_ext is not None and aki_ext.critical:
+        raise fail(90)
+    if ski_ext is not None and ski_ext.critical:
+        raise fail(91)
+    # RFC 5280 §4.2.1.1, §4.2.1.2 (the top certificate may omit its AKI).
+    if i + 1 < num and (aki_ext is None or getattr(aki_ext.value, "key_identifier", None) is None):
+        raise fail(85)
+    if is_ca and ski_ext is None:
+        raise fail(86)
+
+
+def _ext_full(
+    cert: x509.Certificate, cls: type[x509.ExtensionType]
+) -> x509.Extension[x509.ExtensionType] | None:
+    try:
+        return cert.extensions.get_extension_for_class(cls)
+    except (x509.ExtensionNotFound, *CERT_ERRORS):
+        return None
 
 
 def _in_subtree(name: str, base: str) -> bool:

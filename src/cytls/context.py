@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from cytls import _certs
 
@@ -338,6 +339,9 @@ class SSLContext(ssl.SSLContext):
         self._cy_key: _certs.PrivateKey | None = None
         self._cy_ca: dict[bytes, _certs.CAEntry] = {}
         self._cy_crls = 0
+        # Replaced (never mutated) when CRLs are added: the core keys its
+        # precomputed verifier on the list's identity.
+        self._cy_crl_list: list[x509.CertificateRevocationList] = []
         self._cy_capaths: list[str] = []
         self._cy_anchors: list[x509.Certificate] | None = None
         self._cy_keylog_filename: str | None = None
@@ -420,7 +424,10 @@ class SSLContext(ssl.SSLContext):
 
     @property
     def hostname_checks_common_name(self) -> bool:
-        """Kept for parity; cytls matches subjectAltName only (RFC 6125 §6.4.4)."""
+        """Client: when the server's certificate has no DNS subjectAltName,
+        match the host name against its subject CN (OpenSSL's behaviour
+        unless X509_CHECK_FLAG_NEVER_CHECK_SUBJECT; True by default, as the
+        ssl module of this Python). IP addresses never match a CN."""
         return self._cy_hostname_checks_common_name
 
     @hostname_checks_common_name.setter
@@ -429,7 +436,18 @@ class SSLContext(ssl.SSLContext):
 
     @property
     def verify_flags(self) -> ssl.VerifyFlags:
-        """ssl.VERIFY_* flags, stored for parity (cytls has no CRL checking)."""
+        """ssl.VERIFY_* flags, honoured as OpenSSL does.
+
+        VERIFY_X509_PARTIAL_CHAIN: any trusted certificate (an intermediate
+        too) anchors a chain. VERIFY_X509_STRICT: OpenSSL's RFC 5280 checks
+        (a CA needs keyUsage, a critical basicConstraints, a subject key
+        identifier; an authority key identifier below the top...).
+        VERIFY_CRL_CHECK_LEAF / VERIFY_CRL_CHECK_CHAIN: check the leaf, or
+        the whole chain, against the CRLs loaded by load_verify_locations.
+        VERIFY_X509_TRUSTED_FIRST is how cytls builds chains anyway;
+        VERIFY_ALLOW_PROXY_CERTS has no effect (proxy certificates are not
+        supported).
+        """
         return ssl.VerifyFlags(self._cy_verify_flags)
 
     @verify_flags.setter
@@ -466,7 +484,14 @@ class SSLContext(ssl.SSLContext):
 
     @property
     def post_handshake_auth(self) -> bool:
-        """Client: offer TLS 1.3 post-handshake authentication (RFC 8446 §4.6.2)."""
+        """TLS 1.3 post-handshake authentication (RFC 8446 §4.6.2).
+
+        Client: offer it. Server with verify_mode CERT_OPTIONAL or
+        CERT_REQUIRED: as OpenSSL's SSL_VERIFY_POST_HANDSHAKE, a TLS 1.3
+        handshake asks for no client certificate; call
+        `verify_client_post_handshake()` to ask for it later. TLS 1.2
+        handshakes still ask during the handshake.
+        """
         return self._cy_post_handshake_auth
 
     @post_handshake_auth.setter
@@ -755,6 +780,24 @@ class SSLContext(ssl.SSLContext):
     def _add_ca(self, certs: list[x509.Certificate], crls: int = 0) -> None:
         self._add_ca_entries(_certs.ca_entries(certs), crls)
 
+    def _add_crls(self, pem: bytes) -> None:
+        """Keep the X509 CRL blocks of PEM text for VERIFY_CRL_CHECK_*
+        (only called when the text has some)."""
+        found = []
+        for label, block in _certs.pem_blocks(pem):
+            if label != b"X509 CRL":
+                continue
+            try:
+                found.append(x509.load_pem_x509_crl(block))
+            except ValueError:
+                raise _certs._ssl_error(
+                    "X509", "NO_CERTIFICATE_OR_CRL_FOUND", "no certificate or crl found", 136
+                ) from None
+        known = {c.public_bytes(serialization.Encoding.DER) for c in self._cy_crl_list}
+        new = [c for c in found if c.public_bytes(serialization.Encoding.DER) not in known]
+        if new:
+            self._cy_crl_list = self._cy_crl_list + new
+
     def _add_ca_entries(self, entries: list[_certs.CAEntry], crls: int = 0) -> None:
         store = self._cy_ca
         for entry in entries:
@@ -772,9 +815,12 @@ class SSLContext(ssl.SSLContext):
         """Add trusted CA certificates.
 
         Args:
-            cafile: a PEM file (a single DER certificate is accepted too).
+            cafile: a PEM file of certificates and X509 CRLs (the CRLs are
+                used with VERIFY_CRL_CHECK_*); a single DER certificate is
+                accepted too.
             capath: a directory of PEM certificate files.
-            cadata: PEM text (str) or DER certificates (bytes-like).
+            cadata: PEM text (str) or DER certificates (bytes-like); CRLs
+                in it are ignored, as the ssl module ignores them.
 
         Raises:
             TypeError: nothing given, or cadata of the wrong type.
@@ -793,7 +839,14 @@ class SSLContext(ssl.SSLContext):
                     raise TypeError(
                         "cadata should be an ASCII string or a bytes-like object"
                     ) from None
-                self._add_ca(*_certs.load_ca_data(raw, text=True))
+                # As the ssl module: cadata's CRL blocks are skipped (only
+                # cafile loads CRLs), and CRLs alone are no certificate.
+                certs, _ = _certs.load_ca_data(raw, text=True)
+                if not certs:
+                    raise _certs._ssl_error(
+                        None, None, "no start line: cadata does not contain a certificate"
+                    )
+                self._add_ca(certs)
             else:
                 try:
                     raw = bytes(memoryview(cadata))
@@ -805,7 +858,10 @@ class SSLContext(ssl.SSLContext):
                     raise ValueError("Empty certificate data")
                 self._add_ca(*_certs.load_ca_data(raw, text=False))
         if cafile is not None:
-            self._add_ca(*_certs.load_ca_file(cafile))
+            certs, crls = _certs.load_ca_file(cafile)
+            self._add_ca(certs, crls)
+            if crls:
+                self._add_crls(_certs.read_file(cafile))
         if capath is not None:
             # Like OpenSSL, the directory is only consulted during verification.
             path = os.fsdecode(os.fspath(capath))
@@ -987,6 +1043,15 @@ class SSLContext(ssl.SSLContext):
             "sni_callback": _sni_dispatch if server_side and self._cy_sni_callback else None,
             "keylog": self._keylog_line if self._cy_keylog_filename else None,
             "post_handshake_auth": self._cy_post_handshake_auth and not server_side,
+            # OpenSSL's SSL_VERIFY_POST_HANDSHAKE, which the ssl module sets
+            # on a server's SSL when post_handshake_auth and SSL_VERIFY_PEER.
+            "client_auth_post_handshake_only": (
+                server_side
+                and self._cy_post_handshake_auth
+                and self._cy_verify_mode != ssl.CERT_NONE
+            ),
+            "hostname_checks_common_name": self._cy_hostname_checks_common_name,
+            **self._verify_flag_settings(),
         }
         if self._cy_groups is not None:
             groups = [g for g in self._cy_groups if g in {int(x) for x in _config.SUPPORTED_GROUPS}]
@@ -1005,6 +1070,21 @@ class SSLContext(ssl.SSLContext):
         except ValueError as exc:
             raise _certs._ssl_error("SSL", None, str(exc), 1) from None
         return config
+
+    def _verify_flag_settings(self) -> dict[str, Any]:
+        """TLSConfig fields for verify_flags (OpenSSL checks CRLs only with
+        X509_V_FLAG_CRL_CHECK; CRL_CHECK_ALL extends it to the chain)."""
+        flags = self._cy_verify_flags
+        crl_check = 0
+        if flags & ssl.VERIFY_CRL_CHECK_LEAF:
+            check_all = ssl.VERIFY_CRL_CHECK_CHAIN & ~ssl.VERIFY_CRL_CHECK_LEAF
+            crl_check = 2 if flags & check_all else 1
+        return {
+            "crls": self._cy_crl_list,
+            "crl_check": crl_check,
+            "verify_partial_chain": bool(flags & ssl.VERIFY_X509_PARTIAL_CHAIN),
+            "verify_strict": bool(flags & ssl.VERIFY_X509_STRICT),
+        }
 
     def _make_config(self, server_side: bool, server_hostname: str | None) -> TLSConfig:
         """The TLSConfig for one new connection.
@@ -1128,6 +1208,10 @@ def create_default_context(
         context = SSLContext(ssl.PROTOCOL_TLS_SERVER)
     else:
         raise ValueError(purpose)
+    if sys.version_info >= (3, 13):
+        # Python 3.13's create_default_context verifies strictly and lets a
+        # trusted intermediate anchor a chain (gh-107361).
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
     if cafile or capath or cadata:
         context.load_verify_locations(cafile, capath, cadata)
     elif context.verify_mode != ssl.CERT_NONE:

@@ -558,9 +558,9 @@ class TLSObject:
         handshake (RFC 8446 §4.6.2). The client's answer is processed by
         later reads; getpeercert() then returns it.
 
-        Unlike OpenSSL, a server context with post_handshake_auth set still
-        requests a certificate in the handshake itself when its verify_mode
-        asks for one.
+        As with OpenSSL, a server context with post_handshake_auth set (and
+        CERT_OPTIONAL or CERT_REQUIRED) requests no certificate in a TLS 1.3
+        handshake: this call is how it asks for one.
 
         Raises:
             ssl.SSLError: before the handshake, on a client, or when the
@@ -568,6 +568,11 @@ class TLSObject:
         """
         if not self._done:
             raise _ssl_error("STILL_IN_INIT", "still in init")
+        # OpenSSL's SSL_verify_client_post_handshake refusals, in its order.
+        if self._conn.version != 0x0304:
+            raise _ssl_error("WRONG_SSL_VERSION", "wrong ssl version")
+        if not self._conn.is_client and not self._conn._ctx.offered_pha:
+            raise _ssl_error("EXTENSION_NOT_RECEIVED", "extension not received")
         self._conn.request_client_certificate()
         self._peercert = None
         self._flush()

@@ -33,7 +33,7 @@ from cytls.cli import _certgen, _impl
 from cytls.cli._certgen import CertFiles
 from cytls.cli._output import CLIError, fmt_rate, print_table, say
 
-__all__ = ["Figure", "Report", "add_parser", "measure_rate", "run"]
+__all__ = ["Figure", "Report", "add_parser", "measure_rate", "measure_rates", "openssl_speed", "run"]
 
 SECTIONS = ("aead", "record", "handshake", "bulk", "loopback")
 AEADS = (("AES-128-GCM", "aes-128-gcm", 16), ("AES-256-GCM", "aes-256-gcm", 32),
@@ -185,8 +185,8 @@ def _machine() -> dict[str, Any]:
 # AEAD
 
 
-def _openssl_speed(alg: str, size: int, seconds: int) -> float:
-    """Bytes per second `openssl speed -evp` reports for one size.
+def openssl_speed(alg: str, size: int, seconds: int, *, decrypt: bool = False) -> float:
+    """Bytes per second `openssl speed -evp` reports for one size (-decrypt: opening).
 
     Raises:
         _impl.Unavailable: no openssl command, or output it could not read.
@@ -199,8 +199,8 @@ def _openssl_speed(alg: str, size: int, seconds: int) -> float:
             # -elapsed: divide by wall-clock time, as every other figure here does
             # (by default openssl speed divides by its CPU time, which flatters it
             # on a loaded machine).
-            [exe, "speed", "-elapsed", "-evp", alg, "-seconds", str(seconds), "-bytes", str(size),
-             "-mr"],
+            [exe, "speed", "-elapsed", *(["-decrypt"] if decrypt else []), "-evp", alg,
+             "-seconds", str(seconds), "-bytes", str(size), "-mr"],
             capture_output=True, text=True, timeout=seconds * 4 + 20, check=False,
         ).stdout
     except (OSError, subprocess.TimeoutExpired) as e:
@@ -244,7 +244,7 @@ def bench_aead(report: Report, quick: bool) -> None:
                           {"cryptography": r["cryptography"]})
             if size in openssl_sizes:
                 try:
-                    seal.peers["openssl speed"] = _openssl_speed(openssl_name, size, 1)
+                    seal.peers["openssl speed"] = openssl_speed(openssl_name, size, 1)
                 except _impl.Unavailable as e:
                     seal.unavailable_peers["openssl speed"] = str(e)
             report.figures.append(seal)
