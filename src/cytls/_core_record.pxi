@@ -13,6 +13,7 @@ from libc.stdint cimport uint16_t, uint64_t
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.string cimport memcpy, memset
 from cpython.bytes cimport PyBytes_GET_SIZE
+from cpython.buffer cimport PyBUF_WRITABLE
 
 
 cdef class RecordProtector:
