@@ -1,7 +1,7 @@
 # Type stubs for the Cython extension cytls._core (see _core.pyx).
-from cryptography.exceptions import InvalidTag as _CryptographyInvalidTag
 from collections.abc import Callable
 
+from cryptography.exceptions import InvalidTag as _CryptographyInvalidTag
 from typing_extensions import Buffer
 
 class InvalidTag(_CryptographyInvalidTag): ...

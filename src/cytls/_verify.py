@@ -42,7 +42,11 @@ __all__ = ["CERT_ERRORS", "Verifier", "VerifyOptions", "fail"]
 
 # What cryptography raises for certificates that are malformed in ways its
 # lazy parser only notices when a field is used.
-CERT_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion)
+# What parsing a hostile certificate may raise. LookupError too: cryptography
+# 49 raises KeyError for an unknown ASN.1 string tag in a Name (50 raises
+# ValueError), and any such escape would become internal_error, not
+# bad_certificate.
+CERT_ERRORS = (ValueError, TypeError, LookupError, UnsupportedAlgorithm, x509.InvalidVersion)
 
 _C = xv.Criticality
 

@@ -11,6 +11,7 @@ from tls_helpers import (
     client_config,
     open_records,
     pair,
+    pki,
     plaintext_record,
     pump,
     seal_records,
@@ -847,3 +848,18 @@ def test_application_data_under_handshake_keys() -> None:
         s.receive_data(sealed)
     assert info.value.description == UNEXPECTED_MESSAGE
     assert s.pending_application_data() == 0
+
+
+def test_unknown_string_tag_in_name_is_bad_certificate() -> None:
+    # A subject CN re-tagged as RELATIVE-OID (13): cryptography 49 raised
+    # KeyError there, 50 ValueError; either must end as bad_certificate.
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from cytls._shared import load_certificates
+
+    der = pki().leaf.public_bytes(Encoding.DER)
+    bad = der.replace(b"\x06\x03U\x04\x03\x0c\x09localhost", b"\x06\x03U\x04\x03\x0d\x09localhost")
+    assert bad != der
+    with pytest.raises(TLSAlert) as info:
+        load_certificates([bad])
+    assert info.value.description == 42  # bad_certificate
