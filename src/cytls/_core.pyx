@@ -108,47 +108,70 @@ cdef class AEAD:
 
     def encrypt(self, nonce, data, associated_data):
         """Return ciphertext || 16-byte tag."""
-        cdef _Buf n = _Buf(nonce)
-        cdef _Buf d = _Buf(data)
-        cdef _Buf a = _Buf(associated_data if associated_data is not None else b"")
-        if n.view.len != 12:
-            raise ValueError("nonce must be 12 bytes")
-        cdef Py_ssize_t dlen = d.view.len
+        return self._run(nonce, data, associated_data, True)
+
+    def decrypt(self, nonce, data, associated_data):
+        """Return the plaintext, or raise InvalidTag releasing none of it."""
+        return self._run(nonce, data, associated_data, False)
+
+    cdef object _run(self, nonce, data, associated_data, bint seal):
+        # Buffers live on the stack: per-call objects would cost more than
+        # the crypto for short messages.
+        cdef Py_buffer n, d, a
+        PyObject_GetBuffer(nonce, &n, PyBUF_SIMPLE)
+        try:
+            PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
+            try:
+                PyObject_GetBuffer(associated_data if associated_data is not None else b"",
+                                   &a, PyBUF_SIMPLE)
+                try:
+                    if n.len != 12:
+                        raise ValueError("nonce must be 12 bytes")
+                    if seal:
+                        return self._seal(&n, &d, &a)
+                    return self._open(&n, &d, &a)
+                finally:
+                    PyBuffer_Release(&a)
+            finally:
+                PyBuffer_Release(&d)
+        finally:
+            PyBuffer_Release(&n)
+
+    cdef object _seal(self, Py_buffer *n, Py_buffer *d, Py_buffer *a):
+        cdef Py_ssize_t dlen = d.len
         if <unsigned long long>dlen > MAX_AEAD_MESSAGE:
             raise ValueError("data too long for one AEAD message")
         out = PyBytes_FromStringAndSize(NULL, dlen + 16)
         cdef uint8_t *o = <uint8_t *>PyBytes_AS_STRING(out)
+        cdef const uint8_t *np = <const uint8_t *>n.buf
+        cdef const uint8_t *ap = <const uint8_t *>a.buf
+        cdef const uint8_t *dp = <const uint8_t *>d.buf
+        cdef size_t alen = <size_t>a.len
         if dlen >= NOGIL_THRESHOLD:
             with nogil:
-                cytls_aead_seal(self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
-                                _ptr(d), <size_t>dlen)
+                cytls_aead_seal(self.aead, o, np, ap, alen, dp, <size_t>dlen)
         else:
-            cytls_aead_seal(self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
-                            _ptr(d), <size_t>dlen)
+            cytls_aead_seal(self.aead, o, np, ap, alen, dp, <size_t>dlen)
         return out
 
-    def decrypt(self, nonce, data, associated_data):
-        """Return the plaintext, or raise InvalidTag releasing none of it."""
-        cdef _Buf n = _Buf(nonce)
-        cdef _Buf d = _Buf(data)
-        cdef _Buf a = _Buf(associated_data if associated_data is not None else b"")
+    cdef object _open(self, Py_buffer *n, Py_buffer *d, Py_buffer *a):
+        cdef Py_ssize_t dlen = d.len
         cdef int ok
-        if n.view.len != 12:
-            raise ValueError("nonce must be 12 bytes")
-        cdef Py_ssize_t dlen = d.view.len
         if dlen < 16:
             raise InvalidTag()
         if <unsigned long long>(dlen - 16) > MAX_AEAD_MESSAGE:
             raise ValueError("data too long for one AEAD message")
         out = PyBytes_FromStringAndSize(NULL, dlen - 16)
         cdef uint8_t *o = <uint8_t *>PyBytes_AS_STRING(out)
+        cdef const uint8_t *np = <const uint8_t *>n.buf
+        cdef const uint8_t *ap = <const uint8_t *>a.buf
+        cdef const uint8_t *dp = <const uint8_t *>d.buf
+        cdef size_t alen = <size_t>a.len
         if dlen >= NOGIL_THRESHOLD:
             with nogil:
-                ok = cytls_aead_open(self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
-                                     _ptr(d), <size_t>dlen)
+                ok = cytls_aead_open(self.aead, o, np, ap, alen, dp, <size_t>dlen)
         else:
-            ok = cytls_aead_open(self.aead, o, _ptr(n), _ptr(a), <size_t>a.view.len,
-                                 _ptr(d), <size_t>dlen)
+            ok = cytls_aead_open(self.aead, o, np, ap, alen, dp, <size_t>dlen)
         if not ok:
             # The C side already zeroed the output; drop it unseen.
             del out

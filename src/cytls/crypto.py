@@ -7,6 +7,7 @@ byte of crypto work happens in csrc/ through cytls._core.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from cytls import _core
@@ -39,50 +40,42 @@ def _hash_id(name: str) -> int:
         raise ValueError(f"unsupported hash {name!r}; expected one of {sorted(_HASHES)}") from None
 
 
-def _check_nonce(nonce: Buffer) -> None:
-    if len(memoryview(nonce)) != 12:
-        raise ValueError(f"nonce must be 12 bytes, got {len(memoryview(nonce))}")
-
-
 class AESGCM:
     """AES-GCM with a 128- or 256-bit key and 12-byte nonces.
 
     Same call shape as cryptography's AESGCM. The key is expanded once.
 
+    encrypt(nonce, data, associated_data) returns ciphertext || 16-byte tag;
+    decrypt(nonce, data, associated_data) returns the plaintext. Both take
+    any buffer-protocol objects; associated_data may be None.
+
     Raises:
-        ValueError: a key that is not 16 or 32 bytes.
+        ValueError: a key that is not 16 or 32 bytes; from encrypt/decrypt,
+            a nonce that is not 12 bytes.
+        InvalidTag: from decrypt, when the tag does not verify; no plaintext
+            is released.
     """
 
-    __slots__ = ("_aead",)
+    __slots__ = ("decrypt", "encrypt")
+
+    # The C methods themselves, bound once: no Python frame per call.
+    encrypt: Callable[[Buffer, Buffer, Buffer | None], bytes]
+    decrypt: Callable[[Buffer, Buffer, Buffer | None], bytes]
 
     def __init__(self, key: Buffer) -> None:
         n = len(memoryview(key))
         if n not in (16, 32):
             raise ValueError(f"AESGCM key must be 16 or 32 bytes, got {n}")
-        self._aead = _core.AEAD(1 if n == 16 else 2, key)
+        self._bind(_core.AEAD(1 if n == 16 else 2, key))
 
-    def encrypt(self, nonce: Buffer, data: Buffer, associated_data: Buffer | None) -> bytes:
-        """Return ciphertext || 16-byte tag.
-
-        Raises:
-            ValueError: a nonce that is not 12 bytes.
-        """
-        _check_nonce(nonce)
-        return self._aead.encrypt(nonce, data, associated_data)
-
-    def decrypt(self, nonce: Buffer, data: Buffer, associated_data: Buffer | None) -> bytes:
-        """Return the plaintext of ciphertext || tag.
-
-        Raises:
-            InvalidTag: the tag does not verify; no plaintext is released.
-            ValueError: a nonce that is not 12 bytes.
-        """
-        _check_nonce(nonce)
-        return self._aead.decrypt(nonce, data, associated_data)
+    def _bind(self, aead: _core.AEAD) -> None:
+        self.encrypt = aead.encrypt
+        self.decrypt = aead.decrypt
 
 
 class ChaCha20Poly1305(AESGCM):
-    """ChaCha20-Poly1305 (RFC 8439) with a 32-byte key and 12-byte nonces."""
+    """ChaCha20-Poly1305 (RFC 8439) with a 32-byte key and 12-byte nonces;
+    the same methods as AESGCM."""
 
     __slots__ = ()
 
@@ -90,7 +83,7 @@ class ChaCha20Poly1305(AESGCM):
         n = len(memoryview(key))
         if n != 32:
             raise ValueError(f"ChaCha20Poly1305 key must be 32 bytes, got {n}")
-        self._aead = _core.AEAD(3, key)
+        self._bind(_core.AEAD(3, key))
 
 
 class Hash:
