@@ -22,17 +22,23 @@ from cytls._enums import ExtensionType as Ext
 from cytls._enums import HandshakeType as HT
 from cytls._errors import AlertDescription as AD
 from cytls._errors import TLSAlert
-from cytls._events import HandshakeComplete
 from cytls._keyschedule import SUITES, SUITES12, KeySchedule
 from cytls._kx import KeyShare
-from cytls._shared import client_alpn_answer, parse_certificate_chain, sign, verify_server_chain
+from cytls._shared import (
+    check_certificate_verify,
+    check_peer_finished,
+    client_alpn_answer,
+    handshake_complete,
+    parse_certificate_chain,
+    sign,
+    verify_server_chain,
+)
 from cytls._states13 import (
     GROUPS12,
     TLS12,
     TLS13,
     CertificateChecked,
     Context,
-    ExpectTraffic,
     SignatureChecked,
     State,
     unexpected,
@@ -379,17 +385,16 @@ class ExpectCertificateVerify(State):
         if msg_type != HT.certificate_verify:
             raise unexpected(self, msg_type)
         ctx = self.ctx
-        cv = m.CertificateVerify.parse(body)
-        if cv.scheme not in self.offer.sigalgs:
-            raise _illegal(f"CertificateVerify scheme 0x{cv.scheme:04x} was not offered")
-        leaf = self.cert_proof.chain[0]
-        content = _sigs.SERVER_CONTEXT + ctx.transcript.digest()
-        _sigs.verify(leaf, leaf.public_key(), cv.scheme, cv.signature, content)
-        ctx.transcript.add(raw)
-        ctx.trace("verify CertificateVerify", scheme=cv.scheme)
-        return ExpectFinished(
-            ctx, self.ccs_pending, self.request, self.cert_proof, SignatureChecked(cv.scheme)
+        sig_proof = check_certificate_verify(
+            body,
+            raw,
+            self.cert_proof.chain[0],
+            self.offer.sigalgs,
+            _sigs.SERVER_CONTEXT,
+            ctx.transcript,
         )
+        ctx.trace("verify CertificateVerify", scheme=sig_proof.scheme)
+        return ExpectFinished(ctx, self.ccs_pending, self.request, self.cert_proof, sig_proof)
 
 
 class ExpectFinished(State):
@@ -416,11 +421,8 @@ class ExpectFinished(State):
             raise unexpected(self, msg_type)
         ctx = self.ctx
         ks = ctx.ks
-        assert ks is not None and ctx.suite is not None
-        if len(body) != ks.info.hash_len:
-            raise TLSAlert(AD.decode_error, "Finished has the wrong length")
-        fin_proof = ctx.check_finished(ks.server_hs_secret, body)
-        ctx.transcript.add(raw)
+        assert ks is not None
+        fin_proof = check_peer_finished(ctx, ks.server_hs_secret, body, raw)
         ctx.trace("verify server Finished")
         ks.master_stage(ctx.transcript.digest())
         ctx.keylog("SERVER_TRAFFIC_SECRET_0", ks.server_app_secret)
@@ -441,17 +443,7 @@ class ExpectFinished(State):
         ks.resumption_stage(ctx.transcript.digest())
         ctx.handshake_transcript = ctx.transcript
         ctx.set_write(ks.client_app_secret)
-        ctx.complete = True
-        ctx.trace("handshake complete", suite=ctx.suite, group=ctx.group, alpn=ctx.alpn)
-        ctx.events.append(HandshakeComplete(TLS13, ctx.suite, ctx.group, ctx.alpn))
-        return ExpectTraffic(
-            ctx,
-            self.cert_proof,
-            self.sig_proof,
-            fin_proof,
-            ks.client_app_secret,
-            ks.server_app_secret,
-        )
+        return handshake_complete(ctx, self.cert_proof, self.sig_proof, fin_proof)
 
 
 def client_auth(

@@ -25,11 +25,13 @@ from cytls._enums import ExtensionType as Ext
 from cytls._enums import HandshakeType as HT
 from cytls._errors import AlertDescription as AD
 from cytls._errors import TLSAlert
-from cytls._events import HandshakeComplete
 from cytls._keyschedule import SUITES, KeySchedule
 from cytls._kx import server_exchange
 from cytls._shared import (
+    check_certificate_verify,
+    check_peer_finished,
     choose_alpn,
+    handshake_complete,
     parse_certificate_chain,
     run_sni_callback,
     sign,
@@ -39,8 +41,6 @@ from cytls._states13 import (
     TLS13,
     CertificateChecked,
     Context,
-    ExpectTraffic,
-    FinishedChecked,
     SignatureChecked,
     State,
     unexpected,
@@ -395,15 +395,16 @@ class ExpectCertificateVerify(State):
         if msg_type != HT.certificate_verify:
             raise unexpected(self, msg_type)
         ctx = self.ctx
-        cv = m.CertificateVerify.parse(body)
-        if cv.scheme not in ctx.prepared.sigalgs_set:
-            raise _illegal(f"CertificateVerify scheme 0x{cv.scheme:04x} was not offered")
-        leaf = self.cert_proof.chain[0]
-        content = _sigs.CLIENT_CONTEXT + ctx.transcript.digest()
-        _sigs.verify(leaf, leaf.public_key(), cv.scheme, cv.signature, content)
-        ctx.transcript.add(raw)
-        ctx.trace("verify CertificateVerify", scheme=cv.scheme)
-        return ExpectFinished(ctx, self.cert_proof, SignatureChecked(cv.scheme))
+        sig_proof = check_certificate_verify(
+            body,
+            raw,
+            self.cert_proof.chain[0],
+            ctx.prepared.sigalgs_set,
+            _sigs.CLIENT_CONTEXT,
+            ctx.transcript,
+        )
+        ctx.trace("verify CertificateVerify", scheme=sig_proof.scheme)
+        return ExpectFinished(ctx, self.cert_proof, sig_proof)
 
 
 class ExpectFinished(State):
@@ -423,26 +424,13 @@ class ExpectFinished(State):
             raise unexpected(self, msg_type)
         ctx = self.ctx
         ks = ctx.ks
-        assert ks is not None and ctx.suite is not None
-        if len(body) != ks.info.hash_len:
-            raise TLSAlert(AD.decode_error, "Finished has the wrong length")
-        fin_proof: FinishedChecked = ctx.check_finished(ks.client_hs_secret, body)
-        ctx.transcript.add(raw)
+        assert ks is not None
+        fin_proof = check_peer_finished(ctx, ks.client_hs_secret, body, raw)
         ks.resumption_stage(ctx.transcript.digest())
         ctx.handshake_transcript = ctx.transcript
         ctx.set_read(ks.client_app_secret)
-        ctx.complete = True
         ctx.trace("verify client Finished")
-        ctx.trace("handshake complete", suite=ctx.suite, group=ctx.group, alpn=ctx.alpn)
-        ctx.events.append(HandshakeComplete(TLS13, ctx.suite, ctx.group, ctx.alpn))
-        return ExpectTraffic(
-            ctx,
-            self.cert_proof,
-            self.sig_proof,
-            fin_proof,
-            ks.client_app_secret,
-            ks.server_app_secret,
-        )
+        return handshake_complete(ctx, self.cert_proof, self.sig_proof, fin_proof)
 
 
 class PostHandshakeAuth:
@@ -486,13 +474,14 @@ class PostHandshakeAuth:
             self.expect = HT.certificate_verify
             return False
         if msg_type == HT.certificate_verify:
-            cv = m.CertificateVerify.parse(body)
-            if cv.scheme not in ctx.prepared.sigalgs_set:
-                raise _illegal(f"CertificateVerify scheme 0x{cv.scheme:04x} was not offered")
-            leaf = self.chain[0]
-            content = _sigs.CLIENT_CONTEXT + self.transcript.digest()
-            _sigs.verify(leaf, leaf.public_key(), cv.scheme, cv.signature, content)
-            self.transcript.add(raw)
+            check_certificate_verify(
+                body,
+                raw,
+                self.chain[0],
+                ctx.prepared.sigalgs_set,
+                _sigs.CLIENT_CONTEXT,
+                self.transcript,
+            )
             self.expect = HT.finished
             return False
         ks = ctx.ks

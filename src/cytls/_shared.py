@@ -2,14 +2,15 @@
 
 Owns: turning certificate DER into checked chains (parse, cache, verify as
 client or as server), producing a signature with our key (or the test
-hook), the server's SNI callback and ALPN choice, and the client's check of
-the server's ALPN answer.
+hook), checking a peer's CertificateVerify, the server's SNI callback and
+ALPN choice, and the client's check of the server's ALPN answer.
 Must not: read or write records, or decide which message comes next: the
 states call these helpers and keep the order themselves.
 """
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
 from cryptography import x509
@@ -19,12 +20,24 @@ from cytls._config import TLSConfig
 from cytls._enums import ExtensionType as Ext
 from cytls._errors import AlertDescription as AD
 from cytls._errors import TLSAlert
-from cytls._states13 import CertificateChecked, Context
+from cytls._events import HandshakeComplete
+from cytls._states13 import (
+    TLS13,
+    CertificateChecked,
+    Context,
+    ExpectTraffic,
+    FinishedChecked,
+    SignatureChecked,
+)
+from cytls._transcript import Transcript
 from cytls._verify import CERT_ERRORS, fail
 
 __all__ = [
+    "check_certificate_verify",
+    "check_peer_finished",
     "choose_alpn",
     "client_alpn_answer",
+    "handshake_complete",
     "load_certificates",
     "parse_certificate_chain",
     "run_sni_callback",
@@ -121,6 +134,93 @@ def verify_client_chain(
     ctx.verified_chain = verified
     ctx.trace(step, depth=len(verified))
     return CertificateChecked(chain, verified, True)
+
+
+def check_certificate_verify(
+    body: bytes,
+    raw: bytes,
+    leaf: x509.Certificate,
+    offered: Container[int],
+    sig_context: bytes,
+    transcript: Transcript,
+) -> SignatureChecked:
+    """Check the peer's CertificateVerify (RFC 8446 §4.4.3) and add it to
+    `transcript`.
+
+    Args:
+        body: the message body.
+        raw: the whole handshake message, as added to the transcript.
+        leaf: the peer's end-entity certificate, whose key must have signed.
+        offered: the signature schemes we offered; any other is
+            illegal_parameter.
+        sig_context: the context string, `_sigs.SERVER_CONTEXT` or
+            `_sigs.CLIENT_CONTEXT` (RFC 8446 §4.4.3).
+        transcript: the transcript the signature covers, up to and
+            excluding this message.
+
+    Returns:
+        The proof the next state needs: the scheme that was verified.
+
+    Raises:
+        TLSAlert: decode_error for a malformed body, illegal_parameter for a
+            scheme we did not offer, and the alert `_sigs.verify` gives for a
+            signature that does not verify under the leaf's key.
+    """
+    from cytls import _sigs
+
+    cv = m.CertificateVerify.parse(body)
+    if cv.scheme not in offered:
+        raise TLSAlert(
+            AD.illegal_parameter, f"CertificateVerify scheme 0x{cv.scheme:04x} was not offered"
+        )
+    content = sig_context + transcript.digest()
+    _sigs.verify(leaf, leaf.public_key(), cv.scheme, cv.signature, content)
+    transcript.add(raw)
+    return SignatureChecked(cv.scheme)
+
+
+def check_peer_finished(ctx: Context, secret: bytes, body: bytes, raw: bytes) -> FinishedChecked:
+    """Check the peer's TLS 1.3 Finished (RFC 8446 §4.4.4) keyed by its
+    handshake traffic `secret`, and add it to the transcript.
+
+    Args:
+        ctx: the connection's context (key schedule and transcript).
+        secret: the peer's handshake traffic secret.
+        body: the Finished body (verify_data).
+        raw: the whole handshake message, as added to the transcript.
+
+    Returns:
+        The proof the next state needs.
+
+    Raises:
+        TLSAlert: decode_error for the wrong length, decrypt_error when the
+            verify_data does not match.
+    """
+    ks = ctx.ks
+    assert ks is not None
+    if len(body) != ks.info.hash_len:
+        raise TLSAlert(AD.decode_error, "Finished has the wrong length")
+    proof = ctx.check_finished(secret, body)
+    ctx.transcript.add(raw)
+    return proof
+
+
+def handshake_complete(
+    ctx: Context,
+    cert_proof: CertificateChecked,
+    sig_proof: SignatureChecked,
+    fin_proof: FinishedChecked,
+) -> ExpectTraffic:
+    """Mark a TLS 1.3 handshake complete, report it, and return the
+    application-data state, which holds the three proofs."""
+    ks = ctx.ks
+    assert ks is not None and ctx.suite is not None
+    ctx.complete = True
+    ctx.trace("handshake complete", suite=ctx.suite, group=ctx.group, alpn=ctx.alpn)
+    ctx.events.append(HandshakeComplete(TLS13, ctx.suite, ctx.group, ctx.alpn))
+    return ExpectTraffic(
+        ctx, cert_proof, sig_proof, fin_proof, ks.client_app_secret, ks.server_app_secret
+    )
 
 
 def sign(ctx: Context, key: Any, scheme: int, content: bytes) -> bytes:
