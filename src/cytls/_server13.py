@@ -56,6 +56,18 @@ def _illegal(text: str) -> TLSAlert:
     return TLSAlert(AD.illegal_parameter, text)
 
 
+def _no_certificate(cfg: TLSConfig) -> None:
+    """The client answered a CertificateRequest with an empty Certificate:
+    certificate_required when one is required (RFC 8446 §4.4.2.4), in the
+    handshake and after it."""
+    if cfg.verify_mode == 2:
+        raise TLSAlert(
+            AD.certificate_required,
+            "peer did not return a certificate",
+            reason="PEER_DID_NOT_RETURN_A_CERTIFICATE",
+        )
+
+
 def speaks_tls13(cfg: TLSConfig) -> bool:
     """Whether TLS 1.3 is allowed and has a cipher suite configured."""
     return cfg.max_version >= TLS13 and any(s in SUITES for s in cfg.cipher_suites)
@@ -364,13 +376,7 @@ class ExpectCertificate(State):
         ctx.transcript.add(raw)
         if not cert.entries:
             ctx.trace("receive Certificate", certificates=0)
-            if cfg.verify_mode == 2:
-                # RFC 8446 §4.4.2.4
-                raise TLSAlert(
-                    AD.certificate_required,
-                    "peer did not return a certificate",
-                    reason="PEER_DID_NOT_RETURN_A_CERTIFICATE",
-                )
+            _no_certificate(cfg)
             proof = CertificateChecked([], [], False, "client sent no certificate")
             return ExpectFinished(ctx, proof, SignatureChecked(0))
         chain = parse_certificate_chain(cert, set())
@@ -460,12 +466,7 @@ class PostHandshakeAuth:
                 raise _illegal("Certificate context does not match our request")
             self.transcript.add(raw)
             if not cert.entries:
-                if cfg.verify_mode == 2:
-                    raise TLSAlert(
-                        AD.certificate_required,
-                        "peer did not return a certificate",
-                        reason="PEER_DID_NOT_RETURN_A_CERTIFICATE",
-                    )
+                _no_certificate(cfg)
                 self.expect = HT.finished
                 return False
             chain = parse_certificate_chain(cert, set())
