@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -604,6 +605,49 @@ def exporter_value(proc: PeerProcess) -> bytes:
     """The keying material the openssl/gnutls tool printed (hex)."""
     m = proc.wait_for(r"(?i)Keying material: ?([0-9a-f]{64})")
     return bytes.fromhex(m.group(1).decode())
+
+
+def our_exporter(tls: CytlsSocket) -> bytes:
+    """cytls's side of the exporter value the openssl/gnutls tools print:
+    label EXPORTER_LABEL, no context, 32 bytes (RFC 5705, RFC 8446 §7.5)."""
+    return tls.conn.export_keying_material(EXPORTER_LABEL.encode(), None, 32)
+
+
+def exchange_lines(
+    tls: CytlsSocket, proc: PeerProcess, size: int = 40000, name: bytes = b"peer"
+) -> None:
+    """Application data both ways with a command-line peer that prints what
+    it receives and sends its stdin: a hex payload of `size` bytes cytls ->
+    the peer's output (several records at the default size), exactly, then
+    a line "from <name> ..." the peer's stdin -> cytls."""
+    payload = token(size // 2) + b"\n"
+    start = len(proc.output)
+    tls.send(payload)
+    m = proc.wait_for(re.escape(payload), start=start)
+    assert proc.output[m.start() : m.end()] == payload
+    line = b"from " + name + b" " + token() + b"\n"
+    proc.write(line)
+    assert tls.recv_until(b"\n") == line
+
+
+def close_from_peer(tls: CytlsSocket, proc: PeerProcess) -> None:
+    """The command-line client's stdin ends: it sends close_notify (cytls
+    sees a clean close and answers), then exits with status 0."""
+    proc.close_stdin()
+    assert tls.wait_closed() == b""
+    assert tls.conn.peer_closed and tls.closed_by_peer()
+    tls.close()
+    assert proc.wait() == 0, proc.text
+
+
+def handshake_rejects_untrusted_client(tls: CytlsSocket) -> None:
+    """A cytls server requiring a client certificate, given a chain that ends
+    at a root it does not trust: the handshake fails with verify code 20
+    (unable to get local issuer certificate) and alert unknown_ca (48)."""
+    with pytest.raises(ssl.SSLCertVerificationError) as info:
+        tls.handshake()
+    exc: Any = info.value
+    assert exc.verify_code == 20 and exc.description == 48
 
 
 # ------------------------------------------------------------------ GnuTLS

@@ -12,13 +12,11 @@ close_notify, and untrusted peers. Outcomes are read from both sides.
 
 from __future__ import annotations
 
-import re
 import ssl
 from typing import Any
 
 import pytest
 from peers import (
-    EXPORTER_LABEL,
     GNUTLS_GROUPS,
     GNUTLS_SUITES,
     P256,
@@ -29,9 +27,13 @@ from peers import (
     CytlsSocket,
     PeerProcess,
     PKIFiles,
+    close_from_peer,
     connect,
+    exchange_lines,
     gnutls_client,
     gnutls_server,
+    handshake_rejects_untrusted_client,
+    our_exporter,
     token,
 )
 from tls_helpers import client_config, pki, server_config
@@ -78,13 +80,7 @@ def echo(tls: CytlsSocket, size: int = 40000) -> None:
 def exchange_with_cli(tls: CytlsSocket, proc: PeerProcess, size: int = 40000) -> None:
     """Application data both ways with gnutls-cli: cytls -> its stdout,
     its stdin -> cytls."""
-    payload = token(size // 2) + b"\n"
-    start = len(proc.output)
-    tls.send(payload)
-    proc.wait_for(re.escape(payload), start=start)
-    line = b"from gnutls " + token() + b"\n"
-    proc.write(line)
-    assert tls.recv_until(b"\n") == line
+    exchange_lines(tls, proc, size, b"gnutls")
 
 
 # ================================================== cytls client -> gnutls-serv
@@ -280,16 +276,6 @@ def cli_exporter(proc: PeerProcess) -> bytes:
     return bytes.fromhex(m.group(1).decode())
 
 
-def close_from_cli(tls: CytlsSocket, proc: PeerProcess) -> None:
-    """gnutls-cli's stdin ends: it sends close_notify and waits for ours
-    (cytls answers), then exits."""
-    proc.close_stdin()
-    assert tls.wait_closed() == b""
-    assert tls.conn.peer_closed and tls.closed_by_peer()
-    tls.close()
-    assert proc.wait() == 0
-
-
 @pytest.mark.parametrize("group", GROUPS, ids=GROUP_IDS)
 @pytest.mark.parametrize("suite", list(SUITES), ids=list(SUITES.values()))
 def test_gnutls_client_cytls_server(
@@ -313,11 +299,9 @@ def test_gnutls_client_cytls_server(
             "ECDSA-SECP256R1-SHA256",
             GNUTLS_SUITES[suite],
         )
-        assert cli_exporter(proc) == tls.conn.export_keying_material(
-            EXPORTER_LABEL.encode(), None, 32
-        )
+        assert cli_exporter(proc) == our_exporter(tls)
         exchange_with_cli(tls, proc)
-        close_from_cli(tls, proc)
+        close_from_peer(tls, proc)
 
 
 @pytest.mark.parametrize("kind", ["p256", "p384", "rsa"])
@@ -331,7 +315,7 @@ def test_gnutls_client_server_cert_kinds(
         proc.wait_for(r"- Status: The certificate is trusted\.")
         assert description(proc)[1] == SERVER_SIGNATURE[kind]
         exchange_with_cli(tls, proc, 1000)
-        close_from_cli(tls, proc)
+        close_from_peer(tls, proc)
 
 
 @pytest.mark.parametrize("kind", ["p256", "rsa"])
@@ -349,7 +333,7 @@ def test_gnutls_client_certificate_to_cytls_server(
         wait_cli_ready(proc)
         proc.wait_for(r"- Successfully sent 2 certificate\(s\) to server\.")
         exchange_with_cli(tls, proc, 1000)
-        close_from_cli(tls, proc)
+        close_from_peer(tls, proc)
 
 
 def test_gnutls_client_without_cert_cytls_server_requires_one(
@@ -384,7 +368,7 @@ def test_gnutls_client_hello_retry_request(
         wait_cli_ready(proc)
         assert description(proc)[0] == GNUTLS_GROUPS[server_group]
         exchange_with_cli(tls, proc, 1000)
-        close_from_cli(tls, proc)
+        close_from_peer(tls, proc)
 
 
 def test_gnutls_client_alpn_cytls_server(
@@ -402,7 +386,7 @@ def test_gnutls_client_alpn_cytls_server(
         wait_cli_ready(proc)
         proc.wait_for(r"- Application protocol: http/1\.1")
         exchange_with_cli(tls, proc, 100)
-        close_from_cli(tls, proc)
+        close_from_peer(tls, proc)
 
 
 def test_gnutls_client_key_update_both_ways(
@@ -432,7 +416,7 @@ def test_gnutls_client_key_update_both_ways(
         exchange_with_cli(tls, proc, 1000)
         assert tls.wait_event(KeyUpdated) == KeyUpdated(update_requested=False)
         exchange_with_cli(tls, proc, 1000)
-        close_from_cli(tls, proc)
+        close_from_peer(tls, proc)
 
 
 def test_gnutls_client_rejects_untrusted_cytls_server(
@@ -459,9 +443,5 @@ def test_gnutls_client_untrusted_cert_rejected_by_cytls_server(
             gnutls_cli_bin, srv.port, pki_files["p256"].ca, client=pki_files["untrusted"]
         ) as proc,
     ):
-        tls = srv.accept(server_config(verify_mode=2), proc)
-        with pytest.raises(ssl.SSLCertVerificationError) as info:
-            tls.handshake()
-        exc: Any = info.value
-        assert exc.verify_code == 20 and exc.description == 48
+        handshake_rejects_untrusted_client(srv.accept(server_config(verify_mode=2), proc))
         proc.wait_for(r"\*\*\* Received alert \[48\]: CA is unknown")

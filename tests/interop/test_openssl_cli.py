@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 from peers import (
-    EXPORTER_LABEL,
     P256,
     P384,
     SUITES,
@@ -29,10 +28,14 @@ from peers import (
     CytlsSocket,
     PeerProcess,
     PKIFiles,
+    close_from_peer,
     connect,
+    exchange_lines,
     exporter_value,
+    handshake_rejects_untrusted_client,
     openssl_client,
     openssl_server,
+    our_exporter,
     token,
 )
 from tls_helpers import client_config, pki, server_config
@@ -84,14 +87,7 @@ def cert_verify_schemes(trace: str) -> list[str]:
 def exchange_with_openssl(tls: CytlsSocket, peer: PeerProcess, size: int = 40000) -> None:
     """Application data both ways, exact: a large hex payload cytls -> peer
     (several records) and a line peer -> cytls."""
-    payload = token(size // 2) + b"\n"
-    start = len(peer.output)
-    tls.send(payload)
-    m = peer.wait_for(re.escape(payload[:-1]), start=start)
-    assert peer.output[m.start() : m.end()] == payload[:-1]
-    line = b"from openssl " + token() + b"\n"
-    peer.write(line)
-    assert tls.recv_until(b"\n") == line
+    exchange_lines(tls, peer, size, b"openssl")
 
 
 def close_server_side(tls: CytlsSocket, proc: PeerProcess, trace: Path | None = None) -> str:
@@ -110,11 +106,7 @@ def close_server_side(tls: CytlsSocket, proc: PeerProcess, trace: Path | None = 
 def close_client_side(tls: CytlsSocket, proc: PeerProcess, trace: Path | None = None) -> str:
     """s_client's stdin ends: it sends close_notify (cytls sees a clean
     close), then exits and flushes its trace."""
-    proc.close_stdin()
-    assert tls.wait_closed() == b""
-    assert tls.conn.peer_closed and tls.closed_by_peer()
-    tls.close()
-    assert proc.wait() == 0, proc.text
+    close_from_peer(tls, proc)
     return trace.read_text("latin-1") if trace is not None else ""
 
 
@@ -174,9 +166,7 @@ def test_cytls_client_openssl_server(
             assert tls.conn.cipher_suite == suite and tls.conn.group == group
             assert tls.conn.version == 0x0304
             proc.wait_for(f"CIPHER is {SUITES[suite]}")
-            assert exporter_value(proc) == tls.conn.export_keying_material(
-                EXPORTER_LABEL.encode(), None, 32
-            )
+            assert exporter_value(proc) == our_exporter(tls)
             exchange_with_openssl(tls, proc)
             text = close_server_side(tls, proc, trace)
         finally:
@@ -429,9 +419,7 @@ def test_openssl_client_cytls_server(
         wait_client_ready(proc)
         proc.wait_for(f"New, TLSv1.3, Cipher is {SUITES[suite]}")
         proc.wait_for(f"Server Temp Key: {OPENSSL_TEMP_KEY[group]}")
-        assert exporter_value(proc) == tls.conn.export_keying_material(
-            EXPORTER_LABEL.encode(), None, 32
-        )
+        assert exporter_value(proc) == our_exporter(tls)
         exchange_with_openssl(tls, proc)
         text = close_client_side(tls, proc, trace)
     assert [g for _, g in server_hellos(text)] == [group]
@@ -613,11 +601,7 @@ def test_openssl_client_untrusted_cert_rejected_by_cytls_server(
             openssl_bin, srv.port, pki_files["p256"].ca, client=pki_files["untrusted"]
         ) as proc,
     ):
-        tls = srv.accept(server_config(verify_mode=2), proc)
-        with pytest.raises(ssl.SSLCertVerificationError) as info:
-            tls.handshake()
-        exc: Any = info.value
-        assert exc.verify_code == 20 and exc.description == 48
+        handshake_rejects_untrusted_client(srv.accept(server_config(verify_mode=2), proc))
         proc.wait_for(r"(?i)alert unknown ca.*SSL alert number 48")
 
 

@@ -6,11 +6,8 @@ certificates, client certificates, and exporter agreement (RFC 5705).
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from peers import (
-    EXPORTER_LABEL,
     P256,
     P384,
     SUITES12,
@@ -19,11 +16,13 @@ from peers import (
     CytlsSocket,
     PKIFiles,
     connect,
+    exchange_lines,
     exporter_value,
     gnutls_client,
     gnutls_server,
     openssl_client,
     openssl_server,
+    our_exporter,
     token,
 )
 from tls_helpers import client_config, pki, server_config
@@ -32,16 +31,6 @@ pytestmark = [pytest.mark.interop, pytest.mark.timeout(30)]
 
 GROUPS = [X25519, P256, P384]
 KIND = {0xC02B: "p256", 0xC02C: "p256", 0xCCA9: "p256", 0xC02F: "rsa", 0xC030: "rsa", 0xCCA8: "rsa"}
-
-
-def _exchange_cli(tls: CytlsSocket, proc: object) -> None:
-    payload = token(500) + b"\n"
-    start = len(proc.output)  # type: ignore[attr-defined]
-    tls.send(payload)
-    proc.wait_for(re.escape(payload[:-1]), start=start)  # type: ignore[attr-defined]
-    line = b"from peer " + token() + b"\n"
-    proc.write(line)  # type: ignore[attr-defined]
-    assert tls.recv_until(b"\n") == line
 
 
 @pytest.mark.parametrize("group", GROUPS, ids=["x25519", "p256", "p384"])
@@ -59,10 +48,8 @@ def test_cytls_client_openssl_server(
             assert tls.conn.version == 0x0303
             assert tls.conn.cipher_suite == suite and tls.conn.group == group
             proc.wait_for(f"CIPHER is {SUITES12[suite]}")
-            assert exporter_value(proc) == tls.conn.export_keying_material(
-                EXPORTER_LABEL.encode(), None, 32
-            )
-            _exchange_cli(tls, proc)
+            assert exporter_value(proc) == our_exporter(tls)
+            exchange_lines(tls, proc, 1000)
             tls.conn.close()
             tls.flush()
             assert proc.wait() == 0, proc.text
@@ -91,10 +78,8 @@ def test_openssl_client_cytls_server(
                 assert tls.conn.cipher_suite == suite and tls.conn.group == group
                 assert tls.conn.server_name == "localhost"
                 proc.wait_for(f"Cipher is {SUITES12[suite]}")
-                assert exporter_value(proc) == tls.conn.export_keying_material(
-                    EXPORTER_LABEL.encode(), None, 32
-                )
-                _exchange_cli(tls, proc)
+                assert exporter_value(proc) == our_exporter(tls)
+                exchange_lines(tls, proc, 1000)
             finally:
                 tls.close()
 
@@ -112,7 +97,7 @@ def test_client_certificates_openssl(
         try:
             tls.handshake()
             assert tls.conn.client_auth_requested and tls.conn.version == 0x0303
-            _exchange_cli(tls, proc)
+            exchange_lines(tls, proc, 1000)
         finally:
             tls.close()
     with CytlsServer() as srv:
@@ -124,7 +109,7 @@ def test_client_certificates_openssl(
             try:
                 tls.handshake()
                 assert tls.conn.peer_certificates[0].subject == p.client.subject
-                _exchange_cli(tls, proc)
+                exchange_lines(tls, proc, 1000)
             finally:
                 tls.close()
 
@@ -167,9 +152,7 @@ def test_gnutls_client_cytls_server(
                 assert tls.conn.version == 0x0303
                 assert tls.conn.peer_certificates[0].subject == p.client.subject
                 m = proc.wait_for(r"Key material: ([0-9a-f]{64})")
-                assert bytes.fromhex(m.group(1).decode()) == tls.conn.export_keying_material(
-                    EXPORTER_LABEL.encode(), None, 32
-                )
-                _exchange_cli(tls, proc)
+                assert bytes.fromhex(m.group(1).decode()) == our_exporter(tls)
+                exchange_lines(tls, proc, 1000)
             finally:
                 tls.close()
