@@ -5,13 +5,13 @@ replacements for the ssl module's; `inject_into_ssl()` makes code that uses
 the ssl module directly run on cytls.
 """
 
-from cytls._inject import extract_from_ssl, inject_into_ssl, is_injected
+from cytls._ssl.context import SSLContext
+from cytls._ssl.defaults import create_default_context
+from cytls._ssl.inject import extract_from_ssl, inject_into_ssl, is_injected
+from cytls._ssl.sslobject import SSLObject
+from cytls._ssl.sslsocket import SSLSocket
+from cytls._ssl.tlsobject import SSLSession
 from cytls._version import __version__
-from cytls.context import SSLContext, _bind_adapter_classes, create_default_context
-from cytls.sslobject import SSLObject, SSLSession
-from cytls.sslsocket import SSLSocket
-
-_bind_adapter_classes()
 
 __all__ = [
     "SSLContext",

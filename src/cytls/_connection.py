@@ -14,11 +14,16 @@ import ssl
 
 from cryptography import x509
 
-from cytls._config import TLSConfig
-from cytls._enums import ContentType
-from cytls._errors import AlertDescription as AD
-from cytls._errors import TLSAlert
-from cytls._events import (
+from cytls._handshake.client import start_client
+from cytls._handshake.config import TLSConfig
+from cytls._handshake.server import ExpectClientHello
+from cytls._handshake.server13 import request_certificate
+from cytls._handshake.state import Context, ExpectTraffic, Hooks, State
+from cytls._record import RecordLayer
+from cytls._wire.alerts import AlertDescription as AD
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.enums import ContentType
+from cytls._wire.events import (
     AlertReceived,
     ApplicationDataReceived,
     ConnectionClosed,
@@ -26,8 +31,6 @@ from cytls._events import (
     NewSessionTicket,
     TraceEvent,
 )
-from cytls._record import RecordLayer
-from cytls._states13 import Context, ExpectTraffic, Hooks, State
 
 # The largest handshake message accepted (a long certificate chain fits).
 MAX_HANDSHAKE_MESSAGE = 1 << 17
@@ -66,8 +69,6 @@ class Connection:
         self._pre_buffer = bytearray()
         self._started = False
         if not config.is_client:
-            from cytls._server13 import ExpectClientHello
-
             self._state = ExpectClientHello(self._ctx)
             self._started = True
 
@@ -165,8 +166,6 @@ class Connection:
         self._check()
         if self._started:
             return
-        from cytls._client13 import start_client
-
         self._started = True
         try:
             self._state = start_client(self._ctx)
@@ -287,8 +286,6 @@ class Connection:
         return rest
 
     def _ccs_allowed(self) -> bool:
-        from cytls._server13 import ExpectClientHello
-
         return not isinstance(self._state, ExpectClientHello)
 
     def _handshake_bytes(self, payload: bytes) -> None:
@@ -439,8 +436,6 @@ class Connection:
             raise ssl.SSLError("the client did not offer post-handshake authentication")
         if state.pha is not None:
             raise ssl.SSLError("a post-handshake authentication is already in progress")
-        from cytls._server13 import request_certificate
-
         state.pha = request_certificate(self._ctx)
 
     def export_keying_material(self, label: bytes, context: bytes | None, length: int) -> bytes:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from cytls import _core
-from cytls._errors import AlertDescription, TLSAlert
+from cytls._wire.alerts import AlertDescription, TLSAlert
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer

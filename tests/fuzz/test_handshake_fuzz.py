@@ -35,10 +35,10 @@ from tls_helpers import (
     split_records,
 )
 
-from cytls import _sigs
 from cytls._connection import Connection
-from cytls._errors import TLSAlert
-from cytls._states13 import Hooks
+from cytls._handshake import signatures
+from cytls._handshake.state import Hooks
+from cytls._wire.alerts import TLSAlert
 
 EXAMPLES = int(os.environ.get("CYTLS_FUZZ_EXAMPLES", "200"))
 INTERNAL_ERROR = 80
@@ -64,7 +64,7 @@ def _stable_sign(scheme: int, content: bytes) -> bytes:
     # ECDSA is randomised; replaying one signature per content keeps the
     # server's transcript, and so the recorded client Finished, valid.
     if content not in _SIGNATURES:
-        _SIGNATURES[content] = _sigs.sign(SCFG.private_key, scheme, content)
+        _SIGNATURES[content] = signatures.sign(SCFG.private_key, scheme, content)
     return _SIGNATURES[content]
 
 

@@ -23,7 +23,7 @@ from test_handshake_fuzz import FUZZ, _stable_sign, expect_clean, mutated
 from tls_helpers import client_config, plaintext_record, server_config, split_records
 
 from cytls._connection import Connection
-from cytls._states13 import Hooks
+from cytls._handshake.state import Hooks
 
 CCFG = client_config(max_version=0x0303, groups=[0x001D, 0x0017])
 SCFG = server_config(verify_mode=1)

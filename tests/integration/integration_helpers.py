@@ -164,7 +164,7 @@ def injected() -> Iterator[None]:
 @pytest.fixture
 def cytls_handshakes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Records one entry (server_side) per handshake cytls completes."""
-    from cytls.sslobject import TLSObject
+    from cytls._ssl.tlsobject import TLSObject
 
     done: list[bool] = []
     finish = TLSObject._finish

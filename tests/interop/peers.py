@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 
 from tls_helpers import key_pem, make_ca, make_key, make_leaf, pem, pki
 
-from cytls._config import TLSConfig
 from cytls._connection import Connection
-from cytls._errors import TLSAlert
-from cytls._events import ConnectionClosed, Event
+from cytls._handshake.config import TLSConfig
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.events import ConnectionClosed, Event
 
 # Every wait in these tests is bounded by this many seconds.
 STEP_TIMEOUT = 6.0

@@ -38,8 +38,8 @@ from peers import (
 )
 from tls_helpers import client_config, pki, server_config
 
-from cytls._errors import TLSAlert
-from cytls._events import KeyUpdated
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.events import KeyUpdated
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(30)]
 

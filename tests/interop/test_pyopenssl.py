@@ -22,8 +22,8 @@ from peers import P256, P384, SUITES, X25519, X25519MLKEM768, PKIFiles, token
 from tls_helpers import client_config, pki, server_config
 
 from cytls._connection import Connection
-from cytls._errors import TLSAlert
-from cytls._events import KeyUpdated
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.events import KeyUpdated
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(30)]
 

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from tls_helpers import client_config, key_pem, pair, pem, pki, server_config
 
 from cytls._connection import Connection
-from cytls._errors import TLSAlert
-from cytls._events import ConnectionClosed
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.events import ConnectionClosed
 
 pytestmark = pytest.mark.interop
 

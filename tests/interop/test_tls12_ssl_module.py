@@ -26,7 +26,7 @@ from test_ssl_module import Peer, exchange, run
 from tls_helpers import Keys, client_config, pki, server_config
 
 from cytls._connection import Connection
-from cytls._errors import TLSAlert
+from cytls._wire.alerts import TLSAlert
 
 pytestmark = pytest.mark.interop
 
@@ -173,7 +173,7 @@ def test_alpn_and_keylog(files: dict[str, str], tmp_path: Path) -> None:
 def _strip_supported_versions(record: bytes) -> bytes:
     """A ClientHello record without supported_versions: what an attacker
     removing TLS 1.3 would forward."""
-    from cytls import _messages as m
+    from cytls._wire import messages as m
 
     ch = m.ClientHello.parse(record[9:])
     del ch.extensions[0x002B]

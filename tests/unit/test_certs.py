@@ -1,4 +1,4 @@
-"""cytls._certs: PEM/DER/key loading and getpeercert() dictionaries.
+"""cytls._pki.loading: PEM/DER/key loading and getpeercert() dictionaries.
 
 The dictionaries are checked against the ssl module's own decoder
 (`_ssl._test_decode_cert`, the function behind getpeercert()) on the system
@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
-from cytls import _certs
+from cytls._pki import loading
 
 decode_reference = ssl._ssl._test_decode_cert  # type: ignore[attr-defined]
 
@@ -137,13 +137,13 @@ def test_system_store_matches_ssl() -> None:
     if not paths:
         pytest.skip("no system certificates in /etc/ssl/certs")
     for path in paths:
-        certs, _ = _certs.parse_pem_certificates(Path(path).read_bytes())
-        assert _certs.decode_certificate(certs[0]) == decode_reference(path), path
+        certs, _ = loading.parse_pem_certificates(Path(path).read_bytes())
+        assert loading.decode_certificate(certs[0]) == decode_reference(path), path
 
 
 def test_rich_certificate_matches_ssl(tmp_path: Path) -> None:
     cert = _rich_certificate()
-    ours = _certs.decode_certificate(cert)
+    ours = loading.decode_certificate(cert)
     assert ours == decode_reference(_write(tmp_path, cert))
     # The fields a reader relies on, spelled out.
     assert ("IP Address", "2001:DB8:0:0:0:0:0:1") in ours["subjectAltName"]
@@ -160,7 +160,7 @@ def test_rich_certificate_matches_ssl(tmp_path: Path) -> None:
 def test_serial_numbers(tmp_path: Path, serial: int) -> None:
     cert = _build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "s")]), [], serial=serial)
     assert (
-        _certs.decode_certificate(cert)["serialNumber"]
+        loading.decode_certificate(cert)["serialNumber"]
         == decode_reference(_write(tmp_path, cert))["serialNumber"]
     )
 
@@ -178,7 +178,7 @@ def test_other_key_types(tmp_path: Path, key_kind: str) -> None:
         key=key,
         not_after=datetime.datetime(3000, 1, 1),
     )
-    assert _certs.decode_certificate(cert) == decode_reference(_write(tmp_path, cert))
+    assert loading.decode_certificate(cert) == decode_reference(_write(tmp_path, cert))
 
 
 @pytest.mark.parametrize(
@@ -199,7 +199,7 @@ def test_other_key_types(tmp_path: Path, key_kind: str) -> None:
 )
 def test_is_ca_matches_openssl(tmp_path: Path, extensions: list[Any], expected: bool) -> None:
     cert = _build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ca?")]), extensions)
-    assert _certs.is_ca(cert) is expected
+    assert loading.is_ca(cert) is expected
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.load_verify_locations(_write(tmp_path, cert))
     assert ctx.cert_store_stats()["x509_ca"] == int(expected)
@@ -209,25 +209,25 @@ def test_split_der_and_pem_blocks() -> None:
     a = _build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "a")]), [])
     b = _build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "b")]), [])
     der = a.public_bytes(serialization.Encoding.DER) + b.public_bytes(serialization.Encoding.DER)
-    assert [x509.load_der_x509_certificate(d) for d in _certs.split_der(der)] == [a, b]
+    assert [x509.load_der_x509_certificate(d) for d in loading.split_der(der)] == [a, b]
     with pytest.raises(ValueError):
-        _certs.split_der(der[:-1])
+        loading.split_der(der[:-1])
     with pytest.raises(ValueError):
-        _certs.split_der(b"\x31\x00")
+        loading.split_der(b"\x31\x00")
     pem = (
         b"junk before\n"
         + a.public_bytes(serialization.Encoding.PEM)
         + b"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n"
         + b.public_bytes(serialization.Encoding.PEM).replace(b"CERTIFICATE", b"TRUSTED CERTIFICATE")
     )
-    certs, crls = _certs.parse_pem_certificates(pem)
+    certs, crls = loading.parse_pem_certificates(pem)
     assert certs == [a, b]
     assert crls == 1
 
 
 def test_bad_base64_in_pem() -> None:
     with pytest.raises(ValueError):
-        _certs.parse_pem_certificates(
+        loading.parse_pem_certificates(
             b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"
         )
 
@@ -237,27 +237,27 @@ def test_private_key_first_block_and_types() -> None:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    loaded = _certs.load_private_key(b"noise\n" + pem, None)
+    loaded = loading.load_private_key(b"noise\n" + pem, None)
     assert loaded.private_numbers() == key.private_numbers()  # type: ignore[union-attr]
     with pytest.raises(ssl.SSLError, match="PEM lib"):
-        _certs.load_private_key(b"no key here", None)
+        loading.load_private_key(b"no key here", None)
     enc = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(b"pw"),
     )
     with pytest.raises(ssl.SSLError, match="PEM lib"):
-        _certs.load_private_key(enc, None)
-    assert _certs.load_private_key(enc, b"pw").public_key() == key.public_key()
+        loading.load_private_key(enc, None)
+    assert loading.load_private_key(enc, b"pw").public_key() == key.public_key()
 
 
 def test_key_matches() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     other = ec.generate_private_key(ec.SECP256R1())
     cert = _build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "k")]), [], key=key)
-    assert _certs.key_matches(cert, key)
-    assert not _certs.key_matches(cert, other)
-    assert not _certs.key_matches(cert, rsa.generate_private_key(65537, 2048))
+    assert loading.key_matches(cert, key)
+    assert not loading.key_matches(cert, other)
+    assert not loading.key_matches(cert, rsa.generate_private_key(65537, 2048))
 
 
 def test_ca_file_der_accepted(tmp_path: Path) -> None:
@@ -268,7 +268,7 @@ def test_ca_file_der_accepted(tmp_path: Path) -> None:
     )
     path = tmp_path / "ca.der"
     path.write_bytes(cert.public_bytes(serialization.Encoding.DER))
-    assert _certs.load_ca_file(str(path)) == ([cert], 0)
+    assert loading.load_ca_file(str(path)) == ([cert], 0)
 
 
 def test_ca_dir_skips_junk(tmp_path: Path) -> None:
@@ -277,18 +277,18 @@ def test_ca_dir_skips_junk(tmp_path: Path) -> None:
     _write(tmp_path, cert, "dup.pem")
     (tmp_path / "junk").write_text("junk")
     (tmp_path / "sub").mkdir()
-    assert _certs.load_ca_dir(str(tmp_path)) == [cert]
-    assert _certs.load_ca_dir(str(tmp_path / "missing")) == []
+    assert loading.load_ca_dir(str(tmp_path)) == [cert]
+    assert loading.load_ca_dir(str(tmp_path / "missing")) == []
 
 
 def test_ca_file_cache_follows_changes(tmp_path: Path) -> None:
     a = _build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "a")]), [])
     b = _build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bb")]), [])
     path = _write(tmp_path, a)
-    first, _ = _certs.load_ca_file_cached(path)
+    first, _ = loading.load_ca_file_cached(path)
     assert [e[1] for e in first] == [a]
-    assert _certs.load_ca_file_cached(path)[0] is first
+    assert loading.load_ca_file_cached(path)[0] is first
     Path(path).write_bytes(
         a.public_bytes(serialization.Encoding.PEM) + b.public_bytes(serialization.Encoding.PEM)
     )
-    assert [e[1] for e in _certs.load_ca_file_cached(path)[0]] == [a, b]
+    assert [e[1] for e in loading.load_ca_file_cached(path)[0]] == [a, b]

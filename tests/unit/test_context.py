@@ -1,4 +1,4 @@
-"""cytls.context: what is cytls-specific about SSLContext.
+"""cytls._ssl.context: what is cytls-specific about SSLContext.
 
 Parity with the ssl module lives in tests/parity/; this file checks that
 nothing falls through to OpenSSL, the cipher-string parser, the TLSConfig a
@@ -14,7 +14,7 @@ import sys
 import pytest
 
 import cytls
-from cytls import context as cyctx
+from cytls._ssl import ciphers as ciphers
 
 # Names of ssl.SSLContext that are pure-Python helpers of ssl.py itself and
 # touch no OpenSSL state, so inheriting them is correct.
@@ -47,20 +47,20 @@ def test_adapter_classes() -> None:
     ],
 )
 def test_parse_cipher_string(spec: str, tls12: list[int], tls13: list[int] | None) -> None:
-    got12, got13 = cyctx.parse_cipher_string(spec)
+    got12, got13 = ciphers.parse_cipher_string(spec)
     assert [s.code for s in got12] == tls12
     assert (None if got13 is None else [s.code for s in got13]) == tls13
 
 
 def test_plus_moves_to_end() -> None:
-    got, _ = cyctx.parse_cipher_string("AES128:AES256:+AES128")
+    got, _ = ciphers.parse_cipher_string("AES128:AES256:+AES128")
     assert [s.code for s in got] == [0xC02C, 0xC030, 0xC02B, 0xC02F]
-    got, _ = cyctx.parse_cipher_string("AES:+AES256")
+    got, _ = ciphers.parse_cipher_string("AES:+AES256")
     assert [s.code for s in got] == [0xC02B, 0xC02F, 0xC02C, 0xC030]
 
 
 def test_config_versions_and_suites() -> None:
-    pytest.importorskip("cytls._config")
+    pytest.importorskip("cytls._handshake.config")
     ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.set_ciphers("TLS_CHACHA20_POLY1305_SHA256")
     config = ctx._make_config(False, "example.com")
@@ -76,7 +76,7 @@ def test_config_versions_and_suites() -> None:
 
 
 def test_configs_are_shared_and_invalidated() -> None:
-    pytest.importorskip("cytls._config")
+    pytest.importorskip("cytls._handshake.config")
     ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.load_default_certs()
     a = ctx._make_config(False, "a.example")
@@ -115,7 +115,7 @@ def test_precomputed_at_load_time_and_kept(tmp_path: object) -> None:
 
 
 def test_adopt_prepared_needs_the_same_inputs() -> None:
-    from cytls._config import TLSConfig
+    from cytls._handshake.config import TLSConfig
 
     a = TLSConfig(is_client=True)
     a.prepared()
@@ -130,7 +130,7 @@ def test_adopt_prepared_needs_the_same_inputs() -> None:
 
 
 def test_set_ecdh_curve_restricts_groups() -> None:
-    pytest.importorskip("cytls._config")
+    pytest.importorskip("cytls._handshake.config")
     ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.set_ecdh_curve("secp384r1")
     config = ctx._make_config(False, "example.com")
@@ -138,7 +138,7 @@ def test_set_ecdh_curve_restricts_groups() -> None:
 
 
 def test_set_groups_names_and_key_shares() -> None:
-    pytest.importorskip("cytls._config")
+    pytest.importorskip("cytls._handshake.config")
     ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     assert ctx.get_groups() == ["X25519MLKEM768", "x25519", "secp256r1", "secp384r1"]
     assert "prime256v1" in ctx.get_groups(include_aliases=True)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from tls_helpers import client_config, pair, pki, pump, server_config
 
-from cytls._config import TLSConfig
-from cytls._errors import TLSAlert
+from cytls._handshake.config import TLSConfig
+from cytls._wire.alerts import TLSAlert
 
 
 def _client(**kw: object) -> TLSConfig:

@@ -16,9 +16,9 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
 from cytls import crypto
-from cytls._errors import AlertDescription as AD
-from cytls._errors import TLSAlert
 from cytls._record import KEY_UPDATE_AFTER, RecordLayer
+from cytls._wire.alerts import AlertDescription as AD
+from cytls._wire.alerts import TLSAlert
 
 
 def _vectors() -> Path:

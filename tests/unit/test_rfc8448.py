@@ -17,14 +17,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, x25519
 
-from cytls._config import TLSConfig
 from cytls._connection import Connection
-from cytls._enums import ExtensionType
-from cytls._events import ConnectionClosed, HandshakeComplete, NewSessionTicketReceived
-from cytls._keyschedule import KeySchedule
-from cytls._messages import Certificate, EncryptedExtensions
-from cytls._states13 import Hooks
-from cytls._transcript import Transcript
+from cytls._handshake.config import TLSConfig
+from cytls._handshake.keyschedule import KeySchedule
+from cytls._handshake.state import Hooks
+from cytls._handshake.transcript import Transcript
+from cytls._wire.enums import ExtensionType
+from cytls._wire.events import ConnectionClosed, HandshakeComplete, NewSessionTicketReceived
+from cytls._wire.messages import Certificate, EncryptedExtensions
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,12 +10,12 @@ from collections.abc import Callable
 import pytest
 from tls_helpers import Keys, client_config, pair, pki, plaintext_record, pump, server_config
 
-from cytls import _messages as m
 from cytls._connection import Connection
-from cytls._errors import TLSAlert
-from cytls._events import AlertReceived
-from cytls._keyschedule import KeySchedule12, prf
-from cytls._states13 import Hooks
+from cytls._handshake.keyschedule import KeySchedule12, prf
+from cytls._handshake.state import Hooks
+from cytls._wire import messages as m
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.events import AlertReceived
 
 UNEXPECTED_MESSAGE = 10
 HANDSHAKE_FAILURE = 40

@@ -27,10 +27,10 @@ from tls_helpers import (
     split_records,
 )
 
-from cytls._config import TLSConfig
 from cytls._connection import Connection
-from cytls._errors import CertificateVerifyFailed, TLSAlert
-from cytls._events import (
+from cytls._handshake.config import TLSConfig
+from cytls._wire.alerts import CertificateVerifyFailed, TLSAlert
+from cytls._wire.events import (
     AlertReceived,
     ApplicationDataReceived,
     ConnectionClosed,
@@ -512,7 +512,7 @@ def test_key_update_requests_coalesce() -> None:
 
 
 def test_ticket_list_is_bounded() -> None:
-    from cytls._messages import NewSessionTicketMsg
+    from cytls._wire.messages import NewSessionTicketMsg
 
     c, s = pair()
     for i in range(20):

@@ -20,10 +20,10 @@ from tls_helpers import (
     split_records,
 )
 
-from cytls._codec import vec8, vec16
 from cytls._connection import Connection
-from cytls._errors import TLSAlert
-from cytls._messages import ClientHello, ServerHello, handshake
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.codec import vec8, vec16
+from cytls._wire.messages import ClientHello, ServerHello, handshake
 
 UNEXPECTED_MESSAGE = 10
 BAD_RECORD_MAC = 20
@@ -541,7 +541,7 @@ def _hrr_setup() -> tuple[Callable[[], Connection], bytes, bytes]:
     ClientHello (recorded once, valid for every client from the factory)."""
     from cryptography.hazmat.primitives.asymmetric import ec, x25519
 
-    from cytls._states13 import Hooks
+    from cytls._handshake.state import Hooks
 
     xkey = x25519.X25519PrivateKey.from_private_bytes(bytes(range(32)))
     pkey = ec.derive_private_key(12345, ec.SECP384R1())
@@ -667,7 +667,7 @@ def test_server_negotiation_edges() -> None:
 
 
 def test_sni_callback_config_without_certificate() -> None:
-    from cytls._config import TLSConfig
+    from cytls._handshake.config import TLSConfig
 
     def cb(name: str | None) -> TLSConfig:
         return TLSConfig(is_client=False)
@@ -855,7 +855,7 @@ def test_unknown_string_tag_in_name_is_bad_certificate() -> None:
     # KeyError there, 50 ValueError; either must end as bad_certificate.
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from cytls._shared import load_certificates
+    from cytls._handshake.checks import load_certificates
 
     der = pki().leaf.public_bytes(Encoding.DER)
     bad = der.replace(b"\x06\x03U\x04\x03\x0c\x09localhost", b"\x06\x03U\x04\x03\x0d\x09localhost")

@@ -9,13 +9,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, mlkem, rsa, x25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from cytls import _messages as m
-from cytls import _sigs
-from cytls._codec import Reader, Writer, vec8, vec16
-from cytls._config import TLSConfig
-from cytls._errors import TLSAlert
-from cytls._kx import KeyShare, server_exchange, share_length
-from cytls._transcript import Transcript
+from cytls._handshake import signatures
+from cytls._handshake.config import TLSConfig
+from cytls._handshake.groups import KeyShare, server_exchange, share_length
+from cytls._handshake.transcript import Transcript
+from cytls._wire import messages as m
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.codec import Reader, Writer, vec8, vec16
 
 
 def alert_of(fn, *args) -> int:  # type: ignore[no-untyped-def]
@@ -147,25 +147,25 @@ KEYS = {
 @pytest.mark.parametrize("scheme", list(KEYS))
 def test_signature_schemes(scheme: int) -> None:
     key = KEYS[scheme]()
-    assert scheme in _sigs.key_schemes(key)
-    content = _sigs.SERVER_CONTEXT + hashlib.sha256(b"transcript").digest()
-    sig = _sigs.sign(key, scheme, content)
+    assert scheme in signatures.key_schemes(key)
+    content = signatures.SERVER_CONTEXT + hashlib.sha256(b"transcript").digest()
+    sig = signatures.sign(key, scheme, content)
     pub = key.public_key()
-    _sigs.verify(None, pub, scheme, sig, content)  # type: ignore[arg-type]
+    signatures.verify(None, pub, scheme, sig, content)  # type: ignore[arg-type]
     bad = bytearray(sig)
     bad[len(bad) // 2] ^= 1
-    assert alert_of(_sigs.verify, None, pub, scheme, bytes(bad), content) == 51
-    assert alert_of(_sigs.verify, None, pub, scheme, sig, content + b"x") == 51
+    assert alert_of(signatures.verify, None, pub, scheme, bytes(bad), content) == 51
+    assert alert_of(signatures.verify, None, pub, scheme, sig, content + b"x") == 51
 
 
 def test_scheme_must_fit_the_key() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    sig = _sigs.sign(key, 0x0403, b"data")
-    assert alert_of(_sigs.verify, None, key.public_key(), 0x0503, sig, b"data") == 47
+    sig = signatures.sign(key, 0x0403, b"data")
+    assert alert_of(signatures.verify, None, key.public_key(), 0x0503, sig, b"data") == 47
     rkey = rsa.generate_private_key(65537, 2048)
-    assert alert_of(_sigs.verify, None, rkey.public_key(), 0x0401, b"\x00" * 256, b"d") == 47
-    assert alert_of(_sigs.select_scheme, [0x0403], {0x0804}) == 40
-    assert _sigs.select_scheme([0x0403, 0x0804], [0x0804, 0x0403]) == 0x0403
+    assert alert_of(signatures.verify, None, rkey.public_key(), 0x0401, b"\x00" * 256, b"d") == 47
+    assert alert_of(signatures.select_scheme, [0x0403], {0x0804}) == 40
+    assert signatures.select_scheme([0x0403, 0x0804], [0x0804, 0x0403]) == 0x0403
 
 
 # ------------------------------------------------------------ transcript

@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from cytls._config import TLSConfig
 from cytls._connection import Connection
-from cytls._events import Event
+from cytls._handshake.config import TLSConfig
+from cytls._wire.events import Event
 
 NOW = datetime.datetime.now(datetime.UTC)
 DAY = datetime.timedelta(days=1)
@@ -261,7 +261,7 @@ class Keys:
 
 def open_records(suite: int, secret: bytes, records: list[bytes]) -> list[tuple[int, bytes]]:
     """Decrypt records sealed under a traffic secret (sequence from 0)."""
-    from cytls._keyschedule import KeySchedule
+    from cytls._handshake.keyschedule import KeySchedule
     from cytls._record import RecordLayer
 
     key, iv = KeySchedule(suite).traffic_key(secret)
@@ -279,7 +279,7 @@ def open_records(suite: int, secret: bytes, records: list[bytes]) -> list[tuple[
 
 def seal_records(suite: int, secret: bytes, items: list[tuple[int, bytes]]) -> bytes:
     """Encrypt (content type, payload) items under a traffic secret."""
-    from cytls._keyschedule import KeySchedule
+    from cytls._handshake.keyschedule import KeySchedule
     from cytls._record import RecordLayer
 
     key, iv = KeySchedule(suite).traffic_key(secret)

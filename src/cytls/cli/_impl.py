@@ -91,13 +91,7 @@ def load(name: str) -> TLSImpl:
     ctx_cls = getattr(cytls, "SSLContext", None)
     cdc = getattr(cytls, "create_default_context", None)
     if ctx_cls is None or cdc is None:
-        try:  # the adapter module may exist while __init__ does not re-export it yet
-            from cytls import context as cmod
-
-            ctx_cls = ctx_cls or cmod.SSLContext
-            cdc = cdc or cmod.create_default_context
-        except Exception as e:
-            raise Unavailable(f"cytls.SSLContext is not available in this build ({e})") from e
+        raise Unavailable("cytls.SSLContext is not available in this build")
     try:  # the adapters import without it; connections need it
         import cytls._connection
     except ImportError as e:
@@ -142,8 +136,8 @@ def name_of(kind: str, value: Any) -> str:
     if not isinstance(value, int) or isinstance(value, bool):
         return str(value)
     try:
-        from cytls import _enums
-        from cytls._errors import AlertDescription
+        from cytls._wire import enums as _enums
+        from cytls._wire.alerts import AlertDescription
     except Exception:
         return str(value)
     registry: Any = {

@@ -24,13 +24,14 @@ import ssl
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from cytls.sslobject import TLSObject, want_read_error, want_write_error
+from cytls._ssl.errors import ssl_error, want_read_error, want_write_error
+from cytls._ssl.tlsobject import TLSObject
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
 
-    from cytls._events import TraceEvent
-    from cytls.context import SSLContext
+    from cytls._ssl.tlsobject import EngineContext
+    from cytls._wire.events import TraceEvent
 
 __all__ = ["SSLSocket", "SocketTLSObject"]
 
@@ -47,7 +48,7 @@ class SocketTLSObject(TLSObject):
 
     def __init__(
         self,
-        context: SSLContext,
+        context: EngineContext,
         server_side: bool,
         server_hostname: str | None,
         owner: Any,
@@ -161,9 +162,7 @@ class SocketTLSObject(TLSObject):
                 self._write_pending = 0
                 return pending
         if self._close_sent:
-            from cytls.sslobject import _ssl_error
-
-            raise _ssl_error("PROTOCOL_IS_SHUTDOWN", "protocol is shutdown")
+            raise ssl_error("PROTOCOL_IS_SHUTDOWN", "protocol is shutdown")
         if type(data) is bytes:
             n = data.__len__()
         else:
@@ -234,7 +233,7 @@ class SSLSocket(ssl.SSLSocket):
         """The handshake steps so far ([] before the socket is connected).
 
         Returns:
-            `cytls._events.TraceEvent` tuples (time, role, step, details),
+            `cytls._wire.events.TraceEvent` tuples (time, role, step, details),
             `time` being the absolute time.perf_counter() value of the step.
         """
         if self._sslobj is None:

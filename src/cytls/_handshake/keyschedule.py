@@ -41,7 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import cytls._core as _core
-from cytls._enums import CipherSuite
+from cytls._wire.enums import CipherSuite
 
 # The C core's hash ids (cytls.h); the key schedule calls the C core
 # directly, skipping the public facade's name lookups on this hot path.

@@ -13,9 +13,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from cytls._enums import NamedGroup
-from cytls._errors import AlertDescription as AD
-from cytls._errors import TLSAlert
+from cytls._wire.alerts import AlertDescription as AD
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.enums import NamedGroup
 
 __all__ = ["KeyShare", "server_exchange", "share_length"]
 

@@ -9,7 +9,7 @@ nothing else (never IndexError or struct.error).
 
 from __future__ import annotations
 
-from cytls._errors import AlertDescription, TLSAlert
+from cytls._wire.alerts import AlertDescription, TLSAlert
 
 __all__ = ["Reader", "Writer", "u8", "u16", "u24", "u32", "vec8", "vec16", "vec24"]
 

@@ -3,7 +3,7 @@ TLS 1.2 ServerKeyExchange and CertificateVerify (RFC 5246 §7.4.1.4.1).
 
 Owns: which schemes a key can make, choosing one against the peer's list,
 signing and verifying the CertificateVerify (or ServerKeyExchange) content.
-Must not: look at chains or names (that is _verify.py). A bad signature is
+Must not: look at chains or names (that is _pki/verify.py). A bad signature is
 decrypt_error, an unoffered or unusable scheme illegal_parameter.
 """
 
@@ -16,9 +16,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
-from cytls._enums import SignatureScheme as SS
-from cytls._errors import AlertDescription as AD
-from cytls._errors import TLSAlert
+from cytls._wire.alerts import AlertDescription as AD
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.enums import SignatureScheme as SS
 
 __all__ = [
     "CLIENT_CONTEXT",

@@ -1,14 +1,14 @@
 """The TLS 1.2 server state machine (RFC 5246 §7.3, RFC 8422, RFC 7627).
 
-Owns: checking a ClientHello that leads to TLS 1.2 (the TLS 1.3 server
-hands it over), choosing suite, group, signature scheme and ALPN protocol,
+Owns: checking a ClientHello that leads to TLS 1.2 (the negotiation in
+server.py hands it over), choosing suite, group, signature scheme and ALPN protocol,
 the server's first flight with the RFC 8446 §4.1.3 downgrade sentinel, the
 client's certificate, key exchange and CertificateVerify. One class per
 state, named for what it waits for.
 Must not: touch record framing (the Connection does), resume sessions,
 send session tickets or renegotiate.
 
-    ExpectClientHello (TLS 1.3 server) -> [ExpectCertificate]
+    server.ExpectClientHello -> client_hello12 -> [ExpectCertificate]
         -> ExpectClientKeyExchange -> [ExpectCertificateVerify]
         -> ExpectChangeCipherSpec -> ExpectFinished12 -> ExpectTraffic12
 """
@@ -17,26 +17,18 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa, x25519
 
-from cytls import _messages as m
-from cytls import _sigs
-from cytls._codec import vec24
-from cytls._enums import CipherSuite
-from cytls._enums import ExtensionType as Ext
-from cytls._enums import HandshakeType as HT
-from cytls._errors import AlertDescription as AD
-from cytls._errors import TLSAlert
-from cytls._keyschedule import SUITES12, KeySchedule12
-from cytls._kx import KeyShare
-from cytls._server13 import speaks_tls13
-from cytls._shared import (
+from cytls._handshake import signatures
+from cytls._handshake.checks import (
     choose_alpn,
     load_certificates,
     run_sni_callback,
     sign,
     verify_client_chain,
 )
-from cytls._states12 import ExpectChangeCipherSpec, add_message
-from cytls._states13 import (
+from cytls._handshake.common12 import ExpectChangeCipherSpec, add_message
+from cytls._handshake.groups import KeyShare
+from cytls._handshake.keyschedule import SUITES12, KeySchedule12
+from cytls._handshake.state import (
     GROUPS12,
     TLS12,
     CertificateChecked,
@@ -45,6 +37,13 @@ from cytls._states13 import (
     State,
     unexpected,
 )
+from cytls._wire import messages as m
+from cytls._wire.alerts import AlertDescription as AD
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.codec import vec24
+from cytls._wire.enums import CipherSuite
+from cytls._wire.enums import ExtensionType as Ext
+from cytls._wire.enums import HandshakeType as HT
 
 __all__ = ["client_hello12"]
 
@@ -69,7 +68,7 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
         client_max = min(ch.legacy_version, TLS12)
     if cfg.min_version > TLS12 or client_max < TLS12:
         raise TLSAlert(AD.protocol_version, "no protocol version in common")
-    tls13 = speaks_tls13(cfg)
+    tls13 = cfg.speaks_tls13()
     if CipherSuite.TLS_FALLBACK_SCSV in ch.cipher_suites and tls13:
         # RFC 7507 §3: the client retried below the version we support.
         raise TLSAlert(AD.inappropriate_fallback, "fallback to TLS 1.2 from a TLS 1.3 server")
@@ -131,9 +130,9 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     if Ext.signature_algorithms not in exts:
         raise TLSAlert(AD.handshake_failure, "ClientHello without signature_algorithms")
     client_schemes = set(m.parse_u16_list(exts[Ext.signature_algorithms], "signature_algorithms"))
-    own = _sigs.key_schemes12(key, leaf)
+    own = signatures.key_schemes12(key, leaf)
     preferred = [s for s in cfg.signature_schemes if s in own] + own
-    scheme = _sigs.select_scheme(preferred, client_schemes)
+    scheme = signatures.select_scheme(preferred, client_schemes)
     alpn = choose_alpn(cfg, exts)
 
     ctx.version = TLS12
@@ -181,7 +180,7 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
         # RFC 5246 §7.4.4, RFC 8422 §5.5.
         prep = ctx.prepared
         names = m.parse_certificate_authorities(prep.ca_names_ext) if prep.ca_names_ext else []
-        schemes = [s for s in cfg.signature_schemes if s in _sigs.TLS12_SCHEMES]
+        schemes = [s for s in cfg.signature_schemes if s in signatures.TLS12_SCHEMES]
         flight.append(
             m.CertificateRequest12(
                 bytes((m.CERT_TYPE_ECDSA_SIGN, m.CERT_TYPE_RSA_SIGN)), schemes, names
@@ -307,7 +306,7 @@ class ExpectCertificateVerify(State):
         if cv.scheme not in ctx.prepared.sigalgs_set:
             raise _illegal(f"CertificateVerify scheme 0x{cv.scheme:04x} was not offered")
         leaf = self.cert.chain[0]
-        _sigs.verify12(
+        signatures.verify12(
             leaf,
             leaf.public_key(),
             cv.scheme,

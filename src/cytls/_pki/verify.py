@@ -35,8 +35,8 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 from cryptography.x509 import verification as xv
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from cytls._errors import AlertDescription as AD
-from cytls._errors import CertificateVerifyFailed, TLSAlert
+from cytls._wire.alerts import AlertDescription as AD
+from cytls._wire.alerts import CertificateVerifyFailed, TLSAlert
 
 __all__ = ["CERT_ERRORS", "Verifier", "VerifyOptions", "fail"]
 

@@ -14,14 +14,8 @@ from __future__ import annotations
 import hmac
 import ssl
 
-from cytls import _messages as m
-from cytls._enums import ContentType
-from cytls._enums import HandshakeType as HT
-from cytls._errors import AlertDescription as AD
-from cytls._errors import TLSAlert
-from cytls._events import HandshakeComplete
-from cytls._keyschedule import KeySchedule12
-from cytls._states13 import (
+from cytls._handshake.keyschedule import KeySchedule12
+from cytls._handshake.state import (
     TLS12,
     CertificateChecked,
     Context,
@@ -31,6 +25,12 @@ from cytls._states13 import (
     State,
     unexpected,
 )
+from cytls._wire import messages as m
+from cytls._wire.alerts import AlertDescription as AD
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.enums import ContentType
+from cytls._wire.enums import HandshakeType as HT
+from cytls._wire.events import HandshakeComplete
 
 __all__ = [
     "ExpectChangeCipherSpec",
@@ -158,7 +158,7 @@ class ExpectTraffic12(ExpectTraffic):
         sig: SignatureChecked,
         fin: FinishedChecked,
     ) -> None:
-        super().__init__(ctx, cert, sig, fin, b"", b"")
+        super().__init__(ctx, cert, sig, fin)
 
     def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
         ctx = self.ctx

@@ -1,13 +1,13 @@
 """The TLS 1.2 client state machine (RFC 5246 §7.3, RFC 8422, RFC 7627).
 
 Owns: accepting a TLS 1.2 ServerHello in answer to our ClientHello (the
-TLS 1.3 client hands it over), the server's Certificate, ServerKeyExchange,
+negotiation in client.py hands it over), the server's Certificate, ServerKeyExchange,
 CertificateRequest and ServerHelloDone, and the client's second flight.
 One class per state, named for what it waits for.
 Must not: touch record framing (the Connection does), resume sessions or
 renegotiate.
 
-    ExpectServerHello (TLS 1.3 client) -> ExpectCertificate
+    client.ExpectServerHello -> ExpectCertificate
         -> ExpectServerKeyExchange -> ExpectCertificateRequestOrServerHelloDone
         -> [ExpectServerHelloDone] -> ExpectChangeCipherSpec
         -> ExpectFinished12 -> ExpectTraffic12
@@ -15,21 +15,15 @@ renegotiate.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from cytls import _messages as m
-from cytls import _sigs
-from cytls._enums import ExtensionType as Ext
-from cytls._enums import HandshakeType as HT
-from cytls._errors import AlertDescription as AD
-from cytls._errors import TLSAlert
-from cytls._keyschedule import SUITES12, KeySchedule12
-from cytls._kx import KeyShare
-from cytls._shared import client_alpn_answer, load_certificates, sign, verify_server_chain
-from cytls._states12 import ExpectChangeCipherSpec, add_message, send_finished
-from cytls._states13 import (
+from cytls._handshake import signatures
+from cytls._handshake.checks import client_alpn_answer, load_certificates, sign, verify_server_chain
+from cytls._handshake.common12 import ExpectChangeCipherSpec, add_message, send_finished
+from cytls._handshake.groups import KeyShare
+from cytls._handshake.keyschedule import SUITES12, KeySchedule12
+from cytls._handshake.offer import Offer
+from cytls._handshake.state import (
     GROUPS12,
     TLS12,
     TLS13,
@@ -39,9 +33,11 @@ from cytls._states13 import (
     State,
     unexpected,
 )
-
-if TYPE_CHECKING:
-    from cytls._client13 import Offer
+from cytls._wire import messages as m
+from cytls._wire.alerts import AlertDescription as AD
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.enums import ExtensionType as Ext
+from cytls._wire.enums import HandshakeType as HT
 
 __all__ = ["server_hello12"]
 
@@ -156,7 +152,7 @@ class ExpectServerKeyExchange(State):
         assert isinstance(ks, KeySchedule12)
         leaf = self.cert.chain[0]
         content = ks.client_random + ks.server_random + ske.params
-        _sigs.verify12(
+        signatures.verify12(
             leaf, leaf.public_key(), ske.scheme, ske.signature, content, "ServerKeyExchange"
         )
         share = KeyShare(ske.group, ctx.hooks.key_shares.get(ske.group))
@@ -225,7 +221,7 @@ class ExpectCertificateRequestOrServerHelloDone(State):
                 is_rsa = isinstance(cfg.private_key, rsa.RSAPrivateKey)
                 cert_type = m.CERT_TYPE_RSA_SIGN if is_rsa else m.CERT_TYPE_ECDSA_SIGN
                 if cert_type in cr.certificate_types:
-                    own = _sigs.key_schemes12(cfg.private_key, cfg.certificate_chain[0])
+                    own = signatures.key_schemes12(cfg.private_key, cfg.certificate_chain[0])
                     scheme = next((s for s in own if s in cr.schemes), None)
             ders = prep.chain_der if scheme is not None else []
             flight.append(m.serialize_certificate12(ders))

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cytls._codec import Reader, vec8, vec16, vec24
-from cytls._enums import ExtensionType as Ext
-from cytls._enums import HandshakeType as HT
-from cytls._errors import AlertDescription as AD
-from cytls._errors import TLSAlert
+from cytls._wire.alerts import AlertDescription as AD
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.codec import Reader, vec8, vec16, vec24
+from cytls._wire.enums import ExtensionType as Ext
+from cytls._wire.enums import HandshakeType as HT
 
 __all__ = [
     "HRR_RANDOM",

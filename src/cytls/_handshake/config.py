@@ -18,7 +18,7 @@ from typing import Any, Union
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-from cytls._enums import CipherSuite, NamedGroup, SignatureScheme
+from cytls._wire.enums import CipherSuite, NamedGroup, SignatureScheme
 
 __all__ = [
     "DEFAULT_GROUPS",
@@ -234,6 +234,12 @@ class TLSConfig:
         if self.crl_check not in (0, 1, 2):
             raise ValueError("crl_check must be 0, 1 or 2")
 
+    def speaks_tls13(self) -> bool:
+        """Whether TLS 1.3 is allowed and has a cipher suite configured."""
+        return self.max_version >= 0x0304 and any(
+            s in TLS13_CIPHER_SUITES for s in self.cipher_suites
+        )
+
     def effective_key_share_groups(self) -> list[int]:
         """key_share_groups that are also in groups, in that order; the
         first of groups when none is (so setting only `groups` works)."""
@@ -254,7 +260,7 @@ class TLSConfig:
         )
 
     def _verify_options(self) -> Any:
-        from cytls._verify import VerifyOptions
+        from cytls._pki.verify import VerifyOptions
 
         return VerifyOptions(
             partial_chain=self.verify_partial_chain,
@@ -331,9 +337,9 @@ class Prepared:
     def __init__(self, config: TLSConfig, key: tuple[Any, ...]) -> None:
         from cryptography.hazmat.primitives.serialization import Encoding
 
-        from cytls import _messages as m
-        from cytls._sigs import CV_SCHEMES, key_schemes
-        from cytls._verify import Verifier
+        from cytls._handshake.signatures import CV_SCHEMES, key_schemes
+        from cytls._pki.verify import Verifier
+        from cytls._wire import messages as m
 
         self.key = key
         self.chain_der: list[bytes] = [

@@ -14,7 +14,8 @@ import sys
 import threading
 from typing import Any
 
-from cytls.context import SSLContext, _create_unverified_context, create_default_context
+from cytls._ssl.context import SSLContext
+from cytls._ssl.defaults import _create_unverified_context, create_default_context
 
 __all__ = ["extract_from_ssl", "inject_into_ssl", "is_injected"]
 

@@ -1,14 +1,16 @@
 """The TLS 1.3 server state machine (RFC 8446 §2, §4).
 
-Owns: checking the ClientHello, choosing version, suite, group, signature
-scheme and ALPN protocol, HelloRetryRequest with a cookie, the server's
-flight, client authentication, and the client's Finished. One class per
-state, named for what it waits for.
-Must not: touch record framing or buffers (the Connection does).
+Owns: checking a ClientHello that leads to TLS 1.3 (server.py chose the
+version and hands it over), choosing suite, group, signature scheme and ALPN
+protocol, HelloRetryRequest with a cookie, the server's flight, client
+authentication (in the handshake and after it), and the client's Finished.
+One class per state, named for what it waits for.
+Must not: touch record framing or buffers (the Connection does), or import
+the TLS 1.2 modules.
 
-    ExpectClientHello -> [ExpectClientHelloRetry]
+    server.ExpectClientHello -> client_hello13 -> [ExpectClientHelloRetry]
         -> [ExpectCertificate -> ExpectCertificateVerify] -> ExpectFinished
-        -> ExpectTraffic
+        -> ExpectTraffic13
 """
 
 from __future__ import annotations
@@ -17,27 +19,20 @@ import hmac
 
 from cryptography import x509
 
-from cytls import _messages as m
-from cytls import _sigs
-from cytls._codec import vec8, vec16
-from cytls._config import TLSConfig
-from cytls._enums import ExtensionType as Ext
-from cytls._enums import HandshakeType as HT
-from cytls._errors import AlertDescription as AD
-from cytls._errors import TLSAlert
-from cytls._keyschedule import SUITES, KeySchedule
-from cytls._kx import server_exchange
-from cytls._shared import (
+from cytls._handshake import signatures
+from cytls._handshake.checks import (
     check_certificate_verify,
     check_peer_finished,
     choose_alpn,
-    handshake_complete,
     parse_certificate_chain,
     run_sni_callback,
     sign,
     verify_client_chain,
 )
-from cytls._states13 import (
+from cytls._handshake.config import TLSConfig
+from cytls._handshake.groups import server_exchange
+from cytls._handshake.keyschedule import SUITES, KeySchedule
+from cytls._handshake.state import (
     TLS13,
     CertificateChecked,
     Context,
@@ -45,8 +40,15 @@ from cytls._states13 import (
     State,
     unexpected,
 )
+from cytls._handshake.traffic13 import handshake_complete
+from cytls._wire import messages as m
+from cytls._wire.alerts import AlertDescription as AD
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.codec import vec8, vec16
+from cytls._wire.enums import ExtensionType as Ext
+from cytls._wire.enums import HandshakeType as HT
 
-__all__ = ["ExpectClientHello"]
+__all__ = ["client_hello13", "request_certificate"]
 
 _SV_TLS13 = TLS13.to_bytes(2, "big")
 _RECORD_SIZE_LIMIT = (16385).to_bytes(2, "big")
@@ -68,22 +70,6 @@ def _no_certificate(cfg: TLSConfig) -> None:
         )
 
 
-def speaks_tls13(cfg: TLSConfig) -> bool:
-    """Whether TLS 1.3 is allowed and has a cipher suite configured."""
-    return cfg.max_version >= TLS13 and any(s in SUITES for s in cfg.cipher_suites)
-
-
-def _wants_tls13(cfg: TLSConfig, ch: m.ClientHello) -> bool:
-    """RFC 8446 §4.2.1: TLS 1.3 when supported_versions offers it and we
-    allow it; otherwise TLS 1.2 decides (and refuses what it cannot do)."""
-    if not speaks_tls13(cfg) or Ext.supported_versions not in ch.extensions:
-        return False
-    offered = m.parse_client_versions(ch.extensions[Ext.supported_versions])
-    if TLS13 in offered:
-        return True
-    return False
-
-
 class Choice:
     """What the server chose from the first ClientHello."""
 
@@ -96,122 +82,106 @@ class Choice:
         self.sni_ack = False
 
 
-class ExpectClientHello(State):
-    """RFC 8446 §4.1.2: the first ClientHello."""
+def client_hello13(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
+    """A first ClientHello that leads to TLS 1.3 (server.py hands it over):
+    choose, then answer with a HelloRetryRequest or the server's flight."""
+    choice, shares = _negotiate(ctx, ch)
+    ctx.trace(
+        "receive ClientHello",
+        suites=ch.cipher_suites,
+        key_shares=[g for g, _ in shares],
+        server_name=ctx.server_name,
+    )
+    share = next((k for g, k in shares if g == choice.group), None)
+    if share is None:
+        return _hello_retry(ctx, ch, raw, choice)
+    return _server_flight(ctx, ch, raw, choice, share, retried=False)
 
-    expected = "ClientHello"
 
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+def _negotiate(ctx: Context, ch: m.ClientHello) -> tuple[Choice, list[tuple[int, bytes]]]:
+    cfg = ctx.config
+    exts = ch.extensions
+    # RFC 8446 §4.1.2: exactly one compression method, null.
+    if ch.compression_methods != b"\x00":
+        raise _illegal("legacy_compression_methods must be exactly [null]")
+    choice = Choice()
 
-    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
-        if msg_type != HT.client_hello:
-            raise unexpected(self, msg_type)
-        ctx = self.ctx
-        ch = m.ClientHello.parse(body)
-        ctx.client_random = ch.random
-        ctx.peer_cipher_suites = list(ch.cipher_suites)  # either version
-        if not _wants_tls13(ctx.config, ch):
-            from cytls._server12 import client_hello12
+    # server_name and the SNI callback (which may swap our chain).
+    choice.sni_ack = run_sni_callback(ctx, exts)
 
-            return client_hello12(ctx, ch, raw)
-        choice, shares = self._negotiate(ch)
-        ctx.trace(
-            "receive ClientHello",
-            suites=ch.cipher_suites,
-            key_shares=[g for g, _ in shares],
-            server_name=ctx.server_name,
+    # Cipher suite (RFC 8446 §4.1.1).
+    offered = ch.cipher_suites
+    ours13 = [s for s in cfg.cipher_suites if s in SUITES]
+    if cfg.server_preference:
+        suite = next((s for s in ours13 if s in offered), None)
+    else:
+        suite = next((s for s in offered if s in ours13), None)
+    if suite is None:
+        raise TLSAlert(AD.handshake_failure, "no cipher suite in common")
+    choice.suite = suite
+
+    # Signature scheme (RFC 8446 §4.2.3, §9.2).
+    if Ext.signature_algorithms not in exts:
+        raise TLSAlert(AD.missing_extension, "ClientHello without signature_algorithms")
+    client_schemes = m.parse_u16_list(exts[Ext.signature_algorithms], "signature_algorithms")
+    if Ext.signature_algorithms_cert in exts:
+        m.parse_u16_list(exts[Ext.signature_algorithms_cert], "signature_algorithms_cert")
+    own = ctx.cert_prepared.own_schemes
+    choice.scheme = signatures.select_scheme(own, set(client_schemes))
+
+    # Groups and key shares (RFC 8446 §4.2.7, §4.2.8, §9.2).
+    has_groups = Ext.supported_groups in exts
+    has_shares = Ext.key_share in exts
+    if has_groups != has_shares or not has_groups:
+        raise TLSAlert(
+            AD.missing_extension, "supported_groups and key_share must come together"
         )
-        share = next((k for g, k in shares if g == choice.group), None)
-        if share is None:
-            return self._hello_retry(ch, raw, choice)
-        return _server_flight(ctx, ch, raw, choice, share, retried=False)
+    client_groups = m.parse_u16_list(exts[Ext.supported_groups], "supported_groups")
+    shares = m.parse_client_key_shares(exts[Ext.key_share])
+    share_groups = [g for g, _ in shares]
+    for g in share_groups:
+        if g not in client_groups:
+            raise _illegal(f"key share for group 0x{g:04x} not in supported_groups")
+    ours = cfg.groups
+    group = next((g for g in ours if g in share_groups), None)
+    if group is None:
+        order = ours if cfg.server_preference else client_groups
+        other = ours if order is client_groups else client_groups
+        group = next((g for g in order if g in other), None)
+    if group is None:
+        raise TLSAlert(AD.handshake_failure, "no key exchange group in common")
+    choice.group = group
 
-    def _negotiate(self, ch: m.ClientHello) -> tuple[Choice, list[tuple[int, bytes]]]:
-        ctx = self.ctx
-        cfg = ctx.config
-        exts = ch.extensions
-        # RFC 8446 §4.1.2: exactly one compression method, null.
-        if ch.compression_methods != b"\x00":
-            raise _illegal("legacy_compression_methods must be exactly [null]")
-        choice = Choice()
+    # ALPN (RFC 7301 §3.2).
+    choice.alpn = choose_alpn(cfg, exts)
+    if Ext.record_size_limit in exts:
+        choice.record_limit = m.parse_record_size_limit(exts[Ext.record_size_limit])
+    if Ext.psk_key_exchange_modes in exts:
+        m.parse_psk_modes(exts[Ext.psk_key_exchange_modes])
+    if Ext.post_handshake_auth in exts:
+        m.check_empty(exts[Ext.post_handshake_auth], "post_handshake_auth")
+        ctx.offered_pha = True
+    return choice, shares
 
-        # server_name and the SNI callback (which may swap our chain).
-        choice.sni_ack = run_sni_callback(ctx, exts)
 
-        # Cipher suite (RFC 8446 §4.1.1).
-        offered = ch.cipher_suites
-        ours13 = [s for s in cfg.cipher_suites if s in SUITES]
-        if cfg.server_preference:
-            suite = next((s for s in ours13 if s in offered), None)
-        else:
-            suite = next((s for s in offered if s in ours13), None)
-        if suite is None:
-            raise TLSAlert(AD.handshake_failure, "no cipher suite in common")
-        choice.suite = suite
-
-        # Signature scheme (RFC 8446 §4.2.3, §9.2).
-        if Ext.signature_algorithms not in exts:
-            raise TLSAlert(AD.missing_extension, "ClientHello without signature_algorithms")
-        client_schemes = m.parse_u16_list(exts[Ext.signature_algorithms], "signature_algorithms")
-        if Ext.signature_algorithms_cert in exts:
-            m.parse_u16_list(exts[Ext.signature_algorithms_cert], "signature_algorithms_cert")
-        own = ctx.cert_prepared.own_schemes
-        choice.scheme = _sigs.select_scheme(own, set(client_schemes))
-
-        # Groups and key shares (RFC 8446 §4.2.7, §4.2.8, §9.2).
-        has_groups = Ext.supported_groups in exts
-        has_shares = Ext.key_share in exts
-        if has_groups != has_shares or not has_groups:
-            raise TLSAlert(
-                AD.missing_extension, "supported_groups and key_share must come together"
-            )
-        client_groups = m.parse_u16_list(exts[Ext.supported_groups], "supported_groups")
-        shares = m.parse_client_key_shares(exts[Ext.key_share])
-        share_groups = [g for g, _ in shares]
-        for g in share_groups:
-            if g not in client_groups:
-                raise _illegal(f"key share for group 0x{g:04x} not in supported_groups")
-        ours = cfg.groups
-        group = next((g for g in ours if g in share_groups), None)
-        if group is None:
-            order = ours if cfg.server_preference else client_groups
-            other = ours if order is client_groups else client_groups
-            group = next((g for g in order if g in other), None)
-        if group is None:
-            raise TLSAlert(AD.handshake_failure, "no key exchange group in common")
-        choice.group = group
-
-        # ALPN (RFC 7301 §3.2).
-        choice.alpn = choose_alpn(cfg, exts)
-        if Ext.record_size_limit in exts:
-            choice.record_limit = m.parse_record_size_limit(exts[Ext.record_size_limit])
-        if Ext.psk_key_exchange_modes in exts:
-            m.parse_psk_modes(exts[Ext.psk_key_exchange_modes])
-        if Ext.post_handshake_auth in exts:
-            m.check_empty(exts[Ext.post_handshake_auth], "post_handshake_auth")
-            ctx.offered_pha = True
-        return choice, shares
-
-    def _hello_retry(self, ch: m.ClientHello, raw: bytes, choice: Choice) -> State:
-        """RFC 8446 §4.1.4: ask for a share of the chosen group."""
-        ctx = self.ctx
-        cookie = ctx.random(32)
-        exts: dict[int, bytes] = {
-            Ext.supported_versions: _SV_TLS13,
-            Ext.key_share: choice.group.to_bytes(2, "big"),
-            Ext.cookie: vec16(cookie),
-        }
-        hrr = m.ServerHello(m.HRR_RANDOM, ch.session_id, choice.suite, exts)
-        hrr_raw = hrr.serialize()
-        ctx.transcript.add(raw)
-        ctx.transcript.restart_for_hrr(SUITES[choice.suite].hash_name)
-        ctx.transcript.add(hrr_raw)
-        ctx.send_handshake(hrr_raw)
-        if ch.session_id:
-            ctx.record.send_change_cipher_spec()
-        ctx.trace("send HelloRetryRequest", group=choice.group, suite=choice.suite)
-        return ExpectClientHelloRetry(ctx, ch, choice, cookie)
+def _hello_retry(ctx: Context, ch: m.ClientHello, raw: bytes, choice: Choice) -> State:
+    """RFC 8446 §4.1.4: ask for a share of the chosen group."""
+    cookie = ctx.random(32)
+    exts: dict[int, bytes] = {
+        Ext.supported_versions: _SV_TLS13,
+        Ext.key_share: choice.group.to_bytes(2, "big"),
+        Ext.cookie: vec16(cookie),
+    }
+    hrr = m.ServerHello(m.HRR_RANDOM, ch.session_id, choice.suite, exts)
+    hrr_raw = hrr.serialize()
+    ctx.transcript.add(raw)
+    ctx.transcript.restart_for_hrr(SUITES[choice.suite].hash_name)
+    ctx.transcript.add(hrr_raw)
+    ctx.send_handshake(hrr_raw)
+    if ch.session_id:
+        ctx.record.send_change_cipher_spec()
+    ctx.trace("send HelloRetryRequest", group=choice.group, suite=choice.suite)
+    return ExpectClientHelloRetry(ctx, ch, choice, cookie)
 
 
 class ExpectClientHelloRetry(State):
@@ -325,7 +295,7 @@ def _server_flight(
     flight.append(m.handshake(HT.certificate, cert_prep.certificate_body))
     for msg in flight:
         t.add(msg)
-    content = _sigs.SERVER_CONTEXT + t.digest()
+    content = signatures.SERVER_CONTEXT + t.digest()
     sig = sign(ctx, ctx.cert_config.private_key, choice.scheme, content)
     cv = m.CertificateVerify(choice.scheme, sig).serialize()
     t.add(cv)
@@ -406,7 +376,7 @@ class ExpectCertificateVerify(State):
             raw,
             self.cert_proof.chain[0],
             ctx.prepared.sigalgs_set,
-            _sigs.CLIENT_CONTEXT,
+            signatures.CLIENT_CONTEXT,
             ctx.transcript,
         )
         ctx.trace("verify CertificateVerify", scheme=sig_proof.scheme)
@@ -480,7 +450,7 @@ class PostHandshakeAuth:
                 raw,
                 self.chain[0],
                 ctx.prepared.sigalgs_set,
-                _sigs.CLIENT_CONTEXT,
+                signatures.CLIENT_CONTEXT,
                 self.transcript,
             )
             self.expect = HT.finished

@@ -15,29 +15,26 @@ from typing import Any
 
 from cryptography import x509
 
-from cytls import _messages as m
-from cytls._config import TLSConfig
-from cytls._enums import ExtensionType as Ext
-from cytls._errors import AlertDescription as AD
-from cytls._errors import TLSAlert
-from cytls._events import HandshakeComplete
-from cytls._states13 import (
-    TLS13,
+from cytls._handshake import signatures
+from cytls._handshake.config import TLSConfig
+from cytls._handshake.state import (
     CertificateChecked,
     Context,
-    ExpectTraffic,
     FinishedChecked,
     SignatureChecked,
 )
-from cytls._transcript import Transcript
-from cytls._verify import CERT_ERRORS, fail
+from cytls._handshake.transcript import Transcript
+from cytls._pki.verify import CERT_ERRORS, fail
+from cytls._wire import messages as m
+from cytls._wire.alerts import AlertDescription as AD
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.enums import ExtensionType as Ext
 
 __all__ = [
     "check_certificate_verify",
     "check_peer_finished",
     "choose_alpn",
     "client_alpn_answer",
-    "handshake_complete",
     "load_certificates",
     "parse_certificate_chain",
     "run_sni_callback",
@@ -153,8 +150,8 @@ def check_certificate_verify(
         leaf: the peer's end-entity certificate, whose key must have signed.
         offered: the signature schemes we offered; any other is
             illegal_parameter.
-        sig_context: the context string, `_sigs.SERVER_CONTEXT` or
-            `_sigs.CLIENT_CONTEXT` (RFC 8446 §4.4.3).
+        sig_context: the context string, `signatures.SERVER_CONTEXT` or
+            `signatures.CLIENT_CONTEXT` (RFC 8446 §4.4.3).
         transcript: the transcript the signature covers, up to and
             excluding this message.
 
@@ -163,10 +160,9 @@ def check_certificate_verify(
 
     Raises:
         TLSAlert: decode_error for a malformed body, illegal_parameter for a
-            scheme we did not offer, and the alert `_sigs.verify` gives for a
+            scheme we did not offer, and the alert `signatures.verify` gives for a
             signature that does not verify under the leaf's key.
     """
-    from cytls import _sigs
 
     cv = m.CertificateVerify.parse(body)
     if cv.scheme not in offered:
@@ -174,7 +170,7 @@ def check_certificate_verify(
             AD.illegal_parameter, f"CertificateVerify scheme 0x{cv.scheme:04x} was not offered"
         )
     content = sig_context + transcript.digest()
-    _sigs.verify(leaf, leaf.public_key(), cv.scheme, cv.signature, content)
+    signatures.verify(leaf, leaf.public_key(), cv.scheme, cv.signature, content)
     transcript.add(raw)
     return SignatureChecked(cv.scheme)
 
@@ -205,31 +201,11 @@ def check_peer_finished(ctx: Context, secret: bytes, body: bytes, raw: bytes) ->
     return proof
 
 
-def handshake_complete(
-    ctx: Context,
-    cert_proof: CertificateChecked,
-    sig_proof: SignatureChecked,
-    fin_proof: FinishedChecked,
-) -> ExpectTraffic:
-    """Mark a TLS 1.3 handshake complete, report it, and return the
-    application-data state, which holds the three proofs."""
-    ks = ctx.ks
-    assert ks is not None and ctx.suite is not None
-    ctx.complete = True
-    ctx.trace("handshake complete", suite=ctx.suite, group=ctx.group, alpn=ctx.alpn)
-    ctx.events.append(HandshakeComplete(TLS13, ctx.suite, ctx.group, ctx.alpn))
-    return ExpectTraffic(
-        ctx, cert_proof, sig_proof, fin_proof, ks.client_app_secret, ks.server_app_secret
-    )
-
-
 def sign(ctx: Context, key: Any, scheme: int, content: bytes) -> bytes:
     """Sign with our key (or the test hook that replaces the signer)."""
-    from cytls import _sigs
-
     if ctx.hooks.sign is not None:
         return ctx.hooks.sign(scheme, content)
-    return _sigs.sign(key, scheme, content)
+    return signatures.sign(key, scheme, content)
 
 
 def run_sni_callback(ctx: Context, exts: dict[int, bytes]) -> bool:

@@ -1,12 +1,13 @@
-"""cytls.SSLObject and the adapter that drives a Connection for it.
+"""The adapter that drives one Connection with the ssl module's semantics.
 
 Owns: `TLSObject`, which plays the part `_ssl._SSLSocket` plays for the ssl
 module (do_handshake, read, write, shutdown, getpeercert, ...), with the ssl
-module's semantics and exceptions; its memory-BIO transport; `SSLObject`,
-the ssl.SSLObject subclass asyncio and other event loops get from
-`SSLContext.wrap_bio()`.
-Must not: parse or build TLS messages (Connection does), or own sockets
-(sslsocket.py does).
+module's semantics and exceptions; its memory-BIO transport; `SSLSession`;
+the per-thread record of the handshake in progress that a server's SNI hook
+finds its connection by; `EngineContext`, what a TLSObject needs of its
+context.
+Must not: parse or build TLS messages (Connection does), own sockets
+(sslsocket.py does), or import the context module (which sits above it).
 
 Hot paths are thin on purpose: one `Connection` call per write, one
 `receive_data` per batch of incoming bytes, no per-record Python work.
@@ -17,77 +18,92 @@ from __future__ import annotations
 import hashlib
 import ssl
 import sys
+import threading
 import weakref
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
-from cytls import _certs
+from cytls._pki import loading
+from cytls._ssl.ciphers import SUITES_BY_CODE
+from cytls._ssl.errors import eof_error, ssl_error, want_read_error
+from cytls._wire.enums import NamedGroup
 
 try:
-    # The protocol core, loaded with the adapters (as the ssl module loads
-    # OpenSSL when imported) so that the first handshake does not pay for it.
-    import cytls._client13
-    import cytls._connection
-    import cytls._server13  # noqa: F401
+    # The protocol core (and the C core under it), loaded with the adapters
+    # as the ssl module loads OpenSSL when imported, so that the first
+    # handshake does not pay for it.
+    from cytls._connection import Connection
 except ImportError:  # the C core is not built: TLSObject() raises it, clearly
-    pass
+    Connection = None  # type: ignore[assignment,misc]
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
 
-    from cytls._config import TLSConfig
-    from cytls._events import TraceEvent
-    from cytls.context import SSLContext
+    from cytls._handshake.config import TLSConfig
+    from cytls._wire.events import TraceEvent
 
-__all__ = ["SSLObject", "SSLSession", "TLSObject"]
+__all__ = ["EngineContext", "SSLSession", "TLSObject", "current", "sni_dispatch"]
+
+
+class EngineContext(Protocol):
+    """What a TLSObject needs of its context; cytls.SSLContext provides it
+    (and marks itself with `_cy_engine`, which a plain ssl.SSLContext lacks)."""
+
+    _cy_engine: bool
+    _cy_stats: dict[str, int]
+    _cy_check_hostname: bool
+    _cy_verify_mode: int
+    _cy_sni_callback: Callable[..., int | None] | None
+
+    def _check_side(self, server_side: bool) -> None: ...
+
+    def _make_config(self, server_side: bool, server_hostname: str | None) -> TLSConfig: ...
+
+    def _shared_config(self, server_side: bool) -> TLSConfig: ...
+
+    def _wrap_bio(
+        self,
+        incoming: ssl.MemoryBIO,
+        outgoing: ssl.MemoryBIO,
+        server_side: bool,
+        server_hostname: str | None = None,
+        *,
+        owner: Any = None,
+        session: Any = None,
+    ) -> TLSObject: ...
+
+
+def is_engine_context(ctx: Any) -> bool:
+    """Whether `ctx` is a cytls context (not an OpenSSL one)."""
+    return isinstance(ctx, ssl.SSLContext) and getattr(ctx, "_cy_engine", False) is True
+
+
+# The TLSObject whose handshake is running on this thread. The protocol
+# core calls a server's SNI hook with the name only, and server configs are
+# shared by all connections of a context, so the hook finds its connection
+# here (set by TLSObject.do_handshake around the calls that can reach it).
+current = threading.local()
+
+
+def sni_dispatch(server_name: str | None) -> int | TLSConfig | None:
+    """The protocol core's SNI hook: run the current connection's callback."""
+    tls: TLSObject | None = getattr(current, "tls", None)
+    if tls is None:
+        return None
+    return tls._on_sni(server_name)
 
 _VERSION_NAMES = {0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
 _CB_TYPES = ("tls-unique", "tls-exporter")
-
-
-def want_read_error() -> ssl.SSLWantReadError:
-    """What the ssl module raises when a call needs more incoming bytes."""
-    err = ssl.SSLWantReadError(ssl.SSL_ERROR_WANT_READ, "The operation did not complete (read)")
-    err.library = None  # type: ignore[assignment]
-    err.reason = None  # type: ignore[assignment]
-    return err
-
-
-def want_write_error() -> ssl.SSLWantWriteError:
-    """What the ssl module raises when a non-blocking socket cannot take more."""
-    err = ssl.SSLWantWriteError(ssl.SSL_ERROR_WANT_WRITE, "The operation did not complete (write)")
-    err.library = None  # type: ignore[assignment]
-    err.reason = None  # type: ignore[assignment]
-    return err
-
-
-def eof_error() -> ssl.SSLEOFError:
-    """The transport ended without a close_notify (a truncation attack or a crash)."""
-    err = ssl.SSLEOFError(
-        ssl.SSL_ERROR_EOF,
-        "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in violation of protocol",
-    )
-    err.library = "SSL"
-    err.reason = "UNEXPECTED_EOF_WHILE_READING"
-    return err
 
 
 def group_name(code: int | None) -> str | None:
     """OpenSSL's name of a TLS NamedGroup code ("x25519", "X25519MLKEM768"...)."""
     if code is None:
         return None
-    from cytls._enums import NamedGroup
-
     try:
         return NamedGroup(code).name
     except ValueError:
         return f"0x{code:04x}"
-
-
-def _ssl_error(reason: str, text: str) -> ssl.SSLError:
-    err = ssl.SSLError(1, f"[SSL: {reason}] {text}")
-    err.library = "SSL"
-    err.reason = reason
-    return err
 
 
 class SSLSession:
@@ -118,7 +134,7 @@ class TLSObject:
 
     def __init__(
         self,
-        context: SSLContext,
+        context: EngineContext,
         server_side: bool,
         server_hostname: str | None,
         owner: Any,
@@ -126,10 +142,9 @@ class TLSObject:
         incoming: ssl.MemoryBIO | None = None,
         outgoing: ssl.MemoryBIO | None = None,
     ) -> None:
-        from cytls._connection import Connection
-        from cytls.context import SSLContext
-
-        if not isinstance(context, SSLContext):
+        if Connection is None:
+            raise ImportError("cytls._core is not built")
+        if not is_engine_context(context):
             raise TypeError("The value must be a cytls SSLContext")
         context._check_side(server_side)
         if server_hostname is not None:
@@ -200,15 +215,13 @@ class TLSObject:
         return self._owner() if self._owner is not None else None
 
     @property
-    def context(self) -> SSLContext:
+    def context(self) -> EngineContext:
         """The context; a server's SNI callback may replace it."""
         return self._context
 
     @context.setter
-    def context(self, ctx: SSLContext) -> None:
-        from cytls.context import SSLContext
-
-        if not isinstance(ctx, SSLContext):
+    def context(self, ctx: EngineContext) -> None:
+        if not is_engine_context(ctx):
             raise TypeError("The value must be a SSLContext")
         # Inside a server's SNI callback this switches the certificate served
         # (the ssl module's SSL_set_SSL_CTX); see _on_sni.
@@ -296,14 +309,12 @@ class TLSObject:
             self._start()
         if self.server_side:
             # Let the shared config's SNI hook find this connection.
-            from cytls.context import _current
-
-            previous = getattr(_current, "tls", None)
-            _current.tls = self
+            previous = getattr(current, "tls", None)
+            current.tls = self
             try:
                 self._handshake_loop()
             finally:
-                _current.tls = previous
+                current.tls = previous
         else:
             self._handshake_loop()
 
@@ -385,7 +396,7 @@ class TLSObject:
         if not self._done:
             self.do_handshake()
         if self._close_sent:
-            raise _ssl_error("PROTOCOL_IS_SHUTDOWN", "protocol is shutdown")
+            raise ssl_error("PROTOCOL_IS_SHUTDOWN", "protocol is shutdown")
         if type(data) is bytes:
             n = data.__len__()
         else:
@@ -413,7 +424,7 @@ class TLSObject:
             ssl.SSLError: "[SSL: SHUTDOWN_WHILE_IN_INIT]" before the handshake ended.
         """
         if not self._done:
-            raise _ssl_error("SHUTDOWN_WHILE_IN_INIT", "shutdown while in init")
+            raise ssl_error("SHUTDOWN_WHILE_IN_INIT", "shutdown while in init")
         conn = self._conn
         if not self._close_sent:
             self._close_sent = True
@@ -447,29 +458,27 @@ class TLSObject:
         if not certs:
             return None
         if binary_form:
-            return _certs.der(certs[0])
+            return loading.der(certs[0])
         if self._context._cy_verify_mode == ssl.CERT_NONE:
             return {}
         if self._peercert is None:
-            self._peercert = _certs.decode_certificate(certs[0])
+            self._peercert = loading.decode_certificate(certs[0])
         return self._peercert
 
     def get_verified_chain(self) -> list[bytes]:
         """The verified chain, leaf first, as DER ([] when not verified)."""
         if not self._done:
             return []
-        return [_certs.der(c) for c in self._conn.verified_chain]
+        return [loading.der(c) for c in self._conn.verified_chain]
 
     def get_unverified_chain(self) -> list[bytes]:
         """The certificates the peer sent, as DER."""
         if not self._done:
             return []
-        return [_certs.der(c) for c in self._conn.peer_certificates]
+        return [loading.der(c) for c in self._conn.peer_certificates]
 
     def cipher(self) -> tuple[str, str, int] | None:
         """(suite name, protocol version, secret bits), or None before the handshake."""
-        from cytls.context import SUITES_BY_CODE
-
         if not self._done or self._conn.cipher_suite is None:
             return None
         suite = SUITES_BY_CODE[self._conn.cipher_suite]
@@ -483,8 +492,6 @@ class TLSObject:
             The list on a server after the handshake; None on a client or
             before the handshake (as the ssl module).
         """
-        from cytls.context import SUITES_BY_CODE
-
         if not self._done or not self.server_side:
             return None  # as the ssl module: only a server knows the client's list
         offered = self._conn.peer_offered_cipher_suites
@@ -504,7 +511,7 @@ class TLSObject:
         """The handshake steps recorded so far, in order.
 
         Returns:
-            `cytls._events.TraceEvent` tuples (time, role, step, details)
+            `cytls._wire.events.TraceEvent` tuples (time, role, step, details)
             whose `time` is the absolute time.perf_counter() value of the
             step, so the client's and the server's traces (and any
             perf_counter() reading of the caller) share one clock.
@@ -567,12 +574,12 @@ class TLSObject:
                 client did not offer post-handshake authentication.
         """
         if not self._done:
-            raise _ssl_error("STILL_IN_INIT", "still in init")
+            raise ssl_error("STILL_IN_INIT", "still in init")
         # OpenSSL's SSL_verify_client_post_handshake refusals, in its order.
         if self._conn.version != 0x0304:
-            raise _ssl_error("WRONG_SSL_VERSION", "wrong ssl version")
+            raise ssl_error("WRONG_SSL_VERSION", "wrong ssl version")
         if not self._conn.is_client and not self._conn._ctx.offered_pha:
-            raise _ssl_error("EXTENSION_NOT_RECEIVED", "extension not received")
+            raise ssl_error("EXTENSION_NOT_RECEIVED", "extension not received")
         self._conn.request_client_certificate()
         self._peercert = None
         self._flush()
@@ -587,60 +594,3 @@ class _Unraisable:
         self.exc_traceback = exc.__traceback__
         self.err_msg = "Exception ignored in the SNI callback"
         self.object = obj
-
-
-class SSLObject(ssl.SSLObject):
-    """ssl.SSLObject over cytls: what `cytls.SSLContext.wrap_bio()` returns.
-
-    All methods come from ssl.SSLObject, which delegates to a TLSObject.
-    """
-
-    _sslobj: Any
-
-    @classmethod
-    def _create(
-        cls,
-        incoming: ssl.MemoryBIO,
-        outgoing: ssl.MemoryBIO,
-        server_side: bool = False,
-        server_hostname: str | None = None,
-        session: Any = None,
-        context: SSLContext | None = None,
-    ) -> SSLObject:
-        self = cls.__new__(cls)
-        assert context is not None
-        sslobj = context._wrap_bio(
-            incoming,
-            outgoing,
-            server_side=server_side,
-            server_hostname=server_hostname,
-            owner=self,
-            session=session,
-        )
-        self._sslobj = sslobj
-        return self
-
-    def read(self, len: int = 1024, buffer: Buffer | None = None) -> Any:
-        """Read up to len bytes (into buffer); see TLSObject.read."""
-        return self._sslobj.read(len, buffer)
-
-    def get_verified_chain(self) -> list[bytes]:
-        """The verified peer chain as DER, leaf first."""
-        result: list[bytes] = self._sslobj.get_verified_chain()
-        return result
-
-    def group(self) -> str | None:
-        """The negotiated key exchange group name, None before the handshake."""
-        result: str | None = self._sslobj.group()
-        return result
-
-    def handshake_trace(self) -> list[TraceEvent]:
-        """The handshake steps so far, timed on the time.perf_counter() clock
-        (see TLSObject.handshake_trace)."""
-        result: list[TraceEvent] = self._sslobj.handshake_trace()
-        return result
-
-    def get_unverified_chain(self) -> list[bytes]:
-        """The peer's certificates as sent, as DER."""
-        result: list[bytes] = self._sslobj.get_unverified_chain()
-        return result

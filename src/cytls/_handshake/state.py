@@ -1,9 +1,10 @@
-"""What the TLS 1.3 client and server state machines share.
+"""What every handshake state machine shares: both versions, both roles.
 
 Owns: the per-handshake context (transcript, key schedule, negotiated
 values, the output side of the connection), the proof objects that carry
 the results of the certificate, signature and Finished checks into
-ExpectTraffic, and ExpectTraffic itself (post-handshake messages).
+ExpectTraffic, the State base class, and ExpectTraffic, the base of both
+versions' application-data states.
 Must not: parse records or buffers; states receive whole handshake messages.
 """
 
@@ -18,15 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 
-from cytls import _messages as m
-from cytls._config import Prepared, TLSConfig
-from cytls._enums import ContentType
-from cytls._enums import HandshakeType as HT
-from cytls._errors import AlertDescription as AD
-from cytls._errors import TLSAlert
-from cytls._events import Event, KeyUpdated, NewSessionTicket, NewSessionTicketReceived, TraceEvent
-from cytls._keyschedule import KeySchedule
-from cytls._transcript import Transcript
+from cytls._handshake.config import Prepared, TLSConfig
+from cytls._handshake.keyschedule import KeySchedule
+from cytls._handshake.transcript import Transcript
+from cytls._wire import messages as m
+from cytls._wire.alerts import AlertDescription as AD
+from cytls._wire.alerts import TLSAlert
+from cytls._wire.enums import ContentType
+from cytls._wire.enums import HandshakeType as HT
+from cytls._wire.events import Event, NewSessionTicket, TraceEvent
 
 if TYPE_CHECKING:
     from cytls._record import RecordLayer
@@ -44,7 +45,6 @@ __all__ = [
 
 TLS13 = 0x0304
 TLS12 = 0x0303
-MAX_TICKETS = 8
 # The groups TLS 1.2 ECDHE can use (RFC 8422 §5.1.1, RFC 7748).
 GROUPS12 = frozenset({0x001D, 0x0017, 0x0018})
 
@@ -240,7 +240,9 @@ def unexpected(state: State, msg_type: int) -> TLSAlert:
 
 
 class ExpectTraffic(State):
-    """The handshake is done: post-handshake messages only.
+    """The handshake is done: what the application-data state of both
+    versions has. `traffic13.ExpectTraffic13` and `common12.ExpectTraffic12`
+    handle the post-handshake messages of their version.
 
     Args:
         ctx: the context.
@@ -257,8 +259,6 @@ class ExpectTraffic(State):
         cert: CertificateChecked,
         sig: SignatureChecked,
         fin: FinishedChecked,
-        client_app_secret: bytes,
-        server_app_secret: bytes,
     ) -> None:
         if not isinstance(cert, CertificateChecked) or not isinstance(sig, SignatureChecked):
             raise TypeError("ExpectTraffic needs the certificate and signature proofs")
@@ -268,49 +268,10 @@ class ExpectTraffic(State):
         self.cert = cert
         self.sig = sig
         self.fin = fin
-        if ctx.is_client:
-            self.read_secret, self.write_secret = server_app_secret, client_app_secret
-        else:
-            self.read_secret, self.write_secret = client_app_secret, server_app_secret
         self.closed_for_write = False
         self.update_pending = False
         # Server: a post-handshake authentication in progress.
         self.pha: Any = None
-
-    def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
-        ctx = self.ctx
-        if msg_type == HT.key_update:
-            requested = m.parse_key_update(body)
-            # RFC 8446 §4.6.3: the peer's next message uses the new key.
-            ks = ctx.ks
-            assert ks is not None
-            self.read_secret = ks.next_traffic_secret(self.read_secret)
-            ctx.set_read(self.read_secret)
-            ctx.trace("receive KeyUpdate", update_requested=requested)
-            if requested:
-                # RFC 8446 §4.6.3: answer before our next application
-                # data. The answer goes out with the next data_to_send(),
-                # so a flood of requests costs one KeyUpdate, not one each.
-                self.update_pending = True
-            ctx.events.append(KeyUpdated(requested))
-            return self
-        if msg_type == HT.new_session_ticket and ctx.is_client:
-            self._ticket(body)
-            return self
-        if self.pha is not None and msg_type in (
-            HT.certificate,
-            HT.certificate_verify,
-            HT.finished,
-        ):
-            if self.pha.handle(msg_type, body, raw, self.read_secret):
-                self.pha = None
-            return self
-        if msg_type == HT.certificate_request and ctx.is_client:
-            from cytls._client13 import post_handshake_auth
-
-            post_handshake_auth(ctx, body, raw, self.write_secret)
-            return self
-        raise unexpected(self, msg_type)
 
     def flush_key_update(self) -> None:
         """Send the KeyUpdate the peer asked for, if one is owed."""
@@ -319,38 +280,5 @@ class ExpectTraffic(State):
             if not self.closed_for_write:
                 self.send_key_update(False)
 
-    def send_key_update(self, request_peer: bool) -> None:
-        self.update_pending = False
-        ctx = self.ctx
-        ks = ctx.ks
-        assert ks is not None
-        ctx.send_handshake(m.handshake(HT.key_update, b"\x01" if request_peer else b"\x00"))
-        self.write_secret = ks.next_traffic_secret(self.write_secret)
-        ctx.set_write(self.write_secret)
-        ctx.trace("send KeyUpdate", update_requested=request_peer)
-
-    def _ticket(self, body: bytes) -> None:
-        ctx = self.ctx
-        msg = m.NewSessionTicketMsg.parse(body)
-        max_early = 0
-        for etype, ebody in msg.extensions.items():
-            if etype == 0x002A:  # early_data
-                max_early = m.parse_early_data_nst(ebody)
-        assert ctx.ks is not None and ctx.suite is not None
-        ticket = NewSessionTicket(
-            lifetime=msg.lifetime,
-            age_add=msg.age_add,
-            nonce=msg.nonce,
-            ticket=msg.ticket,
-            max_early_data_size=max_early,
-            cipher_suite=ctx.suite,
-            psk=ctx.ks.resumption_psk(msg.nonce),
-            server_name=ctx.config.server_hostname,
-            alpn_protocol=ctx.alpn,
-            received_at=time.time(),
-        )
-        ctx.tickets.append(ticket)
-        # Keep the newest few: a server may send any number of tickets.
-        del ctx.tickets[:-MAX_TICKETS]
-        ctx.events.append(NewSessionTicketReceived(ticket))
-        ctx.trace("receive NewSessionTicket", lifetime=msg.lifetime, size=len(msg.ticket))
+    def send_key_update(self, request_peer: bool) -> None:  # pragma: no cover
+        raise NotImplementedError

@@ -1,0 +1,77 @@
+"""cytls.SSLObject: what `SSLContext.wrap_bio()` returns to event loops.
+
+Owns: the ssl.SSLObject subclass whose methods the ssl module's class
+already defines (they delegate to `_sslobj`, a TLSObject), plus cytls's
+extra inspection methods.
+Must not: hold any state of its own beyond the TLSObject it delegates to.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
+    from cytls._ssl.tlsobject import EngineContext
+    from cytls._wire.events import TraceEvent
+
+__all__ = ["SSLObject"]
+
+
+class SSLObject(ssl.SSLObject):
+    """ssl.SSLObject over cytls: what `cytls.SSLContext.wrap_bio()` returns.
+
+    All methods come from ssl.SSLObject, which delegates to a TLSObject.
+    """
+
+    _sslobj: Any
+
+    @classmethod
+    def _create(
+        cls,
+        incoming: ssl.MemoryBIO,
+        outgoing: ssl.MemoryBIO,
+        server_side: bool = False,
+        server_hostname: str | None = None,
+        session: Any = None,
+        context: EngineContext | None = None,
+    ) -> SSLObject:
+        self = cls.__new__(cls)
+        assert context is not None
+        sslobj = context._wrap_bio(
+            incoming,
+            outgoing,
+            server_side=server_side,
+            server_hostname=server_hostname,
+            owner=self,
+            session=session,
+        )
+        self._sslobj = sslobj
+        return self
+
+    def read(self, len: int = 1024, buffer: Buffer | None = None) -> Any:
+        """Read up to len bytes (into buffer); see TLSObject.read."""
+        return self._sslobj.read(len, buffer)
+
+    def get_verified_chain(self) -> list[bytes]:
+        """The verified peer chain as DER, leaf first."""
+        result: list[bytes] = self._sslobj.get_verified_chain()
+        return result
+
+    def group(self) -> str | None:
+        """The negotiated key exchange group name, None before the handshake."""
+        result: str | None = self._sslobj.group()
+        return result
+
+    def handshake_trace(self) -> list[TraceEvent]:
+        """The handshake steps so far, timed on the time.perf_counter() clock
+        (see TLSObject.handshake_trace)."""
+        result: list[TraceEvent] = self._sslobj.handshake_trace()
+        return result
+
+    def get_unverified_chain(self) -> list[bytes]:
+        """The peer's certificates as sent, as DER."""
+        result: list[bytes] = self._sslobj.get_unverified_chain()
+        return result
