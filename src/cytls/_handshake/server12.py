@@ -15,7 +15,7 @@ send session tickets or renegotiate.
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives.asymmetric import ec, rsa, x25519
+from cryptography.hazmat.primitives.asymmetric import ec, rsa, x448, x25519
 
 from cytls._handshake import signatures
 from cytls._handshake.checks import (
@@ -218,7 +218,9 @@ def _ephemeral(ctx: Context, group: int) -> KeyShare:
 def _fits(private: object, group: int) -> bool:
     if group == 0x001D:
         return isinstance(private, x25519.X25519PrivateKey)
-    names = {0x0017: "secp256r1", 0x0018: "secp384r1"}
+    if group == 0x001E:
+        return isinstance(private, x448.X448PrivateKey)
+    names = {0x0017: "secp256r1", 0x0018: "secp384r1", 0x0019: "secp521r1"}
     return isinstance(private, ec.EllipticCurvePrivateKey) and private.curve.name == names.get(
         group
     )

@@ -179,8 +179,22 @@ GROUP_NAMES = {
     0x001D: "x25519",
     0x0017: "secp256r1",
     0x0018: "secp384r1",
+    0x001E: "x448",
+    0x0019: "secp521r1",
+    0x0100: "ffdhe2048",
+    0x0101: "ffdhe3072",
+    0x0102: "ffdhe4096",
+    0x0103: "ffdhe6144",
+    0x0104: "ffdhe8192",
 }
-GROUP_ALIASES = (("X25519", 0x001D), ("prime256v1", 0x0017), ("P-256", 0x0017), ("P-384", 0x0018))
+GROUP_ALIASES = (
+    ("X25519", 0x001D),
+    ("prime256v1", 0x0017),
+    ("P-256", 0x0017),
+    ("P-384", 0x0018),
+    ("X448", 0x001E),
+    ("P-521", 0x0019),
+)
 GROUPS_BY_NAME = {n.lower(): c for c, n in GROUP_NAMES.items()} | {
     a.lower(): c for a, c in GROUP_ALIASES
 }
