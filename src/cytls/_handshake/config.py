@@ -10,6 +10,7 @@ translate `SSLContext` settings into a `TLSConfig`; the protocol core reads it.
 from __future__ import annotations
 
 import ipaddress
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,7 @@ __all__ = [
     "SUPPORTED_CIPHER_SUITES",
     "SUPPORTED_GROUPS",
     "TLS12_CIPHER_SUITES",
+    "TLS12_RSA_KX_SUITES",
     "TLS13_CIPHER_SUITES",
     "SniCallback",
     "TLSConfig",
@@ -48,7 +50,13 @@ TLS12_CIPHER_SUITES = (
     CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 )
-SUPPORTED_CIPHER_SUITES = TLS13_CIPHER_SUITES + TLS12_CIPHER_SUITES
+# RFC 5288 RSA key transport (no forward secrecy): implemented for the
+# peers that need it, never in the defaults; set_ciphers() must name them.
+TLS12_RSA_KX_SUITES = (
+    CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite.TLS_RSA_WITH_AES_256_GCM_SHA384,
+)
+SUPPORTED_CIPHER_SUITES = TLS13_CIPHER_SUITES + TLS12_CIPHER_SUITES + TLS12_RSA_KX_SUITES
 # The client's default offer stays small and fast; a server accepts every
 # group cytls implements (fast ones first: it picks by its own order).
 DEFAULT_GROUPS: tuple[int, ...] = (
@@ -237,7 +245,7 @@ class TLSConfig:
             if s not in SUPPORTED_CIPHER_SUITES:
                 raise ValueError(f"unsupported cipher suite 0x{s:04x}")
         usable = (TLS13_CIPHER_SUITES if self.max_version >= 0x0304 else ()) + (
-            TLS12_CIPHER_SUITES if self.min_version <= 0x0303 else ()
+            TLS12_CIPHER_SUITES + TLS12_RSA_KX_SUITES if self.min_version <= 0x0303 else ()
         )
         if not any(s in usable for s in self.cipher_suites):
             raise ValueError("no cipher suite for the configured versions")
@@ -356,6 +364,8 @@ class Prepared:
         own_schemes: CertificateVerify schemes for our key, preferred first.
         verifier: the chain verifier over trust_anchors.
         ca_names_ext: certificate_authorities extension body, or None.
+        rsa_kx_secret: server: the key of the synthetic premaster secrets
+            of TLS 1.2 RSA key transport (rsa_kx12.py), random per config.
     """
 
     def __init__(self, config: TLSConfig, key: tuple[Any, ...]) -> None:
@@ -387,3 +397,4 @@ class Prepared:
         self.ca_names_ext = m.serialize_certificate_authorities(names) if names else None
         self.sigalgs_ext = m.serialize_u16_list(config.signature_schemes)
         self.sigalgs_set = frozenset(config.signature_schemes)
+        self.rsa_kx_secret = os.urandom(32)

@@ -28,6 +28,7 @@ from cytls._handshake.checks import (
 from cytls._handshake.common12 import ExpectChangeCipherSpec, add_message
 from cytls._handshake.groups import KeyShare
 from cytls._handshake.keyschedule import SUITES12, KeySchedule12
+from cytls._handshake.rsa_kx12 import ServerKeyTransport, parse_encrypted_premaster
 from cytls._handshake.state import (
     GROUPS12,
     TLS12,
@@ -117,12 +118,16 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
         raise TLSAlert(AD.handshake_failure, "no cipher suite in common")
 
     # Group (RFC 8422 §5.1.1; without supported_groups, P-256 is assumed).
+    # RSA key transport (opt-in suites) needs none.
+    rsa_kx = SUITES12[suite].kx == "rsa"
     usable = [g for g in cfg.groups if g in GROUPS12]
     if cfg.server_preference:
         group = next((g for g in usable if g in client_groups), None)
     else:
         group = next((g for g in client_groups if g in usable), None)
-    if group is None:
+    if rsa_kx:
+        group = None
+    elif group is None:
         raise TLSAlert(AD.handshake_failure, "no key exchange group in common")
 
     # Signature scheme (RFC 5246 §7.4.1.4.1; we do not sign with SHA-1,
@@ -169,11 +174,18 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     flight = [sh.serialize()]
     flight.append(m.handshake(HT.certificate, _certificate12_body(ctx)))
 
-    # ServerKeyExchange (RFC 8422 §5.4), signed over both randoms.
-    exchange = _ephemeral(ctx, group)
-    ske = m.ServerKeyExchange12(group, exchange.public, scheme, b"")
-    ske.signature = sign(ctx, key, scheme, ch.random + random + ske.params)
-    flight.append(ske.serialize())
+    exchange: KeyShare | ServerKeyTransport
+    if group is None:
+        # RSA key transport: no ServerKeyExchange (RFC 5246 §7.4.3).
+        assert isinstance(key, rsa.RSAPrivateKey)
+        secret = ctx.cert_prepared.rsa_kx_secret
+        exchange = ServerKeyTransport(key, secret, ch.legacy_version)
+    else:
+        # ServerKeyExchange (RFC 8422 §5.4), signed over both randoms.
+        exchange = _ephemeral(ctx, group)
+        ske = m.ServerKeyExchange12(group, exchange.public, scheme, b"")
+        ske.signature = sign(ctx, key, scheme, ch.random + random + ske.params)
+        flight.append(ske.serialize())
 
     request = cfg.verify_mode != 0
     if request:
@@ -231,7 +243,7 @@ class ExpectCertificate(State):
 
     expected = "Certificate"
 
-    def __init__(self, ctx: Context, exchange: KeyShare) -> None:
+    def __init__(self, ctx: Context, exchange: KeyShare | ServerKeyTransport) -> None:
         self.ctx = ctx
         self.exchange = exchange
 
@@ -262,12 +274,15 @@ class ExpectCertificate(State):
 
 
 class ExpectClientKeyExchange(State):
-    """RFC 8422 §5.7: the client's ephemeral point; then the extended
-    master secret (RFC 7627 §4)."""
+    """RFC 8422 §5.7: the client's ephemeral point (RFC 5246 §7.4.7.1: or
+    its RSA-encrypted premaster); then the extended master secret
+    (RFC 7627 §4)."""
 
     expected = "ClientKeyExchange"
 
-    def __init__(self, ctx: Context, exchange: KeyShare, cert: CertificateChecked) -> None:
+    def __init__(
+        self, ctx: Context, exchange: KeyShare | ServerKeyTransport, cert: CertificateChecked
+    ) -> None:
         self.ctx = ctx
         self.exchange = exchange
         self.cert = cert
@@ -276,8 +291,12 @@ class ExpectClientKeyExchange(State):
         if msg_type != HT.client_key_exchange:
             raise unexpected(self, msg_type)
         ctx = self.ctx
-        point = m.parse_client_key_exchange12(body)
-        premaster = self.exchange.exchange(point)
+        if isinstance(self.exchange, ServerKeyTransport):
+            # Implicit rejection: never fails here (rsa_kx12.py).
+            premaster = self.exchange.premaster(parse_encrypted_premaster(body))
+            ctx.trace("decrypt premaster secret", bits=self.exchange.key_size)
+        else:
+            premaster = self.exchange.exchange(m.parse_client_key_exchange12(body))
         add_message(ctx, raw)
         ks = ctx.ks12
         assert isinstance(ks, KeySchedule12)
