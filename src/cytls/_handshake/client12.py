@@ -2,7 +2,8 @@
 
 Owns: accepting a TLS 1.2 ServerHello in answer to our ClientHello (the
 negotiation in client.py hands it over), the server's Certificate, ServerKeyExchange,
-CertificateRequest and ServerHelloDone, and the client's second flight.
+CertificateRequest and ServerHelloDone (no ServerKeyExchange with the opt-in
+RSA key transport of rsa_kx12.py), and the client's second flight.
 One class per state, named for what it waits for.
 Must not: touch record framing (the Connection does), resume sessions or
 renegotiate.

@@ -3,7 +3,8 @@
 Owns: checking a ClientHello that leads to TLS 1.2 (the negotiation in
 server.py hands it over), choosing suite, group, signature scheme and ALPN protocol,
 the server's first flight with the RFC 8446 §4.1.3 downgrade sentinel, the
-client's certificate, key exchange and CertificateVerify. One class per
+client's certificate, key exchange (ECDHE, or the opt-in RSA key transport
+of rsa_kx12.py) and CertificateVerify. One class per
 state, named for what it waits for.
 Must not: touch record framing (the Connection does), resume sessions,
 send session tickets or renegotiate.
