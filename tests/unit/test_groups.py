@@ -302,3 +302,22 @@ def test_tls12_bad_client_point(group: int) -> None:
     with pytest.raises(TLSAlert) as info:
         s.receive_data(hs_record(cke))
     assert info.value.description == ILLEGAL_PARAMETER
+
+
+@pytest.mark.parametrize("group", (P521, X448))
+def test_tls12_client_rejects_bad_server_point(group: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A ServerKeyExchange whose (correctly signed) point is bad.
+    from cytls._handshake import server12
+
+    n = groups.share_length(group, client=False)
+    bad = b"\x00" * n if group == X448 else b"\x04" + b"\x01" * (n - 1)
+
+    class BadShare:
+        public = bad
+
+    monkeypatch.setattr(server12, "_ephemeral", lambda ctx, g: BadShare())
+    c = Connection(client_config("rsa", groups=[group], max_version=0x0303))
+    s = Connection(server_config("rsa"))
+    c.start_handshake()
+    s.receive_data(c.data_to_send())
+    client_alert(c, s.data_to_send(), ILLEGAL_PARAMETER)
