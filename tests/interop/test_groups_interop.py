@@ -53,6 +53,27 @@ IDS = [OPENSSL_NAMES[g] for g in GROUPS]
 GROUPS12 = [0x0019, 0x001E]
 
 
+@pytest.mark.parametrize("group", [g for g in GROUPS if g >= 0x0100], ids=IDS[2:])
+def test_ffdhe_primes_match_openssl(openssl_bin: str, group: int) -> None:
+    # OpenSSL's built-in RFC 7919 groups, an independent copy of the primes.
+    import subprocess
+    import warnings
+
+    from cryptography.hazmat.primitives.serialization import load_pem_parameters
+
+    from cytls._handshake import ffdhe
+
+    out = subprocess.run(
+        [openssl_bin, "genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt",
+         f"group:{OPENSSL_NAMES[group]}"],
+        capture_output=True, check=True, timeout=30,
+    ).stdout  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        numbers = load_pem_parameters(out).parameter_numbers()  # type: ignore[union-attr]
+    assert numbers.p == ffdhe.prime(group) and numbers.g == ffdhe.GENERATOR
+
+
 @pytest.mark.parametrize("group", GROUPS, ids=IDS)
 def test_cytls_client_openssl_server(
     openssl_bin: str, pki_files: dict[str, PKIFiles], group: int
