@@ -116,7 +116,7 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     else:
         suite = next((s for s in offered if s in ours), None)
     if suite is None:
-        raise TLSAlert(AD.handshake_failure, "no cipher suite in common")
+        raise TLSAlert(AD.handshake_failure, "no shared cipher", reason="NO_SHARED_CIPHER")
 
     # Group (RFC 8422 §5.1.1; without supported_groups, P-256 is assumed).
     # RSA key transport (opt-in suites) needs none.
