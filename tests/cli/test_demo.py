@@ -10,7 +10,7 @@ import sys
 import pytest
 from cli_helpers import cli_env, cytls_reason, run_cli
 
-from cytls.cli.demo import STEPS
+from cytls.cli.demo import STEPS, STEPS_RSA_KX
 
 
 def test_demo_names_every_step() -> None:
@@ -52,6 +52,31 @@ def test_demo_with_the_hybrid_group() -> None:
     assert "group          X25519MLKEM768" in res.stdout
     assert "send ClientHello  — suites:" in res.stdout
     assert re.search(r"^\s+cytls\s+X25519MLKEM768\s+first", res.stdout, re.M)
+
+
+def test_demo_rsa_key_transport() -> None:
+    res = run_cli("demo", "--kx", "rsa", "--size", "1", "--rounds", "1", "--warm", "1",
+                  timeout=60)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "mutual TLS 1.2 with RSA key transport (AES128-GCM-SHA256)" in out
+    trace = out.split("Handshake, step by step", 1)[1].split("Negotiated", 1)[0]
+    for step in STEPS_RSA_KX:
+        assert step in trace, f"{step} missing:\n{trace}"
+    assert "ServerKeyExchange" not in trace
+    # The client encrypts the premaster before its ClientKeyExchange; the
+    # server decrypts it.
+    assert re.search(r"\[C\] encrypt premaster secret  — bits: 2048", trace)
+    assert re.search(r"\[S\] decrypt premaster secret", trace)
+    assert "key exchange   RSA key transport" in out
+    assert re.search(r"^\s+cytls\s+AES128-GCM-SHA256\s+[0-9.]+ (MB|GB)/s", out, re.M)
+    assert re.search(r"^\s+ssl\s+RSA key transport first", out, re.M)
+
+
+def test_demo_rsa_key_transport_refuses_a_tls13_suite() -> None:
+    res = run_cli("demo", "--kx", "rsa", "--suite", "TLS_AES_128_GCM_SHA256", timeout=60)
+    assert res.returncode != 0
+    assert "--kx rsa uses TLS 1.2 AES128-GCM-SHA256" in res.stderr
 
 
 _WITHOUT_CORE = """
