@@ -279,3 +279,16 @@ def test_system_store_preferred_over_certifi(monkeypatch: pytest.MonkeyPatch) ->
     ref = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ref.load_verify_locations(paths.cafile)
     assert ctx.cert_store_stats() == ref.cert_store_stats()
+
+
+def test_external_psk_callbacks_raise_instead_of_reaching_openssl() -> None:
+    # Python 3.13 added these to ssl.SSLContext; inherited, they would configure
+    # the unused OpenSSL context and the PSK would be silently ignored.
+    client = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    server = cytls.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    client.set_psk_client_callback(None)
+    server.set_psk_server_callback(None)
+    with pytest.raises(NotImplementedError, match="external PSKs"):
+        client.set_psk_client_callback(lambda hint: (None, b"k" * 32))
+    with pytest.raises(NotImplementedError, match="external PSKs"):
+        server.set_psk_server_callback(lambda identity: b"k" * 32, "hint")

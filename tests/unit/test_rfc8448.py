@@ -30,12 +30,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _vectors_dir() -> Path:
-    """../shared/vectors beside the checkout; a worktree may sit one level deeper."""
-    for base in (REPO, *REPO.parents):
-        candidate = base / ".." / "shared" / "vectors"
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"no ../shared/vectors beside {REPO} or its parents")
+    """tests/vectors: the copies kept in the repository (see its README.md)."""
+    return REPO / "tests" / "vectors"
 
 
 V: dict[str, Any] = json.loads((_vectors_dir() / "rfc8448" / "simple_1rtt.json").read_text())

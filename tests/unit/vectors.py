@@ -1,10 +1,11 @@
 """Shared set-up of the crypto known-answer tests (test_aesgcm, test_chacha20poly1305,
 test_hash, test_hmac_hkdf): where the vectors are and which backend levels to force.
 
-Owns: locating ``../shared/vectors`` beside the checkout, the hypothesis example
-budget, the lists of backend levels to run, and the ``level`` fixture that forces
-one and restores "native". Must not: hold vectors or expected results (those live
-in ``../shared/vectors`` and cryptography-vectors), or leave a level forced.
+Owns: locating ``tests/vectors`` (the copies kept in the repository), the
+hypothesis example budget, the lists of backend levels to run, and the ``level``
+fixture that forces one and restores "native". Must not: hold vectors or expected
+results (those live in ``tests/vectors`` and cryptography-vectors), look for
+vectors outside the repository, or leave a level forced.
 """
 
 from __future__ import annotations
@@ -28,16 +29,15 @@ CANDIDATE_LEVELS = ("portable", "aesni", "avx2", "avx512", "neon", "armce")
 
 
 def vectors_dir() -> Path:
-    """../shared/vectors beside the checkout; a worktree may sit one level deeper.
+    """tests/vectors: the known-answer files kept in the repository.
 
     Raises:
-        FileNotFoundError: no such directory beside the checkout or its parents.
+        FileNotFoundError: the folder is missing (a broken checkout or sdist).
     """
-    for base in (REPO, *REPO.parents):
-        candidate = base / ".." / "shared" / "vectors"
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"no ../shared/vectors beside {REPO} or its parents")
+    path = REPO / "tests" / "vectors"
+    if not path.is_dir():
+        raise FileNotFoundError(f"no {path}: the vectors are part of the repository")
+    return path
 
 
 def distinct_levels(*primitives: str) -> list[str]:
