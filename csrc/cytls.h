@@ -415,7 +415,7 @@ typedef struct cytls_record_protector {
     size_t max_inner;        /* largest TLSInnerPlaintext (1.3, content type
                                 included) or plaintext (1.2) */
     size_t pad_block;        /* TLS 1.3: pad inner plaintext to a multiple */
-    size_t skip_budget;      /* trial-decryption allowance (early data) */
+    size_t skip_budget;      /* early data skip allowance + 1; 0: off */
 } cytls_record_protector;
 
 /* The outcome of cytls_record_open. */

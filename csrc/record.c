@@ -207,7 +207,7 @@ void cytls_record_set_pad_block(cytls_record_protector *p, size_t block)
 /* see cytls.h */
 void cytls_record_set_skip_budget(cytls_record_protector *p, size_t budget)
 {
-    p->skip_budget = budget;
+    p->skip_budget = budget ? budget + 1 : 0;
 }
 
 /* see cytls.h */
@@ -410,7 +410,9 @@ static int skip_early_data(cytls_record_protector *p, cytls_record_result *res,
                            size_t len)
 {
     size_t cost = len > TAG_LEN + 1 ? len - TAG_LEN - 1 : 0;
-    if (cost > p->skip_budget) {
+    /* skip_budget is the allowance plus one, so that skipping stays on
+     * (and the next record over it fails) once the allowance is used up. */
+    if (cost >= p->skip_budget) {
         p->skip_budget = 0;
         fail(res, CYTLS_RECORD_E_EARLY_DATA_LIMIT, CYTLS_ALERT_UNEXPECTED_MESSAGE);
         return 0;
