@@ -415,7 +415,7 @@ typedef struct cytls_record_protector {
     size_t max_inner;        /* largest TLSInnerPlaintext (1.3, content type
                                 included) or plaintext (1.2) */
     size_t pad_block;        /* TLS 1.3: pad inner plaintext to a multiple */
-    size_t skip_budget;      /* trial-decryption allowance (early data) */
+    size_t skip_budget;      /* early data skip allowance + 1; 0: off */
 } cytls_record_protector;
 
 /* The outcome of cytls_record_open. */
@@ -478,9 +478,12 @@ void cytls_record_set_pad_block(cytls_record_protector *p, size_t block);
 
 /*
  * cytls_record_set_skip_budget lets cytls_record_open drop up to budget
- * bytes of records that fail authentication, until one authenticates: the
- * trial decryption of rejected early data (RFC 8446 section 4.2.10). TLS
- * 1.3 only.
+ * bytes of rejected early data (RFC 8446 section 4.2.10). Under a TLS 1.3
+ * key: records that fail authentication, until one authenticates (trial
+ * decryption). Before any key (after a HelloRetryRequest): application
+ * data records, until the next handshake or alert record. Each record
+ * costs its length less the tag and content type; one over the budget
+ * fails with unexpected_message.
  */
 void cytls_record_set_skip_budget(cytls_record_protector *p, size_t budget);
 

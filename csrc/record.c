@@ -207,7 +207,7 @@ void cytls_record_set_pad_block(cytls_record_protector *p, size_t block)
 /* see cytls.h */
 void cytls_record_set_skip_budget(cytls_record_protector *p, size_t budget)
 {
-    p->skip_budget = budget;
+    p->skip_budget = budget ? budget + 1 : 0;
 }
 
 /* see cytls.h */
@@ -401,6 +401,27 @@ static int check_payload(cytls_record_result *res, uint8_t type,
 }
 
 /*
+ * skip_early_data charges one dropped 0-RTT record of body length len
+ * (counted as its inner plaintext: less the tag and the content type) to
+ * the skip budget. It returns 1 if the record may be dropped, 0 after
+ * fail() when it would pass the budget (RFC 8446 section 4.2.10).
+ */
+static int skip_early_data(cytls_record_protector *p, cytls_record_result *res,
+                           size_t len)
+{
+    size_t cost = len > TAG_LEN + 1 ? len - TAG_LEN - 1 : 0;
+    /* skip_budget is the allowance plus one, so that skipping stays on
+     * (and the next record over it fails) once the allowance is used up. */
+    if (cost >= p->skip_budget) {
+        p->skip_budget = 0;
+        fail(res, CYTLS_RECORD_E_EARLY_DATA_LIMIT, CYTLS_ALERT_UNEXPECTED_MESSAGE);
+        return 0;
+    }
+    p->skip_budget -= cost;
+    return 1;
+}
+
+/*
  * open_protected decrypts one complete record (header at rec, body length
  * len) into dst. It returns 1 and sets *type and *n (the content length)
  * on success; 0 when trial decryption dropped the record; -1 after fail()
@@ -447,15 +468,7 @@ static int open_protected(cytls_record_protector *p, cytls_record_result *res,
         if (p->skip_budget > 0 && is_tls13(p)) {
             /* RFC 8446 section 4.2.10: drop rejected early data, within
              * the advertised max_early_data_size. */
-            size_t cost = len > TAG_LEN + 1 ? len - TAG_LEN - 1 : 0;
-            if (cost > p->skip_budget) {
-                p->skip_budget = 0;
-                fail(res, CYTLS_RECORD_E_EARLY_DATA_LIMIT,
-                     CYTLS_ALERT_UNEXPECTED_MESSAGE);
-                return -1;
-            }
-            p->skip_budget -= cost;
-            return 0;
+            return skip_early_data(p, res, len) ? 0 : -1;
         }
         fail(res, len < min_len ? CYTLS_RECORD_E_SHORT : CYTLS_RECORD_E_BAD_MAC,
              CYTLS_ALERT_BAD_RECORD_MAC);
@@ -505,7 +518,11 @@ static int check_header(const cytls_record_protector *p,
         fail(res, CYTLS_RECORD_E_BAD_VERSION, CYTLS_ALERT_PROTOCOL_VERSION);
         return 0;
     }
-    if (!p->keyed || type == CYTLS_CT_CHANGE_CIPHER_SPEC) {
+    if (!p->keyed && type == CYTLS_CT_APPLICATION_DATA && p->skip_budget > 0) {
+        /* 0-RTT records being skipped before any read key: ciphertext, so
+         * up to 2^14 + 256 bytes (RFC 8446 section 5.2). */
+        max_len = CYTLS_RECORD_MAX_CIPHERTEXT_13;
+    } else if (!p->keyed || type == CYTLS_CT_CHANGE_CIPHER_SPEC) {
         /* Unprotected records, and the TLS 1.3 compatibility CCS. */
         if (p->keyed && !is_tls13(p)) {
             /* A CCS after the TLS 1.2 keys changed would be renegotiation. */
@@ -564,9 +581,23 @@ void cytls_record_open(cytls_record_protector *p, cytls_record_result *res,
         uint8_t type = rec[0];
         size_t n = len;
 
+        if (!p->keyed && type == CYTLS_CT_APPLICATION_DATA && p->skip_budget > 0) {
+            /* RFC 8446 section 4.2.10: after a HelloRetryRequest, the
+             * client's 0-RTT records are dropped unread, within budget. */
+            if (!skip_early_data(p, res, len))
+                return;
+            pos += CYTLS_RECORD_HEADER_LEN + len;
+            res->consumed = pos;
+            continue;
+        }
         if (!p->keyed || type == CYTLS_CT_CHANGE_CIPHER_SPEC) {
             /* Plaintext: every record goes up to the caller, which knows
-             * whether the handshake allows it (application data included). */
+             * whether the handshake allows it (application data included).
+             * Skipping 0-RTT ends at the next handshake or alert record
+             * (the second ClientHello); a compatibility CCS may come
+             * before the early data. */
+            if (!p->keyed && type != CYTLS_CT_CHANGE_CIPHER_SPEC)
+                p->skip_budget = 0;
             memcpy(dst, rec + CYTLS_RECORD_HEADER_LEN, len);
         } else {
             int r = open_protected(p, res, dst, rec, len, &type, &n);

@@ -526,6 +526,33 @@ static void plaintext_records(void)
     CHECK(res.status == CYTLS_RECORD_STOPPED && res.type == 23 &&
               res.payload_len == 0,
           "plain empty application data");
+
+    /* With a skip budget and no key (after a HelloRetryRequest), 0-RTT
+     * application data records up to 2^14 + 256 bytes are dropped, until
+     * the next handshake record, which ends the skipping. */
+    static uint8_t early[2 * (5 + 16640) + 6 + 5];
+    size_t e = 0;
+    for (int k = 0; k < 2; k++) {
+        size_t n = k == 0 ? 16640 : 100;
+        early[e] = 23, early[e + 1] = 3, early[e + 2] = 3;
+        early[e + 3] = (uint8_t)(n >> 8), early[e + 4] = (uint8_t)n;
+        memset(early + e + 5, 0xab, n);
+        e += 5 + n;
+    }
+    memcpy(early + e, (const uint8_t[]){22, 3, 3, 0, 1, 1}, 6);
+    e += 6;
+    memcpy(early + e, (const uint8_t[]){23, 3, 3, 0, 0}, 5);
+    cytls_record_set_skip_budget(r, (16640 - 17) + (100 - 17));
+    res = open_all(r, early, e + 5);
+    CHECK(res.status == CYTLS_RECORD_STOPPED && res.type == 22 && res.consumed == e &&
+              res.app_len == 0 && r->skip_budget == 0,
+          "plain skip early data (%d %zu)", res.status, res.consumed);
+    res = open_all(r, early + e, 5);
+    CHECK(res.status == CYTLS_RECORD_STOPPED && res.type == 23,
+          "plain application data after the skipping ended");
+    cytls_record_set_skip_budget(r, (16640 - 17) + (100 - 17) - 1);
+    res = open_all(r, early, e);
+    EXPECT_ALERT(res, CYTLS_ALERT_UNEXPECTED_MESSAGE, "plain skip over budget");
     cytls_record_free(w);
     cytls_record_free(r);
 }

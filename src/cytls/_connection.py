@@ -23,6 +23,7 @@ from cytls._record import RecordLayer
 from cytls._wire.alerts import AlertDescription as AD
 from cytls._wire.alerts import TLSAlert
 from cytls._wire.enums import ContentType
+from cytls._wire.enums import HandshakeType as HT
 from cytls._wire.events import (
     AlertReceived,
     ApplicationDataReceived,
@@ -31,9 +32,7 @@ from cytls._wire.events import (
     NewSessionTicket,
     TraceEvent,
 )
-
-# The largest handshake message accepted (a long certificate chain fits).
-MAX_HANDSHAKE_MESSAGE = 1 << 17
+from cytls._wire.messages import MAX_CLIENT_HELLO
 
 __all__ = ["Connection"]
 
@@ -66,6 +65,9 @@ class Connection:
         self._state: State | None = None
         self._error: TLSAlert | None = None
         self._hs_buffer = bytearray()
+        # The longest handshake message body accepted: any legal ClientHello
+        # (RFC 8446 §4.1.2), and what the config allows for the others.
+        self._max_message = config.max_handshake_message
         self._pre_buffer = bytearray()
         self._started = False
         if not config.is_client:
@@ -218,14 +220,17 @@ class Connection:
         ctx = self._ctx
         while True:
             before = len(app)
+            during = not ctx.complete or bool(self._hs_buffer)
+            seq = record.read_seq if during else 0
             item = record.receive()
             grown = len(app) - before
+            if during and (grown or self._opened_data(seq, item)):
+                # RFC 8446 §5.1: no application data before the handshake
+                # ends, nor inside a fragmented message; not even an empty
+                # record (§5.4 allows those only as traffic).
+                del app[before:]
+                raise TLSAlert(AD.unexpected_message, "application data during the handshake")
             if grown:
-                if not ctx.complete or self._hs_buffer:
-                    # RFC 8446 §5.1: no application data before the
-                    # handshake ends, nor inside a fragmented message.
-                    del app[before:]
-                    raise TLSAlert(AD.unexpected_message, "application data during the handshake")
                 self._events.append(ApplicationDataReceived(grown))
             if item is None:
                 return
@@ -255,6 +260,20 @@ class Connection:
             else:
                 # Application data before any read key, or an unknown type.
                 raise TLSAlert(AD.unexpected_message, f"unexpected record type {ctype}")
+
+    def _opened_data(self, seq: int, item: tuple[int, bytes] | None) -> bool:
+        """Whether the last receive() opened an application data record
+        (perhaps empty) under the read key: it advanced the sequence number
+        (which skipped 0-RTT records do not) by more than the one protected
+        record it returned, if any (a CCS or a record before any read key
+        is never protected)."""
+        record = self._record
+        returned = (
+            item is not None
+            and item[0] != ContentType.change_cipher_spec
+            and record.read_version is not None
+        )
+        return record.read_seq - seq > (1 if returned else 0)
 
     def _plain_alerts(self, data: bytes | bytearray | memoryview) -> bytes:
         """Server, between its flight and the client's first protected
@@ -294,7 +313,8 @@ class Connection:
         ctx = self._ctx
         while len(buf) >= 4:
             length = (buf[1] << 16) | (buf[2] << 8) | buf[3]
-            if length > MAX_HANDSHAKE_MESSAGE:
+            if length > (MAX_CLIENT_HELLO if buf[0] == HT.client_hello else self._max_message):
+                # Refused from its header, before the body is buffered.
                 raise TLSAlert(AD.decode_error, "handshake message too long")
             if len(buf) < 4 + length:
                 return
@@ -359,6 +379,10 @@ class Connection:
         state = self._traffic()
         if self.closed:
             raise ssl.SSLError("the connection is closed for writing")
+        if self.peer_closed and self._ctx.version == 0x0303:
+            # RFC 5246 §7.2.1: after the peer's close_notify, TLS 1.2 sends
+            # nothing but its own. (TLS 1.3 half-closes, RFC 8446 §6.1.)
+            raise ssl.SSLError("the peer sent close_notify: nothing more is sent but ours")
         state.flush_key_update()
         self._record.send(ContentType.application_data, data)
         if self._record.needs_key_update():

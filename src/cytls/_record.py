@@ -199,9 +199,14 @@ class RecordLayer(_core.RecordIO):
         self._write.set_pad_block(self._pad_block)
 
     def set_early_data_skip(self, max_early_data_size: int) -> None:
-        """Server that rejected 0-RTT: drop undecryptable records (RFC 8446
-        §4.2.10) up to max_early_data_size bytes, until one decrypts under
-        the read key just set; past that, unexpected_message.
+        """Server that rejected 0-RTT: drop the client's early data records
+        (RFC 8446 §4.2.10) up to max_early_data_size bytes; past that,
+        unexpected_message.
+
+        Under the read key just set: records that do not decrypt, until
+        one does. With no read key (after a HelloRetryRequest): every
+        application_data record, until the next handshake or alert record
+        (the second ClientHello).
         """
         self._read.set_skip_budget(max_early_data_size)
 

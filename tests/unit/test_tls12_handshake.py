@@ -146,9 +146,6 @@ def _edit_sh(fn: Callable[[m.ServerHello], None]) -> Callable[[list[bytes]], lis
 
 
 def test_server_hello_checks() -> None:
-    def no_ems(sh: m.ServerHello) -> None:
-        del sh.extensions[0x17]
-
     def reneg(sh: m.ServerHello) -> None:
         sh.extensions[0xFF01] = b"\x01\x00"
 
@@ -165,7 +162,6 @@ def test_server_hello_checks() -> None:
         sh.extensions[0x33] = b"\x00\x1d"
 
     cases = [
-        (no_ems, HANDSHAKE_FAILURE),
         (reneg, HANDSHAKE_FAILURE),
         (ticket, UNSUPPORTED_EXTENSION),
         (suite, ILLEGAL_PARAMETER),
@@ -217,14 +213,14 @@ def test_change_cipher_spec_at_the_wrong_time() -> None:
     assert info.value.description == UNEXPECTED_MESSAGE
 
 
-def test_server_requires_extended_master_secret_and_tls12() -> None:
+def test_server_can_require_extended_master_secret_and_tls12() -> None:
     c = Connection(client_config(max_version=0x0303))
     c.start_handshake()
     raw = c.data_to_send()
     ch = m.ClientHello.parse(raw[9:])
     del ch.extensions[0x17]
     body = ch.serialize()
-    s = Connection(server_config())
+    s = Connection(server_config(require_extended_master_secret=True))
     with pytest.raises(TLSAlert) as info:
         s.receive_data(plaintext_record(22, body))
     assert info.value.description == HANDSHAKE_FAILURE

@@ -155,8 +155,13 @@ def test_client_hello_without_tls13(edit: Callable) -> None:
     msg = split_records(s.data_to_send())[0][5:]
     sh = ServerHello.parse(msg[4 : 4 + int.from_bytes(msg[1:4], "big")])
     assert 0x2B not in sh.extensions and sh.random.endswith(b"DOWNGRD\x01")
-    # Without extended_master_secret (RFC 7627 §5.2), handshake_failure.
-    server_alert(hs_record(rebuild_ch(ch, lambda p: drop(0x17)(edit(p)))), HANDSHAKE_FAILURE)
+    # Without extended_master_secret (RFC 7627 §5.2), handshake_failure
+    # when the server requires it.
+    server_alert(
+        hs_record(rebuild_ch(ch, lambda p: drop(0x17)(edit(p)))),
+        HANDSHAKE_FAILURE,
+        require_extended_master_secret=True,
+    )
 
 
 def test_client_hello_structure() -> None:
@@ -230,14 +235,14 @@ def test_data_after_client_hello_under_old_key() -> None:
 def test_second_client_hello_checks() -> None:
     ccfg = client_config(groups=[0x001D, 0x0018], key_share_groups=[0x001D])
     c = Connection(ccfg)
-    s = Connection(server_config(groups=[0x0018]))
+    s = Connection(server_config(groups=[0x0018], hello_retry_cookie=True))
     c.start_handshake()
     s.receive_data(c.data_to_send())
     c.receive_data(s.data_to_send())
     recs = [r for r in split_records(c.data_to_send()) if r[0] == 22]
     ch2 = recs[0][5:]
     # Without the cookie.
-    s2 = Connection(server_config(groups=[0x0018]))
+    s2 = Connection(server_config(groups=[0x0018], hello_retry_cookie=True))
     c2 = Connection(ccfg)
     c2.start_handshake()
     s2.receive_data(c2.data_to_send())
@@ -592,7 +597,7 @@ def test_hello_retry_request_checks() -> None:
 
     def no_change(sh: ServerHello) -> None:
         del sh.extensions[0x33]
-        del sh.extensions[0x2C]
+        sh.extensions.pop(0x2C, None)
 
     for edit in (group_sent, group_not_offered, no_change):
         c = client()
@@ -620,7 +625,7 @@ def test_second_client_hello_more_checks() -> None:
 
     def retry() -> tuple[Connection, bytes]:
         c = Connection(ccfg)
-        s = Connection(server_config(groups=[0x0018]))
+        s = Connection(server_config(groups=[0x0018], hello_retry_cookie=True))
         c.start_handshake()
         s.receive_data(c.data_to_send())
         c.receive_data(s.data_to_send())

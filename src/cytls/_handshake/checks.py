@@ -32,6 +32,7 @@ from cytls._wire.enums import ExtensionType as Ext
 
 __all__ = [
     "check_certificate_verify",
+    "check_hello_version",
     "check_peer_finished",
     "choose_alpn",
     "client_alpn_answer",
@@ -42,6 +43,21 @@ __all__ = [
     "verify_client_chain",
     "verify_server_chain",
 ]
+
+def check_hello_version(legacy_version: int, what: str) -> None:
+    """RFC 8446 §D.5: a ClientHello or ServerHello whose legacy_version is
+    0x0300 (SSL 3.0) or lower ends the handshake with protocol_version,
+    whatever its supported_versions says.
+
+    Raises:
+        TLSAlert: protocol_version.
+    """
+    if legacy_version <= 0x0300:
+        raise TLSAlert(
+            AD.protocol_version,
+            f"{what} legacy_version 0x{legacy_version:04x} is SSL 3.0 or older",
+        )
+
 
 # Parsed certificates by DER. Certificates are immutable values, so a
 # chain seen before (a server's own chain, on every reconnection) is not

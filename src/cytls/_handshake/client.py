@@ -15,6 +15,7 @@ any state after the ServerHello.
 from __future__ import annotations
 
 from cytls._handshake import client12, client13
+from cytls._handshake.checks import check_hello_version
 from cytls._handshake.config import is_ip_address
 from cytls._handshake.groups import KeyShare
 from cytls._handshake.keyschedule import SUITES, SUITES12
@@ -136,6 +137,7 @@ class ExpectServerHello(State):
             raise unexpected(self, msg_type)
         ctx = self.ctx
         sh = m.ServerHello.parse(body)
+        check_hello_version(sh.legacy_version, "ServerHello")
         if Ext.supported_versions not in sh.extensions:
             # A TLS 1.2 (or older) ServerHello (RFC 8446 §4.1.3).
             return client12.server_hello12(ctx, self.offer, sh, raw, self.retried)

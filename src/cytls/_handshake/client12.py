@@ -73,10 +73,13 @@ def server_hello12(
     for etype in exts:
         if etype not in offer.extensions:
             raise TLSAlert(AD.unsupported_extension, f"unsolicited extension 0x{etype:04x}")
-    if Ext.extended_master_secret not in exts:
-        # RFC 7627 §5.3: we do not do without the extended master secret.
+    # RFC 7627 §5.2: a server that does not echo the extension gets the
+    # RFC 5246 master secret, unless the configuration requires EMS.
+    ems = Ext.extended_master_secret in exts
+    if ems:
+        m.check_empty(exts[Ext.extended_master_secret], "extended_master_secret")
+    elif cfg.require_extended_master_secret:
         raise TLSAlert(AD.handshake_failure, "server does not support extended master secret")
-    m.check_empty(exts[Ext.extended_master_secret], "extended_master_secret")
     if Ext.renegotiation_info in exts and m.parse_renegotiation_info(exts[Ext.renegotiation_info]):
         # RFC 5746 §3.4: empty on the initial handshake.
         raise TLSAlert(AD.handshake_failure, "renegotiation_info is not empty")
@@ -95,7 +98,7 @@ def server_hello12(
         ctx.record.set_write_fragment_limit(min(cfg.max_fragment, limit))
     ctx.version = TLS12
     ctx.suite = suite
-    ctx.ks12 = KeySchedule12(suite, offer.ch.random, sh.random)
+    ctx.ks12 = KeySchedule12(suite, offer.ch.random, sh.random, extended=ems)
     ctx.messages12 = bytearray(ctx.client_hello_raw)
     add_message(ctx, raw)
     ctx.trace("receive ServerHello", version=TLS12, suite=suite, alpn=ctx.alpn)
@@ -247,9 +250,9 @@ class ExpectCertificateRequestOrServerHelloDone(State):
             add_message(ctx, msg)
         ctx.trace("send ClientKeyExchange", group=ctx.group)
         # RFC 7627 §4: the session hash runs through ClientKeyExchange.
-        ks.extended_master_secret(self.premaster, ks.session_hash(ctx.messages12))
+        ks.derive_master_secret(self.premaster, ctx.messages12)
         ctx.keylog("CLIENT_RANDOM", ks.master_secret)
-        ctx.trace("derive master secret", extended=True)
+        ctx.trace("derive master secret", extended=ks.extended)
         if scheme is not None:
             # RFC 5246 §7.4.8: a signature over every handshake message so far.
             sig = sign(ctx, cfg.private_key, scheme, bytes(ctx.messages12))

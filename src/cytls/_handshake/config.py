@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from cytls._wire.enums import CipherSuite, NamedGroup, SignatureScheme
+from cytls._wire.messages import MAX_CLIENT_HELLO
 
 __all__ = [
     "DEFAULT_GROUPS",
@@ -180,6 +181,17 @@ class TLSConfig:
         hostname_checks_common_name: client: match the subject CN when the
             server's certificate has no DNS subjectAltName.
         max_fragment: largest plaintext per record we send.
+        require_extended_master_secret: TLS 1.2, both roles: refuse a peer
+            that does not negotiate extended_master_secret (RFC 7627 §5.2,
+            handshake_failure). By default such a peer gets the RFC 5246
+            master secret, as OpenSSL, GnuTLS and rustls do.
+        hello_retry_cookie: server: put a cookie in every HelloRetryRequest
+            and require its echo (RFC 8446 §4.2.2). By default the
+            HelloRetryRequest carries exactly supported_versions and
+            key_share, as OpenSSL's does; the server keeps the state.
+        max_handshake_message: the longest handshake message body accepted,
+            ClientHello excepted (it may always be as long as the largest
+            legal one, `messages.MAX_CLIENT_HELLO`); at least that long.
         now: clock for certificate validity checks (tests); None for UTC now.
     """
 
@@ -213,6 +225,9 @@ class TLSConfig:
     verify_strict: bool = False
     hostname_checks_common_name: bool = False
     max_fragment: int = 16384
+    require_extended_master_secret: bool = False
+    hello_retry_cookie: bool = False
+    max_handshake_message: int = 1 << 18
     now: Callable[[], datetime] | None = None
 
     # Precomputed state, rebuilt when the identity of its inputs changes.
@@ -261,6 +276,8 @@ class TLSConfig:
             raise ValueError("a server needs a certificate chain and private key")
         if not 64 <= self.max_fragment <= 16384:
             raise ValueError("max_fragment must be in 64..16384")
+        if self.max_handshake_message < MAX_CLIENT_HELLO:
+            raise ValueError(f"max_handshake_message must be at least {MAX_CLIENT_HELLO}")
         if self.verify_mode not in (0, 1, 2):
             raise ValueError("verify_mode must be 0, 1 or 2")
         if self.crl_check not in (0, 1, 2):

@@ -287,19 +287,24 @@ def prf(alg: int, secret: bytes, label: bytes, seed: bytes, length: int) -> byte
 
 
 class KeySchedule12:
-    """The secrets of one TLS 1.2 connection (full handshake, EMS).
+    """The secrets of one TLS 1.2 connection (full handshake).
 
     Args:
         suite: the negotiated TLS 1.2 suite.
         client_random, server_random: the Hello randoms.
+        extended: whether both Hellos carried extended_master_secret
+            (RFC 7627); otherwise the RFC 5246 master secret is used.
     """
 
-    __slots__ = ("client_random", "info", "master_secret", "server_random")
+    __slots__ = ("client_random", "extended", "info", "master_secret", "server_random")
 
-    def __init__(self, suite: int, client_random: bytes, server_random: bytes) -> None:
+    def __init__(
+        self, suite: int, client_random: bytes, server_random: bytes, extended: bool = True
+    ) -> None:
         self.info = SUITES12[suite]
         self.client_random = client_random
         self.server_random = server_random
+        self.extended = extended
         self.master_secret = b""
 
     def session_hash(self, messages: bytes | bytearray) -> bytes:
@@ -313,6 +318,26 @@ class KeySchedule12:
         self.master_secret = prf(
             self.info.alg, premaster, b"extended master secret", session_hash, 48
         )
+
+    def legacy_master_secret(self, premaster: bytes) -> None:
+        """RFC 5246 §8.1: master_secret = PRF(pre_master_secret, "master
+        secret", ClientHello.random + ServerHello.random)[0..47]."""
+        self.master_secret = prf(
+            self.info.alg,
+            premaster,
+            b"master secret",
+            self.client_random + self.server_random,
+            48,
+        )
+
+    def derive_master_secret(self, premaster: bytes, messages: bytes | bytearray) -> None:
+        """The master secret once ClientKeyExchange is known: the extended
+        one (RFC 7627 §4, over the session hash of `messages`, ClientHello
+        through ClientKeyExchange) when it was negotiated, else RFC 5246's."""
+        if self.extended:
+            self.extended_master_secret(premaster, self.session_hash(messages))
+        else:
+            self.legacy_master_secret(premaster)
 
     def key_block(self) -> tuple[bytes, bytes, bytes, bytes]:
         """RFC 5246 §6.3: (client key, server key, client IV, server IV);

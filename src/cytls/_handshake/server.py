@@ -12,6 +12,7 @@ Must not: check anything the chosen version's state machine checks.
 from __future__ import annotations
 
 from cytls._handshake import server12, server13
+from cytls._handshake.checks import check_hello_version
 from cytls._handshake.config import TLSConfig
 from cytls._handshake.state import TLS13, Context, State, unexpected
 from cytls._wire import messages as m
@@ -42,6 +43,7 @@ class ExpectClientHello(State):
             raise unexpected(self, msg_type)
         ctx = self.ctx
         ch = m.ClientHello.parse(body)
+        check_hello_version(ch.legacy_version, "ClientHello")
         ctx.client_random = ch.random
         ctx.peer_cipher_suites = list(ch.cipher_suites)  # either version
         if _wants_tls13(ctx.config, ch):

@@ -77,10 +77,14 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     # RFC 5246 §7.4.1.2: the null compression method must be offered.
     if 0 not in ch.compression_methods:
         raise _illegal("ClientHello does not offer the null compression method")
-    if Ext.extended_master_secret not in exts:
-        # RFC 7627 §5.2: we refuse the legacy master secret.
+    # RFC 7627 §5.2: without the extension, the RFC 5246 master secret,
+    # unless the configuration requires the extended one. (§5.3 and §5.4,
+    # on resuming such a session, will apply once sessions are resumed.)
+    ems = Ext.extended_master_secret in exts
+    if ems:
+        m.check_empty(exts[Ext.extended_master_secret], "extended_master_secret")
+    elif cfg.require_extended_master_secret:
         raise TLSAlert(AD.handshake_failure, "client does not offer extended master secret")
-    m.check_empty(exts[Ext.extended_master_secret], "extended_master_secret")
     secure_reneg = CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV in ch.cipher_suites
     if Ext.renegotiation_info in exts:
         if m.parse_renegotiation_info(exts[Ext.renegotiation_info]):
@@ -159,7 +163,8 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     sh_exts: dict[int, bytes] = {}
     if secure_reneg:
         sh_exts[Ext.renegotiation_info] = b"\x00"
-    sh_exts[Ext.extended_master_secret] = b""
+    if ems:
+        sh_exts[Ext.extended_master_secret] = b""
     if points:
         sh_exts[Ext.ec_point_formats] = b"\x01\x00"
     if sni_ack:
@@ -169,7 +174,7 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
         ctx.alpn = alpn.decode("ascii", "replace")
     # An empty session id: no session will be resumed.
     sh = m.ServerHello(random, b"", suite, sh_exts)
-    ks = KeySchedule12(suite, ch.random, random)
+    ks = KeySchedule12(suite, ch.random, random, extended=ems)
     ctx.ks12 = ks
     ctx.messages12 = bytearray(raw)
     flight = [sh.serialize()]
@@ -276,8 +281,8 @@ class ExpectCertificate(State):
 
 class ExpectClientKeyExchange(State):
     """RFC 8422 §5.7: the client's ephemeral point (RFC 5246 §7.4.7.1: or
-    its RSA-encrypted premaster); then the extended master secret
-    (RFC 7627 §4)."""
+    its RSA-encrypted premaster); then the master secret (extended, RFC
+    7627 §4, when negotiated)."""
 
     expected = "ClientKeyExchange"
 
@@ -301,10 +306,10 @@ class ExpectClientKeyExchange(State):
         add_message(ctx, raw)
         ks = ctx.ks12
         assert isinstance(ks, KeySchedule12)
-        ks.extended_master_secret(premaster, ks.session_hash(ctx.messages12))
+        ks.derive_master_secret(premaster, ctx.messages12)
         ctx.keylog("CLIENT_RANDOM", ks.master_secret)
         ctx.trace("receive ClientKeyExchange", group=ctx.group)
-        ctx.trace("derive master secret", extended=True)
+        ctx.trace("derive master secret", extended=ks.extended)
         if self.cert.chain:
             return ExpectCertificateVerify(ctx, self.cert)
         return ExpectChangeCipherSpec(ctx, self.cert, SignatureChecked(0))

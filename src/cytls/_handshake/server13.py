@@ -2,7 +2,7 @@
 
 Owns: checking a ClientHello that leads to TLS 1.3 (server.py chose the
 version and hands it over), choosing suite, group, signature scheme and ALPN
-protocol, HelloRetryRequest with a cookie, the server's flight, client
+protocol, HelloRetryRequest (stateful, or with a cookie), the server's flight, client
 authentication (in the handshake and after it), and the client's Finished.
 One class per state, named for what it waits for.
 Must not: touch record framing or buffers (the Connection does), or import
@@ -22,6 +22,7 @@ from cryptography import x509
 from cytls._handshake import signatures
 from cytls._handshake.checks import (
     check_certificate_verify,
+    check_hello_version,
     check_peer_finished,
     choose_alpn,
     parse_certificate_chain,
@@ -51,6 +52,10 @@ from cytls._wire.enums import HandshakeType as HT
 __all__ = ["client_hello13", "request_certificate"]
 
 _SV_TLS13 = TLS13.to_bytes(2, "big")
+# RFC 8446 §4.2.10: how many bytes of 0-RTT records a server that does not
+# accept early data skips (max_early_data_size; no ticket advertises one,
+# so OpenSSL's default, one full record).
+EARLY_DATA_SKIP = 1 << 14
 _RECORD_SIZE_LIMIT = (16385).to_bytes(2, "big")
 
 
@@ -165,13 +170,17 @@ def _negotiate(ctx: Context, ch: m.ClientHello) -> tuple[Choice, list[tuple[int,
 
 
 def _hello_retry(ctx: Context, ch: m.ClientHello, raw: bytes, choice: Choice) -> State:
-    """RFC 8446 §4.1.4: ask for a share of the chosen group."""
-    cookie = ctx.random(32)
+    """RFC 8446 §4.1.4: ask for a share of the chosen group. By default
+    the HelloRetryRequest carries exactly supported_versions and key_share
+    (as OpenSSL's); with `hello_retry_cookie`, a cookie too, which the
+    second ClientHello must echo (§4.2.2)."""
+    cookie = ctx.random(32) if ctx.config.hello_retry_cookie else None
     exts: dict[int, bytes] = {
         Ext.supported_versions: _SV_TLS13,
         Ext.key_share: choice.group.to_bytes(2, "big"),
-        Ext.cookie: vec16(cookie),
     }
+    if cookie is not None:
+        exts[Ext.cookie] = vec16(cookie)
     hrr = m.ServerHello(m.HRR_RANDOM, ch.session_id, choice.suite, exts)
     hrr_raw = hrr.serialize()
     ctx.transcript.add(raw)
@@ -180,7 +189,13 @@ def _hello_retry(ctx: Context, ch: m.ClientHello, raw: bytes, choice: Choice) ->
     ctx.send_handshake(hrr_raw)
     if ch.session_id:
         ctx.record.send_change_cipher_spec()
-    ctx.trace("send HelloRetryRequest", group=choice.group, suite=choice.suite)
+    if Ext.early_data in ch.extensions:
+        # RFC 8446 §4.2.10: skip the client's 0-RTT records (application
+        # data, which we cannot read) until its second ClientHello.
+        ctx.record.set_early_data_skip(EARLY_DATA_SKIP)
+    ctx.trace(
+        "send HelloRetryRequest", group=choice.group, suite=choice.suite, cookie=cookie is not None
+    )
     return ExpectClientHelloRetry(ctx, ch, choice, cookie)
 
 
@@ -189,7 +204,9 @@ class ExpectClientHelloRetry(State):
 
     expected = "ClientHello (after HelloRetryRequest)"
 
-    def __init__(self, ctx: Context, ch1: m.ClientHello, choice: Choice, cookie: bytes) -> None:
+    def __init__(
+        self, ctx: Context, ch1: m.ClientHello, choice: Choice, cookie: bytes | None
+    ) -> None:
         self.ctx = ctx
         self.ch1 = ch1
         self.choice = choice
@@ -200,13 +217,19 @@ class ExpectClientHelloRetry(State):
             raise unexpected(self, msg_type)
         ctx = self.ctx
         ch = m.ClientHello.parse(body)
+        check_hello_version(ch.legacy_version, "ClientHello")
         exts = ch.extensions
         choice = self.choice
         if ch.session_id != self.ch1.session_id or ch.random != self.ch1.random:
             raise _illegal("second ClientHello changed its random or session id")
+        if ch.legacy_version != self.ch1.legacy_version:
+            raise _illegal("second ClientHello changed its legacy_version")
         if choice.suite not in ch.cipher_suites:
             raise _illegal("second ClientHello dropped the selected cipher suite")
-        if Ext.cookie not in exts or m.parse_cookie(exts[Ext.cookie]) != self.cookie:
+        if self.cookie is None:
+            if Ext.cookie in exts:
+                raise _illegal("second ClientHello carries a cookie we did not send")
+        elif Ext.cookie not in exts or m.parse_cookie(exts[Ext.cookie]) != self.cookie:
             raise _illegal("second ClientHello does not echo our cookie")
         if Ext.supported_versions not in exts or TLS13 not in m.parse_client_versions(
             exts[Ext.supported_versions]
@@ -219,6 +242,10 @@ class ExpectClientHelloRetry(State):
         shares = m.parse_client_key_shares(exts[Ext.key_share])
         if len(shares) != 1 or shares[0][0] != choice.group:
             raise _illegal("second ClientHello must carry one share for the selected group")
+        if Ext.supported_groups not in exts:
+            raise TLSAlert(AD.missing_extension, "second ClientHello without supported_groups")
+        if choice.group not in m.parse_u16_list(exts[Ext.supported_groups], "supported_groups"):
+            raise _illegal("second ClientHello no longer supports the selected group")
         ctx.trace("receive ClientHello (retry)", key_shares=[choice.group])
         return _server_flight(ctx, ch, raw, choice, shares[0][1], retried=True)
 
@@ -266,7 +293,7 @@ def _server_flight(
     if Ext.early_data in ch.extensions:
         # RFC 8446 §4.2.10: 0-RTT is declined (no PSK); skip the client's
         # early data records, which cannot decrypt under this key.
-        ctx.record.set_early_data_skip(1 << 14)
+        ctx.record.set_early_data_skip(EARLY_DATA_SKIP)
     ctx.trace("derive handshake keys", hash=info.hash_name)
 
     ee_exts: list[tuple[int, bytes]] = list(ctx.hooks.ee_extra)

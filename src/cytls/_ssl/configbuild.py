@@ -22,6 +22,7 @@ from cytls._handshake import config as config_mod
 from cytls._handshake.config import TLSConfig
 from cytls._pki import loading
 from cytls._ssl.ciphers import CipherSuite, engine_suites, no_cipher_error
+from cytls._ssl.options import EngineOptions
 from cytls._ssl.tlsobject import sni_dispatch
 from cytls._ssl.truststore import TrustStore
 
@@ -31,7 +32,7 @@ TLS1_2 = 0x0303
 TLS1_3 = 0x0304
 
 
-class ConfigBuilder:
+class ConfigBuilder(EngineOptions):
     """The config-building half of cytls.SSLContext (its base class).
 
     The attributes below are the context's settings, set by SSLContext.
@@ -154,6 +155,7 @@ class ConfigBuilder:
             ),
             "hostname_checks_common_name": self._cy_hostname_checks_common_name,
             **self._verify_flag_settings(),
+            **self._engine_option_settings(),
         }
         if self._cy_groups is not None:
             groups = [g for g in self._cy_groups if g in {int(x) for x in config_mod.SUPPORTED_GROUPS}]

@@ -65,6 +65,10 @@ class SSLObject(ssl.SSLObject):
         result: str | None = self._sslobj.group()
         return result
 
+    def key_update(self, update_requested: bool = False) -> None:
+        """TLS 1.3: send a KeyUpdate (see TLSObject.key_update; a cytls extension)."""
+        self._sslobj.key_update(update_requested)
+
     def handshake_trace(self) -> list[TraceEvent]:
         """The handshake steps so far, timed on the time.perf_counter() clock
         (see TLSObject.handshake_trace)."""

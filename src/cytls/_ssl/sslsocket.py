@@ -229,6 +229,17 @@ class SSLSocket(ssl.SSLSocket):
         result: str | None = self._sslobj.group()
         return result
 
+    def key_update(self, update_requested: bool = False) -> None:
+        """TLS 1.3: send a KeyUpdate (see TLSObject.key_update; a cytls extension).
+
+        Raises:
+            ValueError: the socket is not connected.
+            ssl.SSLError: before the handshake, or not TLS 1.3.
+        """
+        if self._sslobj is None:
+            raise ValueError("No SSL wrapper around " + str(self))
+        self._sslobj.key_update(update_requested)
+
     def handshake_trace(self) -> list[TraceEvent]:
         """The handshake steps so far ([] before the socket is connected).
 

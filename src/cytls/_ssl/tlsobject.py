@@ -560,6 +560,22 @@ class TLSObject:
         value = getattr(conn, "tls_unique", None)
         return bytes(value) if value is not None else None
 
+    def key_update(self, update_requested: bool = False) -> None:
+        """TLS 1.3: send a KeyUpdate and switch our sending key (RFC 8446
+        §4.6.3), as OpenSSL's SSL_key_update(); with update_requested the
+        peer must answer with its own, which later reads process. A cytls
+        extension (the ssl module has no KeyUpdate call).
+
+        Raises:
+            ssl.SSLError: before the handshake, or not TLS 1.3.
+        """
+        if not self._done:
+            raise ssl_error("STILL_IN_INIT", "still in init")
+        if self._conn.version != 0x0304:
+            raise ssl_error("WRONG_SSL_VERSION", "wrong ssl version")
+        self._conn.update_key(update_requested)
+        self._flush()
+
     def verify_client_post_handshake(self) -> None:
         """Server: ask a TLS 1.3 client for its certificate after the
         handshake (RFC 8446 §4.6.2). The client's answer is processed by

@@ -22,6 +22,7 @@ from cytls._wire.enums import HandshakeType as HT
 
 __all__ = [
     "HRR_RANDOM",
+    "MAX_CLIENT_HELLO",
     "Certificate",
     "CertificateEntry",
     "CertificateRequest",
@@ -41,6 +42,13 @@ HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e
 # server negotiating TLS 1.2 (DOWNGRD\x01) or below (DOWNGRD\x00).
 DOWNGRADE_TLS12 = b"DOWNGRD\x01"
 DOWNGRADE_TLS11 = b"DOWNGRD\x00"
+# The longest ClientHello body any client may send (RFC 8446 §4.1.2, RFC
+# 5246 §7.4.1.2), every field at its limit: legacy_version (2), random (32),
+# legacy_session_id (1 + 32), cipher_suites (2 + 65534), compression
+# methods (counted as 2 + 256: two bytes more than the 1 + 255 the vector
+# can take, so this bounds it from above) and extensions (2 + 65535):
+# 131398 bytes; the exact maximum is 131396 (OpenSSL's limit).
+MAX_CLIENT_HELLO = 2 + 32 + 33 + 2 + 65534 + 2 + 256 + 2 + 65535
 
 # Pseudo message types for the HelloRetryRequest and the TLS 1.2
 # ServerHello (no supported_versions) in the table below.
@@ -350,7 +358,9 @@ class CertificateVerify:
     def parse(cls, body: bytes) -> CertificateVerify:
         r = Reader(body, "CertificateVerify")
         scheme = r.u16()
-        sig = r.vec16(minimum=1)
+        # signature<0..2^16-1>: an empty one is well formed and fails
+        # verification (decrypt_error), it is not a decode_error.
+        sig = r.vec16()
         r.expect_end()
         return cls(scheme, sig)
 
@@ -622,7 +632,7 @@ class ServerKeyExchange12:
         group = r.u16()
         point = r.vec8(minimum=1)
         scheme = r.u16()
-        sig = r.vec16(minimum=1)
+        sig = r.vec16()  # <0..2^16-1>: empty fails verification
         r.expect_end()
         return cls(group, point, scheme, sig)
 

@@ -76,6 +76,8 @@ def add_context_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-cipher", metavar="LIST", help="OpenSSL cipher list for TLS 1.2")
     p.add_argument("-groups", metavar="LIST", help="colon-separated groups, e.g. x25519:secp256r1")
     p.add_argument("-keylogfile", metavar="FILE", help="append NSS key log lines (for Wireshark)")
+    p.add_argument("--require-ems", action="store_true",
+                   help="TLS 1.2: refuse a peer without extended master secret (RFC 7627; cytls)")
     p.add_argument("-trace", action="store_true", help="print each handshake step with timings")
     p.add_argument("-quiet", action="store_true", help="print less")
     p.add_argument("--impl", choices=_impl.IMPLEMENTATIONS, default="cytls",
@@ -114,6 +116,10 @@ def configure_context(ctx: ssl.SSLContext, impl: TLSImpl, args: argparse.Namespa
             ctx.set_ciphers(args.cipher)
         except ssl.SSLError as e:
             raise CLIError(f"-cipher {args.cipher!r}: no cipher can be selected ({e})") from e
+    if args.require_ems:
+        if not hasattr(ctx, "require_extended_master_secret"):
+            raise CLIError(f"--require-ems: {impl.name} cannot require the extended master secret")
+        ctx.require_extended_master_secret = True
     if args.alpn:
         ctx.set_alpn_protocols([a for a in args.alpn.split(",") if a])
     if args.keylogfile:

@@ -21,6 +21,7 @@ __all__ = [
     "TraceEvent",
     "Unavailable",
     "handshake_trace",
+    "key_update",
     "load",
     "name_of",
     "negotiated_group",
@@ -129,6 +130,20 @@ def handshake_trace(obj: Any) -> list[TraceEvent]:
     if not callable(method):
         raise Unavailable(f"{type(obj).__module__}.{type(obj).__name__} exposes no handshake trace")
     return [TraceEvent(float(e.time), str(e.role), str(e.step), dict(e.details)) for e in method()]
+
+
+def key_update(obj: Any, update_requested: bool) -> None:
+    """Send a TLS 1.3 KeyUpdate on an established connection (cytls's
+    `key_update()`; the ssl module has no such call).
+
+    Raises:
+        Unavailable: the object cannot send one (the ssl module's sockets).
+        ssl.SSLError: not TLS 1.3, or the handshake is not done.
+    """
+    method = getattr(obj, "key_update", None)
+    if not callable(method):
+        raise Unavailable(f"{type(obj).__module__}.{type(obj).__name__} cannot send a KeyUpdate")
+    method(update_requested)
 
 
 def name_of(kind: str, value: Any) -> str:

@@ -1,6 +1,7 @@
 """`python -m cytls s_server`: a small TLS server in the spirit of `openssl s_server`.
 
-Owns: listening, one thread per client, echo and -www modes, -naccept and a clean
+Owns: listening, one thread per client, echo and -www modes, -naccept, stdin
+commands (-stdin_cmds: k/K send a KeyUpdate, as openssl s_server's) and a clean
 stop on Ctrl-C or SIGTERM. Must not: implement TLS; it drives an ssl-shaped
 context (cytls by default).
 """
@@ -9,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 import html
+import queue
+import select
 import signal
 import socket
 import ssl
+import sys
 import threading
 import time
 from types import FrameType
@@ -38,6 +42,10 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("-www", action="store_true",
                    help="answer an HTTP GET with an HTML page of the connection parameters")
     p.add_argument("-naccept", metavar="N", type=int, help="stop after N connections")
+    p.add_argument("-stdin_cmds", action="store_true",
+                   help="echo mode: read commands from stdin, one per line, for every open "
+                        "connection: k sends a TLS 1.3 KeyUpdate, K one that asks the client "
+                        "to update too (as openssl s_server's k/K)")
     p.set_defaults(func=run)
 
 
@@ -51,6 +59,9 @@ class _Server:
         self.workers: list[threading.Thread] = []
         self.served = 0
         self.local = threading.local()
+        # -stdin_cmds: each open echo connection's queue of commands, which
+        # its own thread runs (a connection is driven by one thread only).
+        self.commands: dict[int, queue.SimpleQueue[str]] = {}
         ctx.sni_callback = self._sni
 
     def _sni(self, obj: Any, name: str | None, ctx: ssl.SSLContext) -> None:
@@ -92,7 +103,7 @@ class _Server:
             if self.args.www:
                 self.www(tls, n, elapsed)
             else:
-                total = self.echo(tls)
+                total = self.echo(tls, n)
                 self.log(f"[{n}] {peer}: closed, {total} bytes echoed")
         except Exception as e:
             say(f"[{n}] {peer}: {describe_error(e) or repr(e)}")
@@ -115,30 +126,87 @@ class _Server:
         for line in _common.format_trace(events):
             say(f"[{n}] {line}")
 
-    def echo(self, tls: Any) -> int:
+    def echo(self, tls: Any, n: int) -> int:
         total = 0
-        while True:
-            try:
-                data = tls.recv(65536)
-            except (ssl.SSLZeroReturnError, ssl.SSLEOFError, ConnectionError):
-                break
-            if not data:
-                break
-            tls.sendall(data)
-            total += len(data)
+        commands: queue.SimpleQueue[str] | None = None
+        if self.args.stdin_cmds:
+            commands = queue.SimpleQueue()
+            with self.lock:
+                self.commands[n] = commands
+        try:
+            while True:
+                if commands is not None and not self._wait_readable(tls, commands, n):
+                    continue
+                try:
+                    data = tls.recv(65536)
+                except (ssl.SSLZeroReturnError, ssl.SSLEOFError, ConnectionError):
+                    break
+                if not data:
+                    break
+                tls.sendall(data)
+                total += len(data)
+        finally:
+            with self.lock:
+                self.commands.pop(n, None)
         _close_notify(tls)
         return total
 
+    def _wait_readable(self, tls: Any, commands: queue.SimpleQueue[str], n: int) -> bool:
+        """Run the queued stdin commands; then whether data waits (a short
+        wait, so that a command is run soon after it is typed)."""
+        while True:
+            try:
+                command = commands.get_nowait()
+            except queue.Empty:
+                break
+            self._run_command(tls, command, n)
+        if tls.pending():
+            return True
+        readable, _, _ = select.select([tls], [], [], 0.1)
+        return bool(readable)
+
+    def _run_command(self, tls: Any, command: str, n: int) -> None:
+        requested = command == "K"
+        try:
+            _impl.key_update(tls, requested)
+        except (_impl.Unavailable, ssl.SSLError, ValueError, OSError) as e:
+            say(f"[{n}] KeyUpdate not sent: {describe_error(e) or e}")
+            return
+        what = "update_requested" if requested else "update_not_requested"
+        say(f"[{n}] KEYUPDATE sent ({what})")
+
+    def command(self, line: str) -> None:
+        """One stdin line (-stdin_cmds), for every open echo connection."""
+        if line not in ("k", "K"):
+            say(f"unknown command {line!r}: k (KeyUpdate) or K (KeyUpdate, update requested)")
+            return
+        with self.lock:
+            targets = list(self.commands.values())
+        if not targets:
+            say(f"command {line!r}: no open connection")
+        for q in targets:
+            q.put(line)
+
     def www(self, tls: Any, n: int, handshake_seconds: float) -> None:
         request = b""
-        while b"\r\n\r\n" not in request and b"\n\n" not in request and len(request) < 16384:
+        ended = False
+        while not _complete(request) and len(request) < 16384:
             try:
                 data = tls.recv(4096)
             except (ssl.SSLZeroReturnError, ssl.SSLEOFError, ConnectionError):
                 data = b""
             if not data:
+                ended = True
                 break
             request += data
+        if ended and not _complete(request):
+            # RFC 5246 §7.2.1, RFC 8446 §6.1: the client closed (close_notify
+            # or EOF) without a whole request; answer with nothing but our
+            # own close_notify.
+            line = request.split(b"\n", 1)[0].strip().decode("latin-1")
+            self.log(f"[{n}] {line or '(no request)'} -> closed by the client, no answer")
+            _close_notify(tls)
+            return
         if request.startswith(b"GET "):
             body = self.page(tls, handshake_seconds).encode()
             head = (
@@ -151,9 +219,14 @@ class _Server:
                 "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\n"
                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
             )
-        tls.sendall(head.encode() + body)
         line = request.split(b"\n", 1)[0].strip().decode("latin-1")
-        self.log(f"[{n}] {line or '(no request)'} -> {head.split(' ', 2)[1]}")
+        try:
+            tls.sendall(head.encode() + body)
+        except ssl.SSLError as e:
+            # TLS 1.2: the client's close_notify came with its request.
+            self.log(f"[{n}] {line} -> not answered: {describe_error(e) or e}")
+        else:
+            self.log(f"[{n}] {line or '(no request)'} -> {head.split(' ', 2)[1]}")
         _close_notify(tls)
 
     def page(self, tls: Any, handshake_seconds: float) -> str:
@@ -187,6 +260,22 @@ class _Server:
                 s.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+
+def _complete(request: bytes) -> bool:
+    """Whether an HTTP request's header block has ended."""
+    return b"\r\n\r\n" in request or b"\n\n" in request
+
+
+def _read_commands(server: _Server) -> None:
+    """-stdin_cmds: hand each stdin line to the server until stdin ends."""
+    stream = sys.stdin
+    if stream is None:
+        return
+    for raw in stream:
+        line = raw.strip()
+        if line:
+            server.command(line)
 
 
 def _close_notify(tls: Any) -> None:
@@ -271,6 +360,9 @@ def _serve(args: argparse.Namespace, ctx: ssl.SSLContext, impl: _impl.TLSImpl,
         listener.settimeout(0.25)
         addr = listener.getsockname()
         host = f"[{addr[0]}]" if listener.family == socket.AF_INET6 else addr[0]
+        if args.stdin_cmds and not args.www:
+            threading.Thread(target=_read_commands, args=(server,), daemon=True,
+                             name="s_server-stdin").start()
         say(f"ACCEPT {host}:{addr[1]} ({impl.name}, {'www' if args.www else 'echo'} mode)")
         while args.naccept is None or accepted < args.naccept:
             try:
