@@ -15,13 +15,26 @@ It reads and writes through the base `_socket.socket` methods, so the
 socket's own timeout applies, and it maps BlockingIOError to
 SSLWantReadError / SSLWantWriteError and timeouts to the ssl module's
 "The read operation timed out" messages.
+
+Timeouts bound a whole call, as the ssl module's do: do_handshake(), read(),
+write() and shutdown() each start a deadline at their first socket wait
+(`settimeout()` seconds from then), and every later wait of the same call
+gets only what is left of it, so a peer that trickles bytes cannot stretch
+one call past the timeout.
+
+A server answers the client's last handshake flight at once with a TCP ACK
+(see `_ack_now`), so that a client with Nagle's algorithm on does not hold
+its first request for the server's delayed ACK.
 """
 
 from __future__ import annotations
 
 import _socket
+import select
+import socket
 import ssl
 import weakref
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from cytls._ssl.errors import ssl_error, want_read_error, want_write_error
@@ -38,6 +51,12 @@ __all__ = ["SSLSocket", "SocketTLSObject"]
 _recv = _socket.socket.recv
 _send = _socket.socket.send
 _sendall = _socket.socket.sendall
+_gettimeout = _socket.socket.gettimeout
+_setsockopt = _socket.socket.setsockopt
+
+# Linux: TCP_QUICKACK set on a socket with an ACK pending sends that ACK now.
+_TCP_QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
+_INET_FAMILIES = (socket.AF_INET, getattr(socket, "AF_INET6", socket.AF_INET))
 
 # One recv() takes up to this many bytes: several full records per call.
 _RECV_SIZE = 131072
@@ -64,6 +83,10 @@ class SocketTLSObject(TLSObject):
         # sends in clear after its close_notify is swallowed.
         self._exact = False
         self._partial = b""
+        # monotonic() by which the running call must end, once it has waited
+        # on the socket; None before its first wait. Every public call
+        # (do_handshake, read, write, shutdown) starts with None.
+        self._deadline: float | None = None
 
     def _socket(self) -> Any:
         sock = self._sock_ref()
@@ -71,11 +94,37 @@ class SocketTLSObject(TLSObject):
             raise ssl.SSLError(0, "Underlying socket connection gone")
         return sock
 
+    def _wait(self, sock: Any, events: int) -> None:
+        """Bound this call's socket waits by one deadline (ssl module semantics).
+
+        The first wait of a call starts the deadline and is left to the
+        socket (which waits at most its timeout); each later one polls for
+        what is left and raises TimeoutError when nothing comes in time.
+        Blocking (None) and non-blocking (0.0) sockets are left as they are.
+        """
+        timeout = _gettimeout(sock)
+        if not timeout:
+            return
+        deadline = self._deadline
+        if deadline is None:
+            self._deadline = monotonic() + timeout
+            return
+        left = deadline - monotonic()
+        if left <= 0:
+            raise TimeoutError
+        poller = select.poll()
+        poller.register(sock, events)
+        # Round up, so that a wait never ends a hair before the deadline.
+        if not poller.poll(int(left * 1000) + 1):
+            raise TimeoutError
+
     def _pull(self) -> bytes:
         try:
             if self._exact:
                 return self._pull_record()
-            data: bytes = _recv(self._socket(), _RECV_SIZE)
+            sock = self._socket()
+            self._wait(sock, select.POLLIN)
+            data: bytes = _recv(sock, _RECV_SIZE)
         except BlockingIOError:
             raise want_read_error() from None
         except TimeoutError:
@@ -88,6 +137,7 @@ class SocketTLSObject(TLSObject):
         sock = self._socket()
         header = self._partial
         while len(header) < 5:
+            self._wait(sock, select.POLLIN)
             chunk = _recv(sock, 5 - len(header))
             if not chunk:
                 self._partial = b""
@@ -97,6 +147,7 @@ class SocketTLSObject(TLSObject):
         need = 5 + int.from_bytes(header[3:5], "big")
         record = header
         while len(record) < need:
+            self._wait(sock, select.POLLIN)
             chunk = _recv(sock, need - len(record))
             if not chunk:
                 break
@@ -122,6 +173,7 @@ class SocketTLSObject(TLSObject):
         sent = 0
         try:
             while sent < len(view):
+                self._wait(sock, select.POLLOUT)
                 sent += _send(sock, view[sent:])
         except BlockingIOError:
             self._wbuf = bytes(view[sent:])
@@ -138,6 +190,7 @@ class SocketTLSObject(TLSObject):
             TimeoutError: "The handshake operation timed out".
             ssl.SSLWantReadError, ssl.SSLWantWriteError: non-blocking socket.
         """
+        self._deadline = None
         try:
             if self._wbuf:
                 self._drain()
@@ -153,6 +206,7 @@ class SocketTLSObject(TLSObject):
         the same data (as with OpenSSL), and the retry returns its length
         once the rest is sent.
         """
+        self._deadline = None
         if not self._done:
             self.do_handshake()
         if self._wbuf:
@@ -180,10 +234,42 @@ class SocketTLSObject(TLSObject):
             raise
         return n
 
+    def read(self, len: int = 1024, buffer: Buffer | None = None) -> Any:
+        """Read as TLSObject.read, all its socket waits within one timeout."""
+        self._deadline = None
+        return super().read(len, buffer)
+
     def shutdown(self) -> Any:
         """unwrap(): exchange close_notify, then hand back the plain socket."""
+        self._deadline = None
         self._exact = True
         return super().shutdown()
+
+    def _finish(self) -> None:
+        super()._finish()
+        if self.server_side:
+            self._ack_now()
+
+    def _ack_now(self) -> None:
+        """Server, handshake done: acknowledge the client's last flight now.
+
+        A TLS 1.3 server has nothing to send after the client's Finished
+        unless it issues tickets, so the kernel would delay the ACK of that
+        flight (about 40 ms on Linux); a client with Nagle's algorithm on
+        (the default) holds its first request until then. TCP_QUICKACK
+        sends the pending ACK at once (and costs one system call per
+        handshake); where it does not exist, or on a socket that is not
+        TCP, nothing is done.
+        """
+        if _TCP_QUICKACK is None:
+            return
+        sock = self._sock_ref()
+        if sock is None or sock.family not in _INET_FAMILIES:
+            return
+        try:
+            _setsockopt(sock, socket.IPPROTO_TCP, _TCP_QUICKACK, 1)
+        except OSError:
+            pass
 
     def _transport_object(self) -> Any:
         return self._sock_ref()

@@ -1,0 +1,87 @@
+"""A cytls server acknowledges the client's last handshake flight at once.
+
+The cause of a 40 ms stall per connection: after the client's Finished a
+TLS 1.3 server that issues no ticket has nothing to send, the kernel delays
+its ACK (Linux: at least 40 ms), and a client with Nagle's algorithm on (the
+ssl module's default) holds its first request until that ACK comes. These
+tests look at the cause itself, over 127.0.0.1: once the server's
+do_handshake() has returned, the client's kernel must hold no unacknowledged
+byte (SIOCOUTQ), long before any delayed ACK could have come. They run for
+TLS 1.3 and TLS 1.2 and whether or not tickets are configured.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import socket
+import ssl
+import struct
+import sys
+import threading
+import time
+
+import pytest
+from parity_helpers import Pki, Server, contexts, needs_engine
+
+import cytls
+
+pytestmark = [
+    needs_engine,
+    pytest.mark.timeout(60),
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux") or not hasattr(socket, "TCP_QUICKACK"),
+        reason="TCP_QUICKACK and SIOCOUTQ are Linux's",
+    ),
+]
+
+SIOCOUTQ = 0x5411  # TIOCOUTQ: bytes in the send queue not yet acknowledged
+# Well under the 40 ms minimum of a delayed ACK.
+PROMPT = 0.015
+
+
+def _unacked(sock: socket.socket) -> int:
+    out = fcntl.ioctl(sock.fileno(), SIOCOUTQ, struct.pack("i", 0))
+    value: int = struct.unpack("i", out)[0]
+    return value
+
+
+def _wait_acked(sock: socket.socket, bound: float) -> int:
+    """Poll the send queue until it is empty or bound seconds passed; return it."""
+    end = time.monotonic() + bound
+    left = _unacked(sock)
+    while left and time.monotonic() < end:
+        time.sleep(0.0005)
+        left = _unacked(sock)
+    return left
+
+
+@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2])
+@pytest.mark.parametrize("num_tickets", [0, 2])
+def test_client_finished_is_acked_at_once(pki: Pki, version: ssl.TLSVersion, num_tickets: int) -> None:
+    client_ctx, server_ctx = contexts(ssl, cytls, pki)
+    server_ctx.num_tickets = num_tickets
+    server_ctx.maximum_version = version
+    handshaken = threading.Event()
+    release = threading.Event()
+
+    def handler(raw: socket.socket) -> bytes:
+        with server_ctx.wrap_socket(raw, server_side=True) as tls:
+            handshaken.set()
+            release.wait(10)
+            data = tls.recv(100)
+            tls.sendall(data)
+            return data
+
+    server = Server(handler)
+    raw = server.connect()
+    assert not raw.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)  # Nagle on
+    with client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+        assert tls.version() == version.name.replace("_", ".")
+        assert handshaken.wait(10)
+        left = _wait_acked(tls, PROMPT)
+        # The request is not held back by Nagle: it leaves and is answered.
+        release.set()
+        tls.sendall(b"GET /")
+        assert tls.recv(100) == b"GET /"
+    assert server.join() == b"GET /"
+    assert left == 0, f"{left} bytes of the client's last flight still unacknowledged"
