@@ -34,10 +34,11 @@ import select
 import socket
 import ssl
 import weakref
+from functools import partial
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
-from cytls._ssl.errors import ssl_error, want_read_error, want_write_error
+from cytls._ssl.errors import eof_error, ssl_error, want_read_error, want_write_error
 from cytls._ssl.tlsobject import TLSObject
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["SSLSocket", "SocketTLSObject"]
 
 _recv = _socket.socket.recv
+_recv_into = _socket.socket.recv_into
 _send = _socket.socket.send
 _sendall = _socket.socket.sendall
 _gettimeout = _socket.socket.gettimeout
@@ -130,6 +132,29 @@ class SocketTLSObject(TLSObject):
         except TimeoutError:
             raise TimeoutError("The read operation timed out") from None
         return data
+
+    def _receive_more(self) -> None:
+        """Receive one batch straight into the record layer's input buffer
+        (one recv_into, no intermediate bytes object) and process it."""
+        if self._exact:
+            super()._receive_more()
+            return
+        sock = self._socket()
+        try:
+            self._wait(sock, select.POLLIN)
+            n = self._conn.receive_via(partial(_recv_into, sock), _RECV_SIZE)
+        except BlockingIOError:
+            raise want_read_error() from None
+        except TimeoutError:
+            raise TimeoutError("The read operation timed out") from None
+        except ssl.SSLError:
+            try:
+                self._flush()  # the alert, when the error is ours
+            except (OSError, ssl.SSLError):
+                pass
+            raise
+        if not n:
+            raise eof_error()
 
     def _pull_record(self) -> bytes:
         """Read one whole TLS record (RFC 8446 §5.1: 5-byte header, then
@@ -226,7 +251,13 @@ class SocketTLSObject(TLSObject):
             return 0
         conn = self._conn
         conn.send_application_data(data)
-        self._wbuf = conn.data_to_send()
+        out = conn.data_to_send()
+        sock = self._socket()
+        if _gettimeout(sock) is None:
+            # Blocking: the records of this write in one system call.
+            _sendall(sock, out)
+            return n
+        self._wbuf = out
         try:
             self._drain()
         except (ssl.SSLWantWriteError, TimeoutError):
@@ -279,6 +310,21 @@ class SSLSocket(ssl.SSLSocket):
     """ssl.SSLSocket over cytls: what `cytls.SSLContext.wrap_socket()` returns."""
 
     _sslobj: Any
+
+    def sendall(self, data: Buffer, flags: int = 0) -> None:
+        """Send all of data (ssl.SSLSocket.sendall), as one TLS write.
+
+        The ssl module's sendall calls send() until everything is taken;
+        a cytls write always takes everything (or raises, keeping the
+        encrypted rest for the retry), so one write does it, with no loop
+        and no memoryview slices per call.
+        """
+        sslobj = self._sslobj
+        if sslobj is None or flags:
+            super().sendall(data, flags)
+            return
+        self._checkClosed()  # type: ignore[attr-defined]
+        sslobj.write(data)
 
     def get_channel_binding(self, cb_type: str = "tls-unique") -> bytes | None:
         """ "tls-unique" (TLS 1.2) or "tls-exporter" (RFC 9266) binding data.
