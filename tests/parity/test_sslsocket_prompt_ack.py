@@ -85,3 +85,32 @@ def test_client_finished_is_acked_at_once(pki: Pki, version: ssl.TLSVersion, num
         assert tls.recv(100) == b"GET /"
     assert server.join() == b"GET /"
     assert left == 0, f"{left} bytes of the client's last flight still unacknowledged"
+
+
+def test_close_notify_is_not_held_back_by_nagle(pki: Pki) -> None:
+    """A server that writes its response, then unwraps (waiting for the
+    client's close_notify): its close_notify must leave at once, not wait
+    behind the unacknowledged response for the client's delayed ACK."""
+    import select
+
+    client_ctx, server_ctx = contexts(ssl, cytls, pki)
+
+    def handler(raw: socket.socket) -> bool:
+        with server_ctx.wrap_socket(raw, server_side=True) as tls:
+            tls.recv(100)
+            tls.sendall(b"HTTP/1.0 200 OK\r\n\r\nok")  # still unacknowledged...
+            plain = tls.unwrap()  # ...when the close_notify follows
+            nodelay = plain.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+            return bool(nodelay)
+
+    server = Server(handler)
+    raw = server.connect()
+    with client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+        tls.sendall(b"GET /")
+        assert tls.recv(4096) == b"HTTP/1.0 200 OK\r\n\r\nok"
+        readable, _, _ = select.select([tls], [], [], PROMPT)
+        assert tls.recv(100) == b""  # the close_notify
+        tls.unwrap()
+    # The socket's own setting is back after unwrap().
+    assert server.join() is False
+    assert readable, f"no close_notify within {PROMPT * 1000:.0f} ms"

@@ -55,6 +55,7 @@ _send = _socket.socket.send
 _sendall = _socket.socket.sendall
 _gettimeout = _socket.socket.gettimeout
 _setsockopt = _socket.socket.setsockopt
+_getsockopt = _socket.socket.getsockopt
 
 # Linux: TCP_QUICKACK set on a socket with an ACK pending sends that ACK now.
 _TCP_QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
@@ -271,10 +272,38 @@ class SocketTLSObject(TLSObject):
         return super().read(len, buffer)
 
     def shutdown(self) -> Any:
-        """unwrap(): exchange close_notify, then hand back the plain socket."""
+        """unwrap(): exchange close_notify, then hand back the plain socket.
+
+        Our close_notify is pushed past Nagle's algorithm at once (see
+        _push_now): the peer often answers only when it has it, and behind
+        unacknowledged data it would wait for the peer's delayed ACK.
+        """
         self._deadline = None
         self._exact = True
+        if self._done and not self._close_sent:
+            self._close_sent = True
+            self._conn.close()
+            self._flush()
+            self._push_now()
         return super().shutdown()
+
+    def _push_now(self) -> None:
+        """Send what the kernel holds back for Nagle's algorithm, now.
+
+        Setting TCP_NODELAY pushes the pending segments; it is then put
+        back as it was, so that plaintext sent after unwrap() keeps the
+        socket's setting. Nothing is done on a socket that is not TCP or
+        already has TCP_NODELAY.
+        """
+        sock = self._sock_ref()
+        if sock is None or sock.family not in _INET_FAMILIES:
+            return
+        try:
+            if not _getsockopt(sock, socket.IPPROTO_TCP, socket.TCP_NODELAY):
+                _setsockopt(sock, socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                _setsockopt(sock, socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+        except OSError:
+            pass
 
     def _finish(self) -> None:
         super()._finish()

@@ -24,18 +24,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from cytls.cli import _certgen, _impl
+from cytls.cli import _bench_sections, _certgen, _impl
+from cytls.cli._bench_report import Figure, Report
 from cytls.cli._certgen import CertFiles
 from cytls.cli._output import CLIError, fmt_rate, print_table, say
 
 __all__ = ["Figure", "Report", "add_parser", "measure_rate", "measure_rates", "openssl_speed", "run"]
 
-SECTIONS = ("aead", "record", "handshake", "bulk", "loopback")
+SECTIONS = ("aead", "record", "handshake", "bulk", "loopback", *_bench_sections.SECTIONS)
 AEADS = (("AES-128-GCM", "aes-128-gcm", 16), ("AES-256-GCM", "aes-256-gcm", 32),
          ("ChaCha20-Poly1305", "chacha20-poly1305", 32))
 AAD = b"\x17\x03\x03\x40\x11" + bytes(8)  # 13 bytes, as openssl speed uses for AEADs
@@ -50,46 +50,6 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--sections", default=",".join(SECTIONS),
                    help=f"comma-separated subset of {','.join(SECTIONS)}")
     p.set_defaults(func=run)
-
-
-@dataclass
-class Figure:
-    """One measured quantity for cytls and each peer, in the same unit.
-
-    Attributes:
-        section: one of SECTIONS.
-        name: what was measured, e.g. "AES-128-GCM seal 16384 B".
-        unit: "B/s" or "handshakes/s".
-        cytls: cytls's measured rate.
-        peers: peer name -> its measured rate.
-        unavailable_peers: peer name -> why it has no figure.
-    """
-
-    section: str
-    name: str
-    unit: str
-    cytls: float
-    peers: dict[str, float] = field(default_factory=dict)
-    unavailable_peers: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ratios(self) -> dict[str, float]:
-        """cytls / peer for every measured peer."""
-        return {k: self.cytls / v for k, v in self.peers.items() if v > 0}
-
-
-@dataclass
-class Report:
-    figures: list[Figure] = field(default_factory=list)
-    unavailable: dict[str, str] = field(default_factory=dict)
-    machine: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "machine": self.machine,
-            "figures": [dict(asdict(f), ratios=f.ratios) for f in self.figures],
-            "unavailable": self.unavailable,
-        }
 
 
 # ---------------------------------------------------------------------------
@@ -582,7 +542,11 @@ def bench_loopback(report: Report, quick: bool, files: CertFiles) -> None:
 
 
 def _fmt(value: float, unit: str) -> str:
-    return fmt_rate(value) if unit == "B/s" else f"{value:,.0f}/s"
+    if unit == "B/s":
+        return fmt_rate(value)
+    if unit == "x":
+        return f"{value:.2f}x"
+    return f"{value:,.0f}/s"
 
 
 def print_report(report: Report) -> None:
@@ -597,6 +561,7 @@ def print_report(report: Report) -> None:
         "handshake": "Handshakes per second, client and server in one process, in memory",
         "bulk": "In-memory bulk transfer through SSLObject pairs",
         "loopback": "Loopback transfer between two processes",
+        **_bench_sections.TITLES,
     }
     for section in SECTIONS:
         figs = [f for f in report.figures if f.section == section]
@@ -643,8 +608,8 @@ def run(args: argparse.Namespace) -> int:
         for section in SECTIONS:
             if section not in chosen:
                 continue
-            if not args.json:
-                say(f"measuring {section}...", file=progress)
+            # A progress line per section, on stderr with --json.
+            say(f"measuring {section}...", file=progress)
             t0 = time.perf_counter()
             if section == "aead":
                 bench_aead(report, args.quick)
@@ -654,8 +619,10 @@ def run(args: argparse.Namespace) -> int:
                 bench_handshake(report, args.quick, files)
             elif section == "bulk":
                 bench_bulk(report, args.quick, files)
-            else:
+            elif section == "loopback":
                 bench_loopback(report, args.quick, files)
+            else:
+                _bench_sections.run_section(section, report, args.quick, files)
             report.machine.setdefault("section_seconds", {})[section] = round(time.perf_counter() - t0, 2)
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
