@@ -511,13 +511,21 @@ cdef class RecordIO:
         """
         cdef bytearray app = self.app_data
         cdef Py_buffer d
+        cdef Py_buffer a
         cdef Py_ssize_t n
         PyObject_GetBuffer(buffer, &d, PyBUF_WRITABLE)
         try:
             n = PyByteArray_GET_SIZE(app)
             if d.len < n:
                 n = d.len
-            memcpy(d.buf, PyByteArray_AS_STRING(app), <size_t>n)
+            if n >= 4 * NOGIL_THRESHOLD:
+                # app_data stays exported meanwhile: nobody can resize it.
+                PyObject_GetBuffer(app, &a, PyBUF_SIMPLE)
+                with nogil:
+                    memcpy(d.buf, a.buf, <size_t>n)
+                PyBuffer_Release(&a)
+            else:
+                memcpy(d.buf, PyByteArray_AS_STRING(app), <size_t>n)
         finally:
             PyBuffer_Release(&d)
         _ba_drop_front(app, n)

@@ -7,7 +7,10 @@ ssl module's default) holds its first request until that ACK comes. These
 tests look at the cause itself, over 127.0.0.1: once the server's
 do_handshake() has returned, the client's kernel must hold no unacknowledged
 byte (SIOCOUTQ), long before any delayed ACK could have come. They run for
-TLS 1.3 and TLS 1.2 and whether or not tickets are configured.
+TLS 1.3 and TLS 1.2 and whether or not tickets are configured. The same
+holds for the other writes a peer waits on: a server's close_notify in
+unwrap(), and a cytls client's first request to a server that sends nothing
+after the Finished (nothing of it may stay unsent, SIOCOUTQNSD).
 """
 
 from __future__ import annotations
@@ -114,3 +117,37 @@ def test_close_notify_is_not_held_back_by_nagle(pki: Pki) -> None:
     # The socket's own setting is back after unwrap().
     assert server.join() is False
     assert readable, f"no close_notify within {PROMPT * 1000:.0f} ms"
+
+
+SIOCOUTQNSD = 0x894B  # bytes in the send queue not yet sent
+
+
+@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2])
+def test_client_first_write_is_not_held_back(pki: Pki, version: ssl.TLSVersion) -> None:
+    """A cytls client against a server that sends nothing after the
+    client's Finished (the ssl module with num_tickets = 0): its first
+    request leaves at once instead of waiting behind the unacknowledged
+    Finished for the server's delayed ACK."""
+    client_ctx, server_ctx = contexts(cytls, ssl, pki)
+    server_ctx.num_tickets = 0
+    client_ctx.maximum_version = version
+    release = threading.Event()
+
+    def handler(raw: socket.socket) -> bytes:
+        # The ssl module's server does not ACK the Finished at once.
+        with server_ctx.wrap_socket(raw, server_side=True) as tls:
+            release.wait(10)
+            data = tls.recv(100)
+            tls.sendall(data)
+            return data
+
+    server = Server(handler)
+    raw = server.connect()
+    with client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+        tls.sendall(b"GET /")
+        unsent = struct.unpack("i", fcntl.ioctl(tls.fileno(), SIOCOUTQNSD, struct.pack("i", 0)))[0]
+        assert not tls.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)  # put back
+        release.set()
+        assert tls.recv(100) == b"GET /"
+    assert server.join() == b"GET /"
+    assert unsent == 0, f"{unsent} bytes of the first request held back"

@@ -24,7 +24,9 @@ one call past the timeout.
 
 A server answers the client's last handshake flight at once with a TCP ACK
 (see `_ack_now`), so that a client with Nagle's algorithm on does not hold
-its first request for the server's delayed ACK.
+its first request for the server's delayed ACK; a cytls client pushes its
+first write past Nagle itself, for servers that send nothing after the
+Finished either; unwrap() pushes its close_notify.
 """
 
 from __future__ import annotations
@@ -90,6 +92,10 @@ class SocketTLSObject(TLSObject):
         # on the socket; None before its first wait. Every public call
         # (do_handshake, read, write, shutdown) starts with None.
         self._deadline: float | None = None
+        # A client's first write follows its Finished, which the server may
+        # not answer (no tickets): Nagle's algorithm would hold the write
+        # until the server's delayed ACK, so it is pushed (see _push_now).
+        self._first_write = not server_side
 
     def _socket(self) -> Any:
         sock = self._sock_ref()
@@ -257,6 +263,9 @@ class SocketTLSObject(TLSObject):
         if _gettimeout(sock) is None:
             # Blocking: the records of this write in one system call.
             _sendall(sock, out)
+            if self._first_write:
+                self._first_write = False
+                self._push_now()
             return n
         self._wbuf = out
         try:
@@ -264,6 +273,9 @@ class SocketTLSObject(TLSObject):
         except (ssl.SSLWantWriteError, TimeoutError):
             self._write_pending = n
             raise
+        if self._first_write:
+            self._first_write = False
+            self._push_now()
         return n
 
     def read(self, len: int = 1024, buffer: Buffer | None = None) -> Any:
