@@ -106,23 +106,9 @@ def test_read_with_trickled_record(mod: ModuleType, pki: Pki) -> None:
 
     def handler(raw: socket.socket) -> None:
         # Relay the handshake between the socket client and the memory server.
+        if not _relay_handshake(pair, raw):
+            return
         srv = pair.server
-        while True:
-            try:
-                srv.do_handshake()
-                break
-            except ssl.SSLWantReadError:
-                pass
-            out = pair.s_out.read()
-            if out:
-                raw.sendall(out)
-            data = raw.recv(65536)
-            if not data:
-                return
-            pair.s_in.write(data)
-        out = pair.s_out.read()
-        if out:
-            raw.sendall(out)
         srv.write(b"x" * 4000)
         _trickle(raw, pair.s_out.read(), stop)
 
@@ -157,3 +143,61 @@ def test_deadline_is_per_call(mod: ModuleType, pki: Pki) -> None:
         tls.sendall(b"done")
     server.join()
     assert got == [b"tick"] * 4
+
+
+def _relay_handshake(pair: BioPair, raw: socket.socket) -> bool:
+    """Run the memory server of pair against a socket client, over raw."""
+    srv = pair.server
+    while True:
+        try:
+            srv.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            pass
+        out = pair.s_out.read()
+        if out:
+            raw.sendall(out)
+        data = raw.recv(65536)
+        if not data:
+            return False
+        pair.s_in.write(data)
+    out = pair.s_out.read()
+    if out:
+        raw.sendall(out)
+    return True
+
+
+def test_write_to_a_slow_reader(mod: ModuleType, pki: Pki) -> None:
+    """A reader that drains 16 KiB of the socket every STEP lets each
+    send() progress, but one write() of much more must still end at its
+    timeout."""
+    client_ctx, server_ctx = contexts(mod, mod, pki)
+    stop = threading.Event()
+    pair = BioPair(client_ctx, server_ctx)
+
+    def handler(raw: socket.socket) -> None:
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        if not _relay_handshake(pair, raw):
+            return
+        for _ in range(BOUND):
+            if stop.wait(STEP):
+                break
+            try:
+                if not raw.recv(16384):
+                    break
+            except OSError:
+                break
+
+    server = Server(handler)
+    raw = server.connect()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+    tls = client_ctx.wrap_socket(raw, server_hostname="localhost")
+    tls.settimeout(TIMEOUT)
+    try:
+        took = _timed_out_within(lambda: tls.send(bytes(8 * 1024 * 1024)),
+                                 "write operation timed out")
+    finally:
+        stop.set()
+        tls.close()
+    server.join()
+    assert TIMEOUT * 0.9 <= took < TIMEOUT + 1.0, took
