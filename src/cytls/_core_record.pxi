@@ -56,10 +56,20 @@ cdef int _ba_set_len(bytearray b, Py_ssize_t size) except -1:
     return 0
 
 
+# An emptied buffer keeps an allocation of this many bytes or more (the
+# size of socket batches), up to the larger bound; smaller ones (a handshake
+# flight, which an idle connection would otherwise keep) and larger ones (a
+# one-off huge feed) are given back.
+cdef enum:
+    KEEP_ALLOC_MIN = 32768
+    KEEP_ALLOC_MAX = 1 << 20
+
+
 cdef int _ba_drop_front(bytearray b, Py_ssize_t n) except -1:
     # Remove the first n bytes of b without copying the rest or shrinking
     # the allocation (the start moves; _ba_set_len moves it back when the
-    # buffer must grow). Emptied, the buffer starts at its allocation again.
+    # buffer must grow). Emptied, the buffer starts at its allocation again
+    # (or gives it back, see KEEP_ALLOC_MIN).
     cdef PyByteArrayObject *o = <PyByteArrayObject *>b
     cdef Py_ssize_t cur = PyByteArray_GET_SIZE(b)
     if n <= 0:
@@ -67,7 +77,15 @@ cdef int _ba_drop_front(bytearray b, Py_ssize_t n) except -1:
     if o.ob_exports > 0:
         raise BufferError("Existing exports of data: object cannot be re-sized")
     if n >= cur:
+        if o.ob_bytes == NULL:
+            return 0
         o.ob_start = o.ob_bytes
+        if (1 < o.ob_alloc < KEEP_ALLOC_MIN) or o.ob_alloc > KEEP_ALLOC_MAX:
+            # From one byte to none: PyByteArray_Resize gives the memory back
+            # (it does nothing when the length does not change).
+            Py_SET_SIZE(b, 1)
+            PyByteArray_Resize(b, 0)
+            return 0
         Py_SET_SIZE(b, 0)
     else:
         o.ob_start += n
@@ -625,6 +643,8 @@ cdef class RecordIO:
             # Leave no handshake plaintext behind in the spare capacity.
             memset(dst + res.app_len, 0, res.payload_len)
         _ba_set_len(app, old + <Py_ssize_t>res.app_len)
+        if old + <Py_ssize_t>res.app_len == 0:
+            _ba_drop_front(app, 1)  # empty: keeps or gives back its allocation
         if res.status == CYTLS_RECORD_ERROR:
             failure = self._record_error(res.alert,
                                          cytls_record_error_string(res.error).decode("ascii"))

@@ -212,3 +212,26 @@ def test_buffers_keep_their_allocation() -> None:
             assert r.take_app_data() == b"x"
             sizes.add(r.app_data.__alloc__())
     assert len(sizes) == 1 and sizes.pop() > len(chunk)
+
+
+@pytest.mark.skipif(sys.implementation.name != "cpython", reason="bytearray allocation is CPython's")
+def test_small_and_huge_buffers_are_given_back() -> None:
+    """An idle connection keeps no handshake-sized buffers, and a one-off
+    huge batch is not kept either; only socket-batch sizes are."""
+    w, r, _, _ = keyed_pair(SUITES[0])
+    out = w.outgoing
+    w.send(22, b"x" * 3000)  # a handshake flight
+    wire = bytes(out)
+    w.drop_outgoing(len(out))
+    assert out.__alloc__() < 64
+    r.feed(bytearray(wire[:10]))
+    r.feed(bytearray(wire[10:]))
+    assert r.receive() == (22, b"x" * 3000)
+    assert r.app_data.__alloc__() < 64 and r.bytes_buffered == 0
+    huge = os.urandom(3 << 20)
+    w2, r2, _, _ = keyed_pair(SUITES[0])
+    w2.send(23, huge)
+    r2.feed(bytearray(w2.take_outgoing()))
+    assert r2.receive() is None
+    assert r2.take_app_data() == huge
+    assert r2.app_data.__alloc__() < 64
