@@ -114,3 +114,25 @@ def test_factor_and_rate_units_print(capsys: pytest.CaptureFixture[str]) -> None
         "scaling", "1.90x", "1.00x", "1.90x"]
     assert next(line for line in out.splitlines() if line.startswith("conn")).split() == [
         "conn", "500/s", "400/s", "1.25x"]
+
+
+def test_each_measurement_is_reported_as_it_completes() -> None:
+    import io
+
+    stream = io.StringIO()
+    report = Report(progress=stream)
+    report.add(Figure("record", "seal+open 64 KiB, X", "B/s", 3e9, {"raw AEAD": 2e9}))
+    assert stream.getvalue() == "  record: seal+open 64 KiB, X: cytls 3.00 GB/s; raw AEAD 2.00 GB/s (1.50x)\n"
+    silent = Report()
+    silent.add(Figure("record", "y", "B/s", 1.0, {}))
+    assert [f.name for f in silent.figures] == ["y"]
+
+
+@pytest.mark.slow
+def test_bench_prints_progress_before_the_table() -> None:
+    res = run_cli("bench", "--quick", "--sections", "record", timeout=90)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    progress = [line for line in out.splitlines() if line.startswith("  record: ")]
+    assert progress, out
+    assert out.index(progress[-1]) < out.index("Record layer, seal + open")

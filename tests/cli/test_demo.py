@@ -10,7 +10,7 @@ import sys
 import pytest
 from cli_helpers import cli_env, cytls_reason, run_cli
 
-from cytls.cli.demo import STEPS
+from cytls.cli.demo import STEPS, STEPS_RSA_KX
 
 
 def test_demo_names_every_step() -> None:
@@ -54,6 +54,31 @@ def test_demo_with_the_hybrid_group() -> None:
     assert re.search(r"^\s+cytls\s+X25519MLKEM768\s+first", res.stdout, re.M)
 
 
+def test_demo_rsa_key_transport() -> None:
+    res = run_cli("demo", "--kx", "rsa", "--size", "1", "--rounds", "1", "--warm", "1",
+                  timeout=60)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "mutual TLS 1.2 with RSA key transport (AES128-GCM-SHA256)" in out
+    trace = out.split("Handshake, step by step", 1)[1].split("Negotiated", 1)[0]
+    for step in STEPS_RSA_KX:
+        assert step in trace, f"{step} missing:\n{trace}"
+    assert "ServerKeyExchange" not in trace
+    # The client encrypts the premaster before its ClientKeyExchange; the
+    # server decrypts it.
+    assert re.search(r"\[C\] encrypt premaster secret  — bits: 2048", trace)
+    assert re.search(r"\[S\] decrypt premaster secret", trace)
+    assert "key exchange   RSA key transport" in out
+    assert re.search(r"^\s+cytls\s+AES128-GCM-SHA256\s+[0-9.]+ (MB|GB)/s", out, re.M)
+    assert re.search(r"^\s+ssl\s+RSA key transport first", out, re.M)
+
+
+def test_demo_rsa_key_transport_refuses_a_tls13_suite() -> None:
+    res = run_cli("demo", "--kx", "rsa", "--suite", "TLS_AES_128_GCM_SHA256", timeout=60)
+    assert res.returncode != 0
+    assert "--kx rsa uses TLS 1.2 AES128-GCM-SHA256" in res.stderr
+
+
 _WITHOUT_CORE = """
 import importlib.abc, runpy, sys
 
@@ -79,3 +104,13 @@ def test_demo_fails_clearly_without_the_engine() -> None:
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert lines[0].startswith("cytls demo: error: cytls handshake engine not available: ")
     assert "cytls._core" in lines[0]
+
+
+def test_size_labels_match_what_is_moved() -> None:
+    res = run_cli("demo", "--size", "1", "--rounds", "2", "--no-compare", timeout=120)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "2 rounds of 1.0 MiB (2.0 MiB in all) client -> server" in out
+    bar = [line for line in out.splitlines() if line.lstrip().startswith("cytls") and "%" in line]
+    assert bar and "2.0 MiB in" in bar[-1], out
+    assert "median of 2 rounds of 1.0 MiB each" in out

@@ -151,13 +151,27 @@ def test_set_groups_names_and_key_shares() -> None:
     assert config.key_share_groups == [0x11EC, 0x001D]  # the hybrid and its x25519 fallback
 
 
-@pytest.mark.parametrize("bad", ["x448", "secp521r1", "ffdhe2048", "nope", "", ":"])
+@pytest.mark.parametrize("bad", ["ffdhe1024", "secp224r1", "nope", "", ":"])
 def test_set_groups_refuses_unknown_or_unsupported(bad: str) -> None:
     ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     with pytest.raises(ssl.SSLError) as info:
         ctx.set_groups(bad)
     assert info.value.reason in ("UNSUPPORTED_GROUP", "NO_SUITABLE_GROUPS")
     assert ctx.get_groups()[0] == "X25519MLKEM768"  # unchanged
+
+
+def test_set_groups_adds_every_standard_group() -> None:
+    ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.set_groups("X25519:P-521:X448:ffdhe2048:ffdhe3072:ffdhe4096:ffdhe6144:ffdhe8192")
+    assert ctx.get_groups() == [
+        "x25519", "secp521r1", "x448", "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144",
+        "ffdhe8192",
+    ]  # fmt: skip
+    config = ctx._make_config(False, "example.com")
+    assert config.groups == [0x1D, 0x19, 0x1E, 0x100, 0x101, 0x102, 0x103, 0x104]
+    for name, code in (("secp521r1", 0x19), ("P-521", 0x19), ("x448", 0x1E), ("ffdhe8192", 0x104)):
+        ctx.set_ecdh_curve(name)
+        assert ctx._make_config(False, "example.com").groups == [code]
 
 
 def test_set_ecdh_curve_maps_to_groups() -> None:

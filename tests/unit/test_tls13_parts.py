@@ -190,7 +190,7 @@ def test_config_validation() -> None:
     with pytest.raises(ValueError):
         TLSConfig(is_client=True, cipher_suites=[0x1304]).validate()
     with pytest.raises(ValueError):
-        TLSConfig(is_client=True, groups=[0x0019]).validate()
+        TLSConfig(is_client=True, groups=[0x0015]).validate()
     with pytest.raises(ValueError):
         TLSConfig(is_client=True, min_version=0x0304, max_version=0x0303).validate()
     with pytest.raises(ValueError):

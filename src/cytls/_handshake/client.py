@@ -42,7 +42,8 @@ def build_client_hello(ctx: Context, shares: dict[int, KeyShare]) -> m.ClientHel
     without the TLS 1.3 ones when it is not."""
     cfg = ctx.config
     prep = ctx.prepared
-    tls13 = cfg.max_version >= TLS13
+    # No TLS 1.3 in the offer without a TLS 1.3 suite (as OpenSSL).
+    tls13 = cfg.speaks_tls13()
     tls12 = cfg.min_version <= TLS12
     exts: dict[int, bytes] = {}
     host = cfg.server_hostname

@@ -2,7 +2,8 @@
 
 Owns: accepting a TLS 1.2 ServerHello in answer to our ClientHello (the
 negotiation in client.py hands it over), the server's Certificate, ServerKeyExchange,
-CertificateRequest and ServerHelloDone, and the client's second flight.
+CertificateRequest and ServerHelloDone (no ServerKeyExchange with the opt-in
+RSA key transport of rsa_kx12.py), and the client's second flight.
 One class per state, named for what it waits for.
 Must not: touch record framing (the Connection does), resume sessions or
 renegotiate.
@@ -23,10 +24,10 @@ from cytls._handshake.common12 import ExpectChangeCipherSpec, add_message, send_
 from cytls._handshake.groups import KeyShare
 from cytls._handshake.keyschedule import SUITES12, KeySchedule12
 from cytls._handshake.offer import Offer
+from cytls._handshake.rsa_kx12 import client_key_transport
 from cytls._handshake.state import (
     GROUPS12,
     TLS12,
-    TLS13,
     CertificateChecked,
     Context,
     SignatureChecked,
@@ -52,7 +53,7 @@ def server_hello12(
     """Check a ServerHello without supported_versions (RFC 5246 §7.4.1.3)
     against our offer and start the TLS 1.2 handshake."""
     cfg = ctx.config
-    if cfg.max_version >= TLS13 and sh.random[-8:] in (m.DOWNGRADE_TLS12, m.DOWNGRADE_TLS11):
+    if cfg.speaks_tls13() and sh.random[-8:] in (m.DOWNGRADE_TLS12, m.DOWNGRADE_TLS11):
         # RFC 8446 §4.1.3: a TLS 1.3 server negotiating below 1.3 with a
         # client that offered 1.3: an attacker removed TLS 1.3.
         raise _illegal("downgrade sentinel in ServerHello.random")
@@ -125,6 +126,20 @@ class ExpectCertificate(State):
             raise TLSAlert(AD.unsupported_certificate, "certificate key does not fit the suite")
         add_message(ctx, raw)
         proof = verify_server_chain(ctx, chain)
+        if SUITES12[ctx.suite].kx == "rsa":
+            # RSA key transport (RFC 5246 §7.4.7.1): no ServerKeyExchange;
+            # the premaster goes encrypted to the certificate's key, and
+            # the server proves it holds the key with its Finished (so
+            # there is no signature to check: scheme 0).
+            public_key = chain[0].public_key()
+            assert isinstance(public_key, rsa.RSAPublicKey)
+            # The premaster starts with our ClientHello.client_version.
+            version = self.offer.ch.legacy_version
+            premaster, cke = client_key_transport(public_key, version, ctx.random)
+            ctx.trace("encrypt premaster secret", bits=public_key.key_size)
+            return ExpectCertificateRequestOrServerHelloDone(
+                ctx, proof, SignatureChecked(0), cke, premaster
+            )
         return ExpectServerKeyExchange(ctx, self.offer, proof)
 
 
@@ -161,8 +176,9 @@ class ExpectServerKeyExchange(State):
         add_message(ctx, raw)
         ctx.trace("receive ServerKeyExchange", group=ske.group)
         ctx.trace("verify ServerKeyExchange", scheme=ske.scheme)
+        cke = bytes((len(share.public),)) + share.public  # RFC 8422 §5.7
         return ExpectCertificateRequestOrServerHelloDone(
-            ctx, self.cert, SignatureChecked(ske.scheme), share, premaster
+            ctx, self.cert, SignatureChecked(ske.scheme), cke, premaster
         )
 
 
@@ -176,13 +192,13 @@ class ExpectCertificateRequestOrServerHelloDone(State):
         ctx: Context,
         cert: CertificateChecked,
         sig: SignatureChecked,
-        share: KeyShare,
+        cke: bytes,
         premaster: bytes,
     ) -> None:
         self.ctx = ctx
         self.cert = cert
         self.sig = sig
-        self.share = share
+        self.cke = cke  # the ClientKeyExchange body
         self.premaster = premaster
         self.request: m.CertificateRequest12 | None = None
 
@@ -226,11 +242,7 @@ class ExpectCertificateRequestOrServerHelloDone(State):
             ders = prep.chain_der if scheme is not None else []
             flight.append(m.serialize_certificate12(ders))
             ctx.trace("send Certificate", certificates=len(ders))
-        flight.append(
-            m.handshake(
-                HT.client_key_exchange, bytes((len(self.share.public),)) + self.share.public
-            )
-        )
+        flight.append(m.handshake(HT.client_key_exchange, self.cke))
         for msg in flight:
             add_message(ctx, msg)
         ctx.trace("send ClientKeyExchange", group=ctx.group)

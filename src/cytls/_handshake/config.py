@@ -10,6 +10,7 @@ translate `SSLContext` settings into a `TLSConfig`; the protocol core reads it.
 from __future__ import annotations
 
 import ipaddress
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,9 +25,11 @@ __all__ = [
     "DEFAULT_GROUPS",
     "DEFAULT_KEY_SHARE_GROUPS",
     "DEFAULT_SIGNATURE_SCHEMES",
+    "SERVER_DEFAULT_GROUPS",
     "SUPPORTED_CIPHER_SUITES",
     "SUPPORTED_GROUPS",
     "TLS12_CIPHER_SUITES",
+    "TLS12_RSA_KX_SUITES",
     "TLS13_CIPHER_SUITES",
     "SniCallback",
     "TLSConfig",
@@ -47,14 +50,32 @@ TLS12_CIPHER_SUITES = (
     CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 )
-SUPPORTED_CIPHER_SUITES = TLS13_CIPHER_SUITES + TLS12_CIPHER_SUITES
-SUPPORTED_GROUPS = (
+# RFC 5288 RSA key transport (no forward secrecy): implemented for the
+# peers that need it, never in the defaults; set_ciphers() must name them.
+TLS12_RSA_KX_SUITES = (
+    CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite.TLS_RSA_WITH_AES_256_GCM_SHA384,
+)
+SUPPORTED_CIPHER_SUITES = TLS13_CIPHER_SUITES + TLS12_CIPHER_SUITES + TLS12_RSA_KX_SUITES
+# The client's default offer stays small and fast; a server accepts every
+# group cytls implements (fast ones first: it picks by its own order).
+DEFAULT_GROUPS: tuple[int, ...] = (
     NamedGroup.X25519MLKEM768,
     NamedGroup.x25519,
     NamedGroup.secp256r1,
     NamedGroup.secp384r1,
 )
-DEFAULT_GROUPS: tuple[int, ...] = SUPPORTED_GROUPS
+SUPPORTED_GROUPS: tuple[int, ...] = (
+    *DEFAULT_GROUPS,
+    NamedGroup.x448,
+    NamedGroup.secp521r1,
+    NamedGroup.ffdhe2048,
+    NamedGroup.ffdhe3072,
+    NamedGroup.ffdhe4096,
+    NamedGroup.ffdhe6144,
+    NamedGroup.ffdhe8192,
+)
+SERVER_DEFAULT_GROUPS: tuple[int, ...] = SUPPORTED_GROUPS
 DEFAULT_KEY_SHARE_GROUPS: tuple[int, ...] = (NamedGroup.X25519MLKEM768, NamedGroup.x25519)
 
 # Offered in signature_algorithms, strongest common choices first; the
@@ -98,6 +119,10 @@ def default_cipher_suites() -> list[int]:
     return s13 + s12
 
 
+class _DefaultGroups(list[int]):
+    """The default `groups` value, told apart from an explicit list."""
+
+
 @dataclass(eq=False)
 class TLSConfig:
     """Settings for one side of TLS connections.
@@ -111,7 +136,9 @@ class TLSConfig:
         min_version, max_version: 0x0303 (TLS 1.2) .. 0x0304 (TLS 1.3).
         cipher_suites: IANA ids in preference order, TLS 1.3 and TLS 1.2
             suites mixed (each version uses its own, in this order).
-        groups: named groups we accept, in preference order.
+        groups: named groups we accept, in preference order (default: the
+            four of DEFAULT_GROUPS for a client, every group of
+            SUPPORTED_GROUPS for a server).
         key_share_groups: client: groups to send key shares for up front
             (those not in `groups` are skipped).
         signature_schemes: schemes offered/accepted, in preference order.
@@ -160,7 +187,7 @@ class TLSConfig:
     min_version: int = 0x0303
     max_version: int = 0x0304
     cipher_suites: list[int] = field(default_factory=default_cipher_suites)
-    groups: list[int] = field(default_factory=lambda: [int(g) for g in DEFAULT_GROUPS])
+    groups: list[int] = field(default_factory=lambda: _DefaultGroups(DEFAULT_GROUPS))
     key_share_groups: list[int] = field(
         default_factory=lambda: [int(g) for g in DEFAULT_KEY_SHARE_GROUPS]
     )
@@ -191,6 +218,11 @@ class TLSConfig:
     # Precomputed state, rebuilt when the identity of its inputs changes.
     _prepared_cache: Any = field(default=None, init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        # A server left with the default groups accepts them all.
+        if not self.is_client and type(self.groups) is _DefaultGroups:
+            self.groups = [int(g) for g in SERVER_DEFAULT_GROUPS]
+
     def validate(self) -> None:
         """Check the settings for contradictions.
 
@@ -213,7 +245,7 @@ class TLSConfig:
             if s not in SUPPORTED_CIPHER_SUITES:
                 raise ValueError(f"unsupported cipher suite 0x{s:04x}")
         usable = (TLS13_CIPHER_SUITES if self.max_version >= 0x0304 else ()) + (
-            TLS12_CIPHER_SUITES if self.min_version <= 0x0303 else ()
+            TLS12_CIPHER_SUITES + TLS12_RSA_KX_SUITES if self.min_version <= 0x0303 else ()
         )
         if not any(s in usable for s in self.cipher_suites):
             raise ValueError("no cipher suite for the configured versions")
@@ -332,6 +364,8 @@ class Prepared:
         own_schemes: CertificateVerify schemes for our key, preferred first.
         verifier: the chain verifier over trust_anchors.
         ca_names_ext: certificate_authorities extension body, or None.
+        rsa_kx_secret: server: the key of the synthetic premaster secrets
+            of TLS 1.2 RSA key transport (rsa_kx12.py), random per config.
     """
 
     def __init__(self, config: TLSConfig, key: tuple[Any, ...]) -> None:
@@ -363,3 +397,4 @@ class Prepared:
         self.ca_names_ext = m.serialize_certificate_authorities(names) if names else None
         self.sigalgs_ext = m.serialize_u16_list(config.signature_schemes)
         self.sigalgs_set = frozenset(config.signature_schemes)
+        self.rsa_kx_secret = os.urandom(32)

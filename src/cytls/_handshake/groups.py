@@ -1,7 +1,9 @@
-"""Key exchange groups: X25519, P-256, P-384 and the hybrid X25519MLKEM768.
+"""Key exchange groups: X25519, X448, P-256, P-384, P-521, the hybrid
+X25519MLKEM768, and (through ffdhe.py) the RFC 7919 FFDHE groups.
 
 Owns: making key shares, checking a peer's share, and computing the shared
-secret for each group (RFC 8446 §4.2.8, §7.4; draft-ietf-tls-ecdhe-mlkem).
+secret for each group (RFC 8446 §4.2.8, §7.4; RFC 7748; RFC 8422;
+draft-ietf-tls-ecdhe-mlkem).
 Must not: choose groups (the state machines do) or derive traffic keys.
 Every malformed share raises illegal_parameter, never a library error.
 """
@@ -10,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec, x25519
+from cryptography.hazmat.primitives.asymmetric import ec, x448, x25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from cytls._handshake import ffdhe
 from cytls._wire.alerts import AlertDescription as AD
 from cytls._wire.alerts import TLSAlert
 from cytls._wire.enums import NamedGroup
@@ -30,8 +33,13 @@ except ImportError:  # pragma: no cover
 _CURVES: dict[int, ec.EllipticCurve] = {
     NamedGroup.secp256r1: ec.SECP256R1(),
     NamedGroup.secp384r1: ec.SECP384R1(),
+    NamedGroup.secp521r1: ec.SECP521R1(),
 }
-_POINT_LEN: dict[int, int] = {NamedGroup.secp256r1: 65, NamedGroup.secp384r1: 97}
+_POINT_LEN: dict[int, int] = {
+    NamedGroup.secp256r1: 65,
+    NamedGroup.secp384r1: 97,
+    NamedGroup.secp521r1: 133,
+}
 _MLKEM768_EK = 1184
 _MLKEM768_CT = 1088
 
@@ -49,10 +57,14 @@ def share_length(group: int, client: bool) -> int:
     """The exact length of a valid share (client or server side)."""
     if group == NamedGroup.x25519:
         return 32
+    if group == NamedGroup.x448:
+        return 56
     if group in _POINT_LEN:
         return _POINT_LEN[group]
     if group == NamedGroup.X25519MLKEM768:
         return (_MLKEM768_EK if client else _MLKEM768_CT) + 32
+    if ffdhe.is_ffdhe(group):
+        return ffdhe.share_length(group)
     raise KeyError(group)
 
 
@@ -61,6 +73,18 @@ def _x25519_shared(priv: x25519.X25519PrivateKey, peer: bytes, group: int) -> by
         pub = x25519.X25519PublicKey.from_public_bytes(peer)
         # cryptography rejects an all-zero output (small-order peer point),
         # as RFC 8446 §7.4.2 asks.
+        return priv.exchange(pub)
+    except ValueError as exc:
+        raise _bad_share(group, str(exc)) from None
+
+
+def _x448_shared(priv: x448.X448PrivateKey, peer: bytes, group: int) -> bytes:
+    if len(peer) != 56:
+        raise _bad_share(group, "wrong length")
+    try:
+        pub = x448.X448PublicKey.from_public_bytes(peer)
+        # As for X25519, an all-zero output (small-order point) is refused
+        # by cryptography (RFC 8446 §7.4.2).
         return priv.exchange(pub)
     except ValueError as exc:
         raise _bad_share(group, str(exc)) from None
@@ -84,7 +108,8 @@ class KeyShare:
     Args:
         group: the NamedGroup.
         private: an injected private key object (tests); None to generate.
-            For X25519MLKEM768 a tuple (mlkem private key, x25519 private key).
+            For X25519MLKEM768 a tuple (mlkem private key, x25519 private key);
+            for an FFDHE group a `dh.DHPrivateKey`.
     """
 
     __slots__ = ("_priv", "group", "public")
@@ -94,6 +119,9 @@ class KeyShare:
         priv: Any
         if group == NamedGroup.x25519:
             priv = private or x25519.X25519PrivateKey.generate()
+            self.public = priv.public_key().public_bytes(_RAW, _RAWPUB)
+        elif group == NamedGroup.x448:
+            priv = private or x448.X448PrivateKey.generate()
             self.public = priv.public_key().public_bytes(_RAW, _RAWPUB)
         elif group in _CURVES:
             priv = private or ec.generate_private_key(_CURVES[group])
@@ -105,6 +133,9 @@ class KeyShare:
             self.public = priv[0].public_key().public_bytes_raw() + priv[
                 1
             ].public_key().public_bytes(_RAW, _RAWPUB)
+        elif ffdhe.is_ffdhe(group):
+            priv = ffdhe.FFDHEKey(group, private)
+            self.public = priv.public
         else:
             raise ValueError(f"unsupported group 0x{group:04x}")
         self._priv = priv
@@ -120,8 +151,13 @@ class KeyShare:
             if len(peer) != 32:
                 raise _bad_share(group, "wrong length")
             return _x25519_shared(self._priv, peer, group)
+        if group == NamedGroup.x448:
+            return _x448_shared(self._priv, peer, group)
         if group in _CURVES:
             return _ec_shared(self._priv, peer, group)
+        if ffdhe.is_ffdhe(group):
+            shared: bytes = self._priv.exchange(peer)
+            return shared
         # X25519MLKEM768: ciphertext || x25519 share; secret = mlkem || x25519.
         if len(peer) != _MLKEM768_CT + 32:
             raise _bad_share(group, "wrong length")
@@ -152,6 +188,13 @@ def server_exchange(group: int, client_share: bytes, private: Any = None) -> tup
         priv = private
         shared = _x25519_shared(priv, client_share, group)
         return priv.public_key().public_bytes(_RAW, _RAWPUB), shared
+    if group == NamedGroup.x448:
+        if len(client_share) != 56:
+            raise _bad_share(group, "wrong length")
+        if not isinstance(private, x448.X448PrivateKey):
+            private = x448.X448PrivateKey.generate()
+        shared = _x448_shared(private, client_share, group)
+        return private.public_key().public_bytes(_RAW, _RAWPUB), shared
     if group in _CURVES:
         curve = _CURVES[group]
         # An injected key is used only when it is for this curve.
@@ -173,4 +216,6 @@ def server_exchange(group: int, client_share: bytes, private: Any = None) -> tup
         xpriv = x25519.X25519PrivateKey.generate()
         ss_x = _x25519_shared(xpriv, client_share[_MLKEM768_EK:], group)
         return ct + xpriv.public_key().public_bytes(_RAW, _RAWPUB), ss_pq + ss_x
+    if ffdhe.is_ffdhe(group):
+        return ffdhe.server_exchange(group, client_share)
     raise ValueError(f"unsupported group 0x{group:04x}")

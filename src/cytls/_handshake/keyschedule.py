@@ -229,9 +229,11 @@ class KeySchedule:
 
 @dataclass(frozen=True, slots=True)
 class Suite12:
-    """What a TLS 1.2 ECDHE AEAD suite fixes (RFC 5288, RFC 5289, RFC 7905).
+    """What a TLS 1.2 AEAD suite fixes (RFC 5288, RFC 5289, RFC 7905).
 
     Attributes:
+        kx: "ecdhe" (RFC 8422) or "rsa" (RSA key transport, RFC 5246
+            §7.4.7.1: no ServerKeyExchange, opt-in suites only).
         auth: "ecdsa" (an ECDSA or Ed25519 certificate, RFC 8422 §5.1.1)
             or "rsa".
         iv_len: the implicit part of the nonce: 4 bytes of salt for
@@ -245,11 +247,14 @@ class Suite12:
     iv_len: int
     auth: str
     alg: int
+    kx: str = "ecdhe"
 
 
-def _s12(suite: int, hash_name: str, key_len: int, iv_len: int, auth: str) -> Suite12:
+def _s12(
+    suite: int, hash_name: str, key_len: int, iv_len: int, auth: str, kx: str = "ecdhe"
+) -> Suite12:
     alg = HASH_IDS[hash_name]
-    return Suite12(suite, hash_name, 48 if alg == 2 else 32, key_len, iv_len, auth, alg)
+    return Suite12(suite, hash_name, 48 if alg == 2 else 32, key_len, iv_len, auth, alg, kx)
 
 
 SUITES12: dict[int, Suite12] = {
@@ -261,6 +266,8 @@ SUITES12: dict[int, Suite12] = {
     CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: _s12(
         0xCCA9, "sha256", 32, 12, "ecdsa"
     ),
+    CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256: _s12(0x009C, "sha256", 16, 4, "rsa", "rsa"),
+    CipherSuite.TLS_RSA_WITH_AES_256_GCM_SHA384: _s12(0x009D, "sha384", 32, 4, "rsa", "rsa"),
 }
 
 

@@ -3,7 +3,8 @@
 Owns: checking a ClientHello that leads to TLS 1.2 (the negotiation in
 server.py hands it over), choosing suite, group, signature scheme and ALPN protocol,
 the server's first flight with the RFC 8446 §4.1.3 downgrade sentinel, the
-client's certificate, key exchange and CertificateVerify. One class per
+client's certificate, key exchange (ECDHE, or the opt-in RSA key transport
+of rsa_kx12.py) and CertificateVerify. One class per
 state, named for what it waits for.
 Must not: touch record framing (the Connection does), resume sessions,
 send session tickets or renegotiate.
@@ -15,7 +16,7 @@ send session tickets or renegotiate.
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives.asymmetric import ec, rsa, x25519
+from cryptography.hazmat.primitives.asymmetric import ec, rsa, x448, x25519
 
 from cytls._handshake import signatures
 from cytls._handshake.checks import (
@@ -28,6 +29,7 @@ from cytls._handshake.checks import (
 from cytls._handshake.common12 import ExpectChangeCipherSpec, add_message
 from cytls._handshake.groups import KeyShare
 from cytls._handshake.keyschedule import SUITES12, KeySchedule12
+from cytls._handshake.rsa_kx12 import ServerKeyTransport, parse_encrypted_premaster
 from cytls._handshake.state import (
     GROUPS12,
     TLS12,
@@ -114,15 +116,19 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     else:
         suite = next((s for s in offered if s in ours), None)
     if suite is None:
-        raise TLSAlert(AD.handshake_failure, "no cipher suite in common")
+        raise TLSAlert(AD.handshake_failure, "no shared cipher", reason="NO_SHARED_CIPHER")
 
     # Group (RFC 8422 §5.1.1; without supported_groups, P-256 is assumed).
+    # RSA key transport (opt-in suites) needs none.
+    rsa_kx = SUITES12[suite].kx == "rsa"
     usable = [g for g in cfg.groups if g in GROUPS12]
     if cfg.server_preference:
         group = next((g for g in usable if g in client_groups), None)
     else:
         group = next((g for g in client_groups if g in usable), None)
-    if group is None:
+    if rsa_kx:
+        group = None
+    elif group is None:
         raise TLSAlert(AD.handshake_failure, "no key exchange group in common")
 
     # Signature scheme (RFC 5246 §7.4.1.4.1; we do not sign with SHA-1,
@@ -169,11 +175,18 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     flight = [sh.serialize()]
     flight.append(m.handshake(HT.certificate, _certificate12_body(ctx)))
 
-    # ServerKeyExchange (RFC 8422 §5.4), signed over both randoms.
-    exchange = _ephemeral(ctx, group)
-    ske = m.ServerKeyExchange12(group, exchange.public, scheme, b"")
-    ske.signature = sign(ctx, key, scheme, ch.random + random + ske.params)
-    flight.append(ske.serialize())
+    exchange: KeyShare | ServerKeyTransport
+    if group is None:
+        # RSA key transport: no ServerKeyExchange (RFC 5246 §7.4.3).
+        assert isinstance(key, rsa.RSAPrivateKey)
+        secret = ctx.cert_prepared.rsa_kx_secret
+        exchange = ServerKeyTransport(key, secret, ch.legacy_version)
+    else:
+        # ServerKeyExchange (RFC 8422 §5.4), signed over both randoms.
+        exchange = _ephemeral(ctx, group)
+        ske = m.ServerKeyExchange12(group, exchange.public, scheme, b"")
+        ske.signature = sign(ctx, key, scheme, ch.random + random + ske.params)
+        flight.append(ske.serialize())
 
     request = cfg.verify_mode != 0
     if request:
@@ -218,7 +231,9 @@ def _ephemeral(ctx: Context, group: int) -> KeyShare:
 def _fits(private: object, group: int) -> bool:
     if group == 0x001D:
         return isinstance(private, x25519.X25519PrivateKey)
-    names = {0x0017: "secp256r1", 0x0018: "secp384r1"}
+    if group == 0x001E:
+        return isinstance(private, x448.X448PrivateKey)
+    names = {0x0017: "secp256r1", 0x0018: "secp384r1", 0x0019: "secp521r1"}
     return isinstance(private, ec.EllipticCurvePrivateKey) and private.curve.name == names.get(
         group
     )
@@ -229,7 +244,7 @@ class ExpectCertificate(State):
 
     expected = "Certificate"
 
-    def __init__(self, ctx: Context, exchange: KeyShare) -> None:
+    def __init__(self, ctx: Context, exchange: KeyShare | ServerKeyTransport) -> None:
         self.ctx = ctx
         self.exchange = exchange
 
@@ -260,12 +275,15 @@ class ExpectCertificate(State):
 
 
 class ExpectClientKeyExchange(State):
-    """RFC 8422 §5.7: the client's ephemeral point; then the extended
-    master secret (RFC 7627 §4)."""
+    """RFC 8422 §5.7: the client's ephemeral point (RFC 5246 §7.4.7.1: or
+    its RSA-encrypted premaster); then the extended master secret
+    (RFC 7627 §4)."""
 
     expected = "ClientKeyExchange"
 
-    def __init__(self, ctx: Context, exchange: KeyShare, cert: CertificateChecked) -> None:
+    def __init__(
+        self, ctx: Context, exchange: KeyShare | ServerKeyTransport, cert: CertificateChecked
+    ) -> None:
         self.ctx = ctx
         self.exchange = exchange
         self.cert = cert
@@ -274,8 +292,12 @@ class ExpectClientKeyExchange(State):
         if msg_type != HT.client_key_exchange:
             raise unexpected(self, msg_type)
         ctx = self.ctx
-        point = m.parse_client_key_exchange12(body)
-        premaster = self.exchange.exchange(point)
+        if isinstance(self.exchange, ServerKeyTransport):
+            # Implicit rejection: never fails here (rsa_kx12.py).
+            premaster = self.exchange.premaster(parse_encrypted_premaster(body))
+            ctx.trace("decrypt premaster secret", bits=self.exchange.key_size)
+        else:
+            premaster = self.exchange.exchange(m.parse_client_key_exchange12(body))
         add_message(ctx, raw)
         ks = ctx.ks12
         assert isinstance(ks, KeySchedule12)

@@ -117,7 +117,7 @@ def _negotiate(ctx: Context, ch: m.ClientHello) -> tuple[Choice, list[tuple[int,
     else:
         suite = next((s for s in offered if s in ours13), None)
     if suite is None:
-        raise TLSAlert(AD.handshake_failure, "no cipher suite in common")
+        raise TLSAlert(AD.handshake_failure, "no shared cipher", reason="NO_SHARED_CIPHER")
     choice.suite = suite
 
     # Signature scheme (RFC 8446 §4.2.3, §9.2).

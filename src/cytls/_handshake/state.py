@@ -46,7 +46,7 @@ __all__ = [
 TLS13 = 0x0304
 TLS12 = 0x0303
 # The groups TLS 1.2 ECDHE can use (RFC 8422 §5.1.1, RFC 7748).
-GROUPS12 = frozenset({0x001D, 0x0017, 0x0018})
+GROUPS12 = frozenset({0x001D, 0x001E, 0x0017, 0x0018, 0x0019})
 
 
 @dataclass

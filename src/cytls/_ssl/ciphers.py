@@ -23,6 +23,7 @@ __all__ = [
     "SUITES_12",
     "SUITES_13",
     "SUITES_BY_CODE",
+    "SUITES_RSA_KX",
     "CipherSuite",
     "engine_suites",
     "no_cipher_error",
@@ -45,6 +46,9 @@ class CipherSuite:
     kea: str
     auth_name: str
     aliases: frozenset[str]
+    # Opt-in suites (RSA key transport) join a cipher string only through
+    # an item with one of these words, never through ALL, HIGH, AESGCM...
+    naming: frozenset[str] = frozenset()
 
     def as_dict(self) -> dict[str, Any]:
         """The dict `ssl.SSLContext.get_ciphers()` returns for this suite."""
@@ -120,8 +124,32 @@ def _suite12(code: int, name: str, auth: str, enc: str, bits: int, symmetric: st
     )
 
 
+def _suite_rsa_kx(code: int, name: str, enc: str, bits: int, symmetric: str) -> CipherSuite:
+    """RFC 5288 RSA key transport, opt-in: OpenSSL's `kRSA`/`RSA` aliases
+    or the suite's name enable it (OpenSSL 3.0 has it in ALL and DEFAULT;
+    cytls does not, for the lack of forward secrecy and Bleichenbacher's
+    attacks)."""
+    aes = {"AES", "AESGCM", "AES128" if bits == 128 else "AES256"}
+    aliases = {name, "kRSA", "RSA", "aRSA", "TLSv1.2", "AEAD"} | aes
+    return CipherSuite(
+        code,
+        name,
+        "TLSv1.2",
+        "RSA",
+        "RSA",
+        enc,
+        bits,
+        symmetric,
+        "kx-rsa",
+        "auth-rsa",
+        frozenset(aliases),
+        frozenset({name, "kRSA", "RSA"}),
+    )
+
+
 # RFC 8446 §B.4 (TLS 1.3) and RFC 5289 / RFC 7905 (TLS 1.2 ECDHE AEAD), in
-# the ssl module's default preference order.
+# the ssl module's default preference order; then RFC 5288's RSA key
+# transport, opt-in.
 SUITES_13 = (
     _suite13(0x1302, "TLS_AES_256_GCM_SHA384", "AESGCM(256)", 256, "aes-256-gcm"),
     _suite13(
@@ -151,10 +179,17 @@ SUITES_12 = (
         "chacha20-poly1305",
     ),
 )
-SUITES_BY_CODE = {s.code: s for s in SUITES_13 + SUITES_12}
+SUITES_RSA_KX = (
+    _suite_rsa_kx(0x009D, "AES256-GCM-SHA384", "AESGCM(256)", 256, "aes-256-gcm"),
+    _suite_rsa_kx(0x009C, "AES128-GCM-SHA256", "AESGCM(128)", 128, "aes-128-gcm"),
+)
+SUITES_BY_CODE = {s.code: s for s in SUITES_13 + SUITES_12 + SUITES_RSA_KX}
 # The order OpenSSL's cipher-string keywords add suites in: ECDHE and AES
-# first, then sorted by strength (ssl_create_cipher_list's base ordering).
-_KEYWORD_ORDER = tuple(SUITES_BY_CODE[c] for c in (0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC02B, 0xC02F))
+# first, then sorted by strength (ssl_create_cipher_list's base ordering);
+# plain RSA key exchange after every ECDHE suite.
+_KEYWORD_ORDER = tuple(
+    SUITES_BY_CODE[c] for c in (0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC02B, 0xC02F, 0x009D, 0x009C)
+)
 _SUITES_13_BY_NAME = {s.name: s for s in SUITES_13}
 
 # set_ecdh_curve() names (OpenSSL short names) -> TLS NamedGroup, RFC 8446 §4.2.7.
@@ -179,8 +214,22 @@ GROUP_NAMES = {
     0x001D: "x25519",
     0x0017: "secp256r1",
     0x0018: "secp384r1",
+    0x001E: "x448",
+    0x0019: "secp521r1",
+    0x0100: "ffdhe2048",
+    0x0101: "ffdhe3072",
+    0x0102: "ffdhe4096",
+    0x0103: "ffdhe6144",
+    0x0104: "ffdhe8192",
 }
-GROUP_ALIASES = (("X25519", 0x001D), ("prime256v1", 0x0017), ("P-256", 0x0017), ("P-384", 0x0018))
+GROUP_ALIASES = (
+    ("X25519", 0x001D),
+    ("prime256v1", 0x0017),
+    ("P-256", 0x0017),
+    ("P-384", 0x0018),
+    ("X448", 0x001E),
+    ("P-521", 0x0019),
+)
 GROUPS_BY_NAME = {n.lower(): c for c, n in GROUP_NAMES.items()} | {
     a.lower(): c for a, c in GROUP_ALIASES
 }
@@ -223,7 +272,12 @@ def parse_cipher_string(spec: str) -> tuple[list[CipherSuite], list[CipherSuite]
         words = item.split("+")
         if words == ["COMPLEMENTOFDEFAULT"] or words == ["COMPLEMENTOFALL"]:
             continue
-        matches = [s for s in _KEYWORD_ORDER if all(w in s.aliases for w in words)]
+        matches = [
+            s
+            for s in _KEYWORD_ORDER
+            if all(w in s.aliases for w in words)
+            and (not s.naming or any(w in s.naming for w in words))
+        ]
         if op == "!":
             killed.update(s.code for s in matches)
             active = [s for s in active if s.code not in killed]

@@ -85,6 +85,8 @@ class ExtensionType(IntEnum):
 class CipherSuite(IntEnum):
     """RFC 8446 §B.4; the TLS 1.2 ECDHE AEAD suites of RFC 5289 and RFC 7905."""
 
+    TLS_RSA_WITH_AES_128_GCM_SHA256 = 0x009C  # RFC 5288, opt-in
+    TLS_RSA_WITH_AES_256_GCM_SHA384 = 0x009D  # RFC 5288, opt-in
     TLS_AES_128_GCM_SHA256 = 0x1301
     TLS_AES_256_GCM_SHA384 = 0x1302
     TLS_CHACHA20_POLY1305_SHA256 = 0x1303

@@ -1,9 +1,10 @@
 """The figures of `python -m cytls bench`: what was measured, for whom, and the ratios.
 
 Owns: `Figure` (one quantity, cytls and each peer, in one unit), `Report`
-(the figures, the sections that could not run and why, the machine), and
+(the figures, the sections that could not run and why, the machine, and a
+progress line per figure as it is added), `fmt_value`, and
 `interleaved_medians`, the round-robin measurement the network sections use.
-Must not: measure anything itself, or print.
+Must not: measure anything itself, or print anything but progress lines.
 """
 
 from __future__ import annotations
@@ -11,9 +12,20 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
-__all__ = ["Figure", "Report", "interleaved_medians"]
+from cytls.cli._output import fmt_rate, say
+
+__all__ = ["Figure", "Report", "fmt_value", "interleaved_medians"]
+
+
+def fmt_value(value: float, unit: str) -> str:
+    """A figure for the table: bytes/s in units, a factor as "1.90x", else "n/s"."""
+    if unit == "B/s":
+        return fmt_rate(value)
+    if unit == "x":
+        return f"{value:.2f}x"
+    return f"{value:,.0f}/s"
 
 
 @dataclass
@@ -48,6 +60,17 @@ class Report:
     figures: list[Figure] = field(default_factory=list)
     unavailable: dict[str, str] = field(default_factory=dict)
     machine: dict[str, Any] = field(default_factory=dict)
+    # Where a line per measurement goes as it completes (None: nowhere).
+    progress: TextIO | None = None
+
+    def add(self, fig: Figure) -> None:
+        """Record a figure and, on a long run, say at once what it measured."""
+        self.figures.append(fig)
+        if self.progress is not None:
+            peers = ", ".join(f"{p} {fmt_value(v, fig.unit)} ({fig.ratios[p]:.2f}x)"
+                              for p, v in fig.peers.items())
+            say(f"  {fig.section}: {fig.name}: cytls {fmt_value(fig.cytls, fig.unit)}"
+                + (f"; {peers}" if peers else ""), file=self.progress)
 
     def to_json(self) -> dict[str, Any]:
         return {

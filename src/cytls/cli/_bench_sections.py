@@ -50,10 +50,10 @@ def _compare(report: Report, section: str, name: str, unit: str,
             report.unavailable[f"{section} {name}"] = reasons.get("cytls", f"{e}")
             return None
         fig = Figure(section, name, unit, values["cytls"], unavailable_peers=reasons)
-        report.figures.append(fig)
+        report.add(fig)
         return fig
     fig = Figure(section, name, unit, values["cytls"], {"ssl": values["ssl"]})
-    report.figures.append(fig)
+    report.add(fig)
     return fig
 
 
@@ -146,7 +146,7 @@ def bench_threads(report: Report, quick: bool, files: CertFiles) -> None:
             fig.unavailable_peers["ssl"] = reasons["ssl"]
         else:
             fig.peers["ssl"] = median([pick(r) for r in got["ssl"]])
-        report.figures.append(fig)
+        report.add(fig)
 
 
 def server_handshake_costs(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext,
@@ -238,7 +238,7 @@ def bench_server_cpu(report: Report, quick: bool, files: CertFiles) -> None:
                 fig.unavailable_peers["ssl"] = str(peer)
             else:
                 fig.peers["ssl"] = _median_of(results["ssl"], index)
-            report.figures.append(fig)
+            report.add(fig)
 
 
 def _median_of(rows: list[tuple[float, float]], index: int) -> float:

@@ -30,8 +30,9 @@ from typing import Any
 
 from cytls.cli import _bench_sections, _certgen, _impl
 from cytls.cli._bench_report import Figure, Report
+from cytls.cli._bench_report import fmt_value as _fmt
 from cytls.cli._certgen import CertFiles
-from cytls.cli._output import CLIError, fmt_rate, print_table, say
+from cytls.cli._output import CLIError, print_table, say
 
 __all__ = ["Figure", "Report", "add_parser", "measure_rate", "measure_rates", "openssl_speed", "run"]
 
@@ -207,13 +208,13 @@ def bench_aead(report: Report, quick: bool) -> None:
                     seal.peers["openssl speed"] = openssl_speed(openssl_name, size, 1)
                 except _impl.Unavailable as e:
                     seal.unavailable_peers["openssl speed"] = str(e)
-            report.figures.append(seal)
+            report.add(seal)
             r = measure_rates({"cytls": partial(ours.decrypt, nonce, sealed, AAD),
                                "cryptography": partial(peer.decrypt, nonce, sealed, AAD)},
                               size, budget)
             opn = Figure("aead", f"{label} open {size} B", "B/s", r["cytls"],
                          {"cryptography": r["cryptography"]})
-            report.figures.append(opn)
+            report.add(opn)
 
 
 # ---------------------------------------------------------------------------
@@ -264,7 +265,7 @@ def bench_record(report: Report, quick: bool) -> None:
         except Exception as e:
             report.unavailable[f"record {suite}"] = f"{type(e).__name__}: {e}"
             continue
-        report.figures.append(Figure("record", f"seal+open 64 KiB, {suite}", "B/s", rates["cytls"],
+        report.add(Figure("record", f"seal+open 64 KiB, {suite}", "B/s", rates["cytls"],
                                      {"raw AEAD (same backend)": rates["raw AEAD"]}))
 
 
@@ -381,7 +382,7 @@ def bench_handshake(report: Report, quick: bool, files: CertFiles) -> None:
             fig.peers["ssl"] = rates["ssl"]
         else:
             fig.unavailable_peers["ssl"] = reasons["ssl"].get(kind, "not measured")
-        report.figures.append(fig)
+        report.add(fig)
 
 
 def _bulk_rate(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext, total: int,
@@ -439,7 +440,7 @@ def bench_bulk(report: Report, quick: bool, files: CertFiles) -> None:
             fig.unavailable_peers["ssl"] = (
                 f"the ssl module cannot select {got} for TLS 1.3 (it measured {ssl_suite})"
             )
-        report.figures.append(fig)
+        report.add(fig)
 
 
 # ---------------------------------------------------------------------------
@@ -534,19 +535,11 @@ def bench_loopback(report: Report, quick: bool, files: CertFiles) -> None:
         fig.peers["ssl"] = _loopback_rate("ssl", files, total)
     except Exception as e:
         fig.unavailable_peers["ssl"] = str(e)
-    report.figures.append(fig)
+    report.add(fig)
 
 
 # ---------------------------------------------------------------------------
 # Output
-
-
-def _fmt(value: float, unit: str) -> str:
-    if unit == "B/s":
-        return fmt_rate(value)
-    if unit == "x":
-        return f"{value:.2f}x"
-    return f"{value:,.0f}/s"
 
 
 def print_report(report: Report) -> None:
@@ -602,8 +595,8 @@ def run(args: argparse.Namespace) -> int:
     bad = [s for s in chosen if s not in SECTIONS]
     if bad:
         raise CLIError(f"unknown section(s) {', '.join(bad)}; choose from {', '.join(SECTIONS)}")
-    report = Report(machine=_machine())
     progress = sys.stderr if args.json else sys.stdout
+    report = Report(machine=_machine(), progress=progress)
     with _certgen.generate("ec").write() as files:
         for section in SECTIONS:
             if section not in chosen:

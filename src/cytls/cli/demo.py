@@ -41,6 +41,22 @@ STEPS = (
     "CertificateVerify",
     "Finished",
 )
+# With --kx rsa: TLS 1.2 RSA key transport (RFC 5246 §7.3, §7.4.7.1), no
+# ServerKeyExchange; the premaster travels encrypted to the server's key.
+RSA_KX_CIPHER = "AES128-GCM-SHA256"
+STEPS_RSA_KX = (
+    "ClientHello",
+    "ServerHello",
+    "Certificate",
+    "CertificateRequest",
+    "ServerHelloDone",
+    "encrypt premaster secret",
+    "ClientKeyExchange",
+    "decrypt premaster secret",
+    "CertificateVerify",
+    "ChangeCipherSpec",
+    "Finished",
+)
 
 
 def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -54,6 +70,10 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
                    help="application data to send, in MiB (default 8)")
     p.add_argument("--key-type", choices=("ec", "rsa"), default="ec",
                    help="certificate keys: ECDSA P-256 (default) or RSA-2048")
+    p.add_argument("--kx", choices=("ecdhe", "rsa"), default="ecdhe",
+                   help="key exchange: (EC)DHE in TLS 1.3 (default), or TLS 1.2 RSA key "
+                        f"transport ({RSA_KX_CIPHER}, opt-in, no forward secrecy; "
+                        "implies --key-type rsa)")
     p.add_argument("--rounds", type=int, default=3, metavar="N",
                    help="bulk transfer rounds per implementation; the median is shown (default 3)")
     p.add_argument("--warm", type=int, default=5, metavar="N",
@@ -148,11 +168,12 @@ class _Run:
 
 
 def _contexts(impl: _impl.TLSImpl, files: CertFiles, suite: str | None, group: str | None,
-              notes: list[str]) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+              notes: list[str], kx: str = "ecdhe") -> tuple[ssl.SSLContext, ssl.SSLContext]:
     """A server context (client certificates required) and a client context, loaded.
 
     A suite or group the implementation cannot restrict to is noted, and its
-    default is used.
+    default is used. With kx "rsa" both enable the RSA key transport suite
+    (set_ciphers names it: it is off by default) and the client stops at TLS 1.2.
     """
     server = impl.server_context()
     server.load_cert_chain(str(files.server_chain), str(files.server_key))
@@ -161,6 +182,11 @@ def _contexts(impl: _impl.TLSImpl, files: CertFiles, suite: str | None, group: s
     client = impl.client_context()  # verifies the chain and the host name
     client.load_verify_locations(cafile=str(files.ca))
     client.load_cert_chain(str(files.client_chain), str(files.client_key))
+    if kx == "rsa":
+        for ctx in (server, client):
+            ctx.set_ciphers(RSA_KX_CIPHER)
+        client.maximum_version = ssl.TLSVersion.TLSv1_2
+        return server, client
     try:
         if suite:
             for ctx in (server, client):
@@ -185,7 +211,7 @@ def _can_use_group(impl: _impl.TLSImpl, group: str) -> bool:
 
 
 def _handshake_times(impl: _impl.TLSImpl, files: CertFiles, suite: str | None, group: str,
-                     warm: int) -> tuple[float, list[float]]:
+                     warm: int, kx: str = "ecdhe") -> tuple[float, list[float]]:
     """Time 1 + warm full handshakes (client's view, connect() excluded) from one
     freshly created and loaded context pair, as an application would.
 
@@ -193,7 +219,7 @@ def _handshake_times(impl: _impl.TLSImpl, files: CertFiles, suite: str | None, g
         (the first handshake's seconds, the warm ones' seconds).
     """
     notes: list[str] = []
-    server_ctx, client_ctx = _contexts(impl, files, suite, group, notes)
+    server_ctx, client_ctx = _contexts(impl, files, suite, group, notes, kx)
     if notes:
         raise CLIError("; ".join(notes))
     listener = socket.create_server(("127.0.0.1", 0))
@@ -229,7 +255,7 @@ def _connect(impl: _impl.TLSImpl, files: CertFiles, args: argparse.Namespace, nb
              rounds: int, notes: list[str], on_handshake: Any = None) -> _Run:
     """One server thread, one client: handshake, then `rounds` times send nbytes and
     wait for the server's acknowledgement (each round timed on its own)."""
-    server_ctx, client_ctx = _contexts(impl, files, args.suite, args.group, notes)
+    server_ctx, client_ctx = _contexts(impl, files, args.suite, args.group, notes, args.kx)
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     side = _ServerSide()
@@ -295,7 +321,7 @@ def _offered_versions(ctx: ssl.SSLContext) -> list[str]:
 
 
 def _print_handshake(client: Any, server: Any, t0: float, client_ctx_ciphers: list[str],
-                     offered_versions: list[str]) -> None:
+                     offered_versions: list[str], kx: str = "ecdhe") -> None:
     events = _impl.handshake_trace(client)
     if server is not None:
         events += _impl.handshake_trace(server)
@@ -305,9 +331,12 @@ def _print_handshake(client: Any, server: Any, t0: float, client_ctx_ciphers: li
         say(line)
     if server is None:
         return
-    missing = [s for s in STEPS if not any(s.lower() in e.step.lower() for e in events)]
+    steps = STEPS_RSA_KX if kx == "rsa" else STEPS
+    missing = [s for s in steps if not any(s.lower() in e.step.lower() for e in events)]
     if missing:
         raise CLIError(f"the cytls trace does not name these handshake steps: {', '.join(missing)}")
+    if kx == "rsa" and any("serverkeyexchange" in e.step.lower() for e in events):
+        raise CLIError("RSA key transport, yet the trace shows a ServerKeyExchange")
     say("")
     say("Negotiated (as each side reports it through the ssl API):")
     cipher = client.cipher()
@@ -315,7 +344,12 @@ def _print_handshake(client: Any, server: Any, t0: float, client_ctx_ciphers: li
         f"the server reports {server.version()})")
     say(f"  cipher suite   {cipher[0] if cipher else '?'}   (client offered: "
         f"{', '.join(client_ctx_ciphers)})")
-    say(f"  group          {_impl.negotiated_group(client) or '(not reported)'}")
+    if kx == "rsa":
+        say("  key exchange   RSA key transport: the client's premaster secret, encrypted with "
+            "PKCS#1 v1.5 to the server certificate's key (no ephemeral key, no forward secrecy;"
+            " the server decrypts with implicit rejection)")
+    else:
+        say(f"  group          {_impl.negotiated_group(client) or '(not reported)'}")
     ders, verified = _impl.peer_chain_der(client)
     say(f"  server chain   {'verified' if verified else 'accepted'} by the client, "
         "host name localhost checked:")
@@ -347,7 +381,14 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError("--rounds and --warm must be at least 1")
     import cytls
 
-    say(f"cytls {cytls.__version__} demo: mutual TLS 1.3 on 127.0.0.1")
+    if args.kx == "rsa":
+        if args.suite:
+            raise CLIError(f"--suite names a TLS 1.3 suite; --kx rsa uses TLS 1.2 {RSA_KX_CIPHER}")
+        args.key_type = "rsa"
+        say(f"cytls {cytls.__version__} demo: mutual TLS 1.2 with RSA key transport "
+            f"({RSA_KX_CIPHER}) on 127.0.0.1")
+    else:
+        say(f"cytls {cytls.__version__} demo: mutual TLS 1.3 on 127.0.0.1")
     try:
         from cytls import crypto
 
@@ -368,17 +409,21 @@ def run(args: argparse.Namespace) -> int:
                          if c.get("protocol") == "TLSv1.3" or c["name"].startswith("TLS_")]
         if args.suite:
             client_suites = [args.suite]
+        if args.kx == "rsa":
+            offered, client_suites = ["TLSv1.2"], [RSA_KX_CIPHER]
 
         def show(client: Any, server: Any, t0: float, handshake_s: float) -> None:
             try:
-                _print_handshake(client, server, t0, client_suites, offered)
+                _print_handshake(client, server, t0, client_suites, offered, args.kx)
             except _impl.Unavailable as e:
                 raise CLIError(f"cytls handshake trace not available: {e}") from e
             say(f"  handshake      {handshake_s * 1000:.2f} ms (client's view, loopback; the "
                 "first in this process, with a trace being recorded)")
             say("")
-            say(f"Application data: {fmt_bytes(nbytes)} client -> server in 64 KiB writes, "
-                "acknowledged by the server")
+            total = fmt_bytes(nbytes * args.rounds)
+            say(f"Application data: {args.rounds} round{'s' if args.rounds != 1 else ''} of "
+                f"{fmt_bytes(nbytes)} ({total} in all) client -> server in 64 KiB writes, "
+                "each acknowledged by the server")
 
         ours = _connect(impl, files, args, nbytes, args.rounds, notes, on_handshake=show)
         theirs = None
@@ -414,6 +459,11 @@ def _compare_handshakes(impl: _impl.TLSImpl, files: CertFiles, args: argparse.Na
     """Like with like: cytls and ssl on the same group (x25519, or --group), then
     cytls on the hybrid X25519MLKEM768 when ssl's OpenSSL cannot do it."""
     ssl_impl = _impl.load("ssl")
+    if args.kx == "rsa":
+        # Like with like: the same TLS 1.2 RSA key transport suite on both.
+        return [(which.name, "RSA key transport", *_handshake_times(
+                    which, files, None, "", args.warm, "rsa"))
+                for which in (impl, ssl_impl)]
     common = args.group or "x25519"
     plan = [(impl, common)]
     if _can_use_group(ssl_impl, common):
