@@ -11,6 +11,7 @@ is raised, and every later call re-raises the same exception.
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 
 from cryptography import x509
 
@@ -194,10 +195,39 @@ class Connection:
         self._check()
         if not self._started:
             self.start_handshake()
+        if self.peer_closed or not data:
+            self._events.clear()
+            return []
+        return self._process(data)
+
+    def receive_via(self, recv_into: Callable[[memoryview], int], size: int) -> int:
+        """Receive up to size bytes through recv_into(buffer) (a socket's
+        recv_into), written straight into the record layer's input buffer,
+        and process them as receive_data does (events: see events_received).
+
+        Returns:
+            What recv_into returned (0 at end of stream: nothing processed).
+
+        Raises:
+            Whatever recv_into raises (nothing is taken then); as receive_data.
+        """
+        self._check()
+        if not self._started:
+            self.start_handshake()
+        if self._ctx.plain_alert_window or self.peer_closed:
+            chunk = bytearray(size)
+            n: int = recv_into(memoryview(chunk))
+            if n:
+                self.receive_data(bytes(chunk[:n]))
+            return n
+        n = self._record.fill(recv_into, size)
+        if n:
+            self._process(b"")
+        return n
+
+    def _process(self, data: bytes | bytearray | memoryview) -> list[Event]:
         events = self._events
         events.clear()
-        if self.peer_closed or not data:
-            return []
         try:
             self._receive(data)
         except TLSAlert as exc:
@@ -215,7 +245,8 @@ class Connection:
             data = self._plain_alerts(data)
             if not data:
                 return
-        record.feed(data)
+        if data:
+            record.feed(data)
         app = record.app_data
         ctx = self._ctx
         while True:
@@ -390,14 +421,7 @@ class Connection:
 
     def read_application_data(self, max_bytes: int = -1) -> bytes:
         """Take up to max_bytes (-1: all) of decrypted application data."""
-        app = self._record.app_data
-        if max_bytes < 0 or max_bytes >= len(app):
-            out = bytes(app)
-            app.clear()
-            return out
-        out = bytes(app[:max_bytes])
-        del app[:max_bytes]
-        return out
+        return self._record.take_app_data(max_bytes)
 
     def read_application_data_into(self, buffer: memoryview | bytearray) -> int:
         """Move up to len(buffer) bytes of decrypted application data into
@@ -406,12 +430,7 @@ class Connection:
         Returns:
             The number of bytes written (0 when none is buffered).
         """
-        app = self._record.app_data
-        with memoryview(buffer) as dst, memoryview(app) as src:
-            dst = dst.cast("B")
-            n = min(dst.nbytes, src.nbytes)
-            dst[:n] = src[:n]
-        del app[:n]
+        n: int = self._record.take_app_data_into(buffer)
         return n
 
     def pending_application_data(self) -> int:

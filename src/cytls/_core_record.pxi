@@ -14,6 +14,84 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.string cimport memcpy, memset
 from cpython.bytes cimport PyBytes_GET_SIZE
 from cpython.buffer cimport PyBUF_WRITABLE
+from libc.string cimport memmove
+
+
+cdef extern from "Python.h":
+    # The fields of a bytearray that _ba_set_len and _ba_drop_front use.
+    ctypedef struct PyByteArrayObject:
+        Py_ssize_t ob_alloc
+        char *ob_bytes
+        char *ob_start
+        Py_ssize_t ob_exports
+    void Py_SET_SIZE(object o, Py_ssize_t size)
+
+
+cdef int _ba_set_len(bytearray b, Py_ssize_t size) except -1:
+    # Set the length of b, keeping its allocation. PyByteArray_Resize gives
+    # memory back whenever the new length is under half the allocation, so
+    # a buffer reused for every batch (records in, plaintext out) would be
+    # freed and allocated again, page faults included, on every call; here
+    # it is allocated once and grows only when a batch needs more. Bytes
+    # past the old length are left as they are (the caller writes them).
+    cdef PyByteArrayObject *o = <PyByteArrayObject *>b
+    cdef Py_ssize_t cur = PyByteArray_GET_SIZE(b)
+    cdef Py_ssize_t offset
+    if size == cur:
+        return 0
+    if o.ob_exports > 0:
+        raise BufferError("Existing exports of data: object cannot be re-sized")
+    if o.ob_bytes != NULL:
+        offset = o.ob_start - o.ob_bytes
+        if offset and size + offset + 1 > o.ob_alloc:
+            # Bytes were dropped from the front: move the rest back first.
+            memmove(o.ob_bytes, o.ob_start, <size_t>cur)
+            o.ob_start = o.ob_bytes
+            offset = 0
+        if size + offset + 1 <= o.ob_alloc:
+            Py_SET_SIZE(b, size)
+            o.ob_start[size] = 0
+            return 0
+    PyByteArray_Resize(b, size)
+    return 0
+
+
+# An emptied buffer keeps an allocation of this many bytes or more (the
+# size of socket batches), up to the larger bound; smaller ones (a handshake
+# flight, which an idle connection would otherwise keep) and larger ones (a
+# one-off huge feed) are given back.
+cdef enum:
+    KEEP_ALLOC_MIN = 32768
+    KEEP_ALLOC_MAX = 1 << 20
+
+
+cdef int _ba_drop_front(bytearray b, Py_ssize_t n) except -1:
+    # Remove the first n bytes of b without copying the rest or shrinking
+    # the allocation (the start moves; _ba_set_len moves it back when the
+    # buffer must grow). Emptied, the buffer starts at its allocation again
+    # (or gives it back, see KEEP_ALLOC_MIN).
+    cdef PyByteArrayObject *o = <PyByteArrayObject *>b
+    cdef Py_ssize_t cur = PyByteArray_GET_SIZE(b)
+    if n <= 0:
+        return 0
+    if o.ob_exports > 0:
+        raise BufferError("Existing exports of data: object cannot be re-sized")
+    if n >= cur:
+        if o.ob_bytes == NULL:
+            return 0
+        o.ob_start = o.ob_bytes
+        if (1 < o.ob_alloc < KEEP_ALLOC_MIN) or o.ob_alloc > KEEP_ALLOC_MAX:
+            # From one byte to none: PyByteArray_Resize gives the memory back
+            # (it does nothing when the length does not change).
+            Py_SET_SIZE(b, 1)
+            PyByteArray_Resize(b, 0)
+            return 0
+        Py_SET_SIZE(b, 0)
+    else:
+        o.ob_start += n
+        Py_SET_SIZE(b, cur - n)
+    o.ob_start[PyByteArray_GET_SIZE(b)] = 0
+    return 0
 
 
 cdef class RecordProtector:
@@ -113,7 +191,7 @@ cdef class RecordProtector:
             if need == 0:
                 return 1
             old = PyByteArray_GET_SIZE(out)
-            PyByteArray_Resize(out, old + <Py_ssize_t>need)
+            _ba_set_len(out, old + <Py_ssize_t>need)
             if dlen >= NOGIL_THRESHOLD:
                 # Exported while the GIL is released: nobody can resize it.
                 PyObject_GetBuffer(out, &o, PyBUF_WRITABLE)
@@ -126,7 +204,7 @@ cdef class RecordProtector:
                 dst = <uint8_t *>PyByteArray_AS_STRING(out) + old
                 ok = cytls_record_seal(self.p, dst, need, &written, <uint8_t>content_type,
                                        <const uint8_t *>d.buf, dlen)
-            PyByteArray_Resize(out, old + <Py_ssize_t>written)
+            _ba_set_len(out, old + <Py_ssize_t>written)
             return ok
         finally:
             PyBuffer_Release(&d)
@@ -185,11 +263,11 @@ cdef class RecordProtector:
                 pad = CYTLS_RECORD_MAX_PLAINTEXT
             need = dlen + <size_t>pad + CYTLS_RECORD_MAX_OVERHEAD
             old = PyByteArray_GET_SIZE(out)
-            PyByteArray_Resize(out, old + <Py_ssize_t>need)
+            _ba_set_len(out, old + <Py_ssize_t>need)
             ok = cytls_record_seal_padded(self.p, <uint8_t *>PyByteArray_AS_STRING(out) + old,
                                           need, &written, <uint8_t>content_type,
                                           <const uint8_t *>d.buf, dlen, <size_t>pad)
-            PyByteArray_Resize(out, old + <Py_ssize_t>written)
+            _ba_set_len(out, old + <Py_ssize_t>written)
             return ok
         finally:
             PyBuffer_Release(&d)
@@ -316,7 +394,7 @@ cdef class RecordIO:
             return data
         out = self._queue()
         data = PyBytes_FromStringAndSize(PyByteArray_AS_STRING(out), PyByteArray_GET_SIZE(out))
-        del out[:]
+        _ba_drop_front(out, PyByteArray_GET_SIZE(out))
         return data
 
     def _queue_bytes(self, data):
@@ -379,21 +457,113 @@ cdef class RecordIO:
         (it is immutable), so the common case copies nothing here.
         """
         cdef bytearray inbuf = self._inbuf
-        cdef bytes held = self._held
-        cdef Py_ssize_t old, rest
-        if held is not None:
-            rest = PyBytes_GET_SIZE(held) - self._held_pos
-            old = PyByteArray_GET_SIZE(inbuf)
-            PyByteArray_Resize(inbuf, old + rest)
-            memcpy(PyByteArray_AS_STRING(inbuf) + old, PyBytes_AS_STRING(held) + self._held_pos,
-                   <size_t>rest)
-            self._held = None
-            self._held_pos = 0
+        cdef Py_ssize_t old
+        cdef Py_buffer d
+        self._unhold()
         if type(data) is bytes and PyByteArray_GET_SIZE(inbuf) == 0:
             self._held = <bytes>data
             self._held_pos = 0
         else:
-            inbuf += data
+            PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
+            try:
+                old = PyByteArray_GET_SIZE(inbuf)
+                _ba_set_len(inbuf, old + d.len)
+                memcpy(PyByteArray_AS_STRING(inbuf) + old, d.buf, <size_t>d.len)
+            finally:
+                PyBuffer_Release(&d)
+
+    cdef int _unhold(self) except -1:
+        # Copy what is left of a held bytes object into the input buffer.
+        cdef bytes held = self._held
+        cdef bytearray inbuf = self._inbuf
+        cdef Py_ssize_t old, rest
+        if held is None:
+            return 0
+        rest = PyBytes_GET_SIZE(held) - self._held_pos
+        old = PyByteArray_GET_SIZE(inbuf)
+        _ba_set_len(inbuf, old + rest)
+        memcpy(PyByteArray_AS_STRING(inbuf) + old, PyBytes_AS_STRING(held) + self._held_pos,
+               <size_t>rest)
+        self._held = None
+        self._held_pos = 0
+        return 0
+
+    def fill(self, recv_into, Py_ssize_t size):
+        """Let recv_into(buffer) write up to size received bytes straight
+        into the input buffer (a socket's recv_into: no bytes object, no
+        copy); receive() opens them.
+
+        Returns:
+            What recv_into returned: the count written (0 at end of stream).
+
+        Raises:
+            Whatever recv_into raises; nothing is added then.
+        """
+        cdef bytearray inbuf = self._inbuf
+        cdef Py_ssize_t old, got
+        if size <= 0:
+            raise ValueError("size must be positive")
+        self._unhold()
+        old = PyByteArray_GET_SIZE(inbuf)
+        _ba_set_len(inbuf, old + size)
+        try:
+            with memoryview(inbuf) as whole:
+                with whole[old:] as view:
+                    got = recv_into(view)
+        except BaseException:
+            _ba_set_len(inbuf, old)
+            raise
+        if got < 0 or got > size:
+            _ba_set_len(inbuf, old)
+            raise ValueError("recv_into returned a count out of range")
+        _ba_set_len(inbuf, old + got)
+        return got
+
+    def take_app_data_into(self, buffer):
+        """Move up to len(buffer) bytes of decrypted application data into
+        buffer (writable), from the front of app_data, which keeps its
+        allocation for the next batch.
+
+        Returns:
+            The number of bytes moved.
+        """
+        cdef bytearray app = self.app_data
+        cdef Py_buffer d
+        cdef Py_buffer a
+        cdef Py_ssize_t n
+        PyObject_GetBuffer(buffer, &d, PyBUF_WRITABLE)
+        try:
+            n = PyByteArray_GET_SIZE(app)
+            if d.len < n:
+                n = d.len
+            if n >= 4 * NOGIL_THRESHOLD:
+                # app_data stays exported meanwhile: nobody can resize it.
+                PyObject_GetBuffer(app, &a, PyBUF_SIMPLE)
+                with nogil:
+                    memcpy(d.buf, a.buf, <size_t>n)
+                PyBuffer_Release(&a)
+            else:
+                memcpy(d.buf, PyByteArray_AS_STRING(app), <size_t>n)
+        finally:
+            PyBuffer_Release(&d)
+        _ba_drop_front(app, n)
+        return n
+
+    def take_app_data(self, Py_ssize_t max_bytes=-1):
+        """Take up to max_bytes (-1: all) of decrypted application data
+        from the front of app_data as bytes; app_data keeps its allocation."""
+        cdef bytearray app = self.app_data
+        cdef Py_ssize_t n = PyByteArray_GET_SIZE(app)
+        if 0 <= max_bytes < n:
+            n = max_bytes
+        data = PyBytes_FromStringAndSize(PyByteArray_AS_STRING(app), n)
+        _ba_drop_front(app, n)
+        return data
+
+    def drop_outgoing(self, Py_ssize_t n):
+        """Remove the first n bytes of the outgoing bytearray (sent to the
+        wire), keeping its allocation for the next records."""
+        _ba_drop_front(self._outgoing, n)
 
     @property
     def bytes_buffered(self):
@@ -446,7 +616,7 @@ cdef class RecordIO:
                 return None
             src = <const uint8_t *>PyByteArray_AS_STRING(inbuf)
         old = PyByteArray_GET_SIZE(app)
-        PyByteArray_Resize(app, old + in_len)
+        _ba_set_len(app, old + in_len)
         if in_len >= NOGIL_THRESHOLD:
             # Both bytearrays stay exported while C runs, so no other
             # thread can resize them (held bytes are immutable).
@@ -472,14 +642,16 @@ cdef class RecordIO:
                                                 <Py_ssize_t>res.payload_len)
             # Leave no handshake plaintext behind in the spare capacity.
             memset(dst + res.app_len, 0, res.payload_len)
-        PyByteArray_Resize(app, old + <Py_ssize_t>res.app_len)
+        _ba_set_len(app, old + <Py_ssize_t>res.app_len)
+        if old + <Py_ssize_t>res.app_len == 0:
+            _ba_drop_front(app, 1)  # empty: keeps or gives back its allocation
         if res.status == CYTLS_RECORD_ERROR:
             failure = self._record_error(res.alert,
                                          cytls_record_error_string(res.error).decode("ascii"))
             self._failure = failure
             self._held = None
             self._held_pos = 0
-            del inbuf[:]
+            _ba_drop_front(inbuf, PyByteArray_GET_SIZE(inbuf))
             raise failure
         if held is not None:
             if self._held is not held:
@@ -491,7 +663,7 @@ cdef class RecordIO:
             else:
                 self._held_pos = pos
         elif res.consumed:
-            del inbuf[:<Py_ssize_t>res.consumed]
+            _ba_drop_front(inbuf, <Py_ssize_t>res.consumed)
         if res.status == CYTLS_RECORD_STOPPED:
             return (res.type, payload)
         return None

@@ -9,7 +9,9 @@ import time
 import pytest
 from cli_helpers import run_cli
 
-from cytls.cli.bench import Figure, Report, measure_rate, measure_rates, print_report
+from cytls.cli import _bench_sections
+from cytls.cli._bench_report import interleaved_medians
+from cytls.cli.bench import SECTIONS, Figure, Report, measure_rate, measure_rates, print_report
 
 
 def test_measure_rate_measures() -> None:
@@ -49,7 +51,13 @@ def test_bench_quick_json_figures_are_measured() -> None:
         for peer, reason in f["unavailable_peers"].items():
             assert peer not in f["peers"] and reason.strip(), f
     sections = {f["section"] for f in report["figures"]} | {k.split()[0] for k in report["unavailable"]}
-    assert sections == {"aead", "record", "handshake", "bulk", "loopback"}
+    assert sections == set(SECTIONS)
+    # The network, asyncio, thread and server-CPU figures each carry the ssl
+    # module's figure from the same run (or say why it has none).
+    for f in report["figures"]:
+        if f["section"] in _bench_sections.SECTIONS:
+            assert "ssl" in f["peers"] or "ssl" in f["unavailable_peers"], f
+    assert "measuring sockets..." in res.stderr  # a progress line per section, with --json too
     # AEAD figures exist exactly when cytls.crypto imports; both sizes, both directions.
     try:
         import cytls.crypto  # noqa: F401
@@ -77,7 +85,35 @@ def test_unknown_section_is_one_line() -> None:
     res = run_cli("bench", "--sections", "aead,nope")
     assert res.returncode == 1
     assert res.stderr.strip() == ("cytls bench: error: unknown section(s) nope; choose from "
-                                  "aead, record, handshake, bulk, loopback")
+                                  "aead, record, handshake, bulk, loopback, sockets, latency, "
+                                  "asyncio, threads, server-cpu")
+
+
+def test_interleaved_medians_alternate_and_take_the_median() -> None:
+    calls: list[str] = []
+    values = {"a": iter([5.0, 1.0, 3.0]), "b": iter([2.0, 9.0, 4.0])}
+
+    def make(name: str):  # type: ignore[no-untyped-def]
+        def fn() -> float:
+            calls.append(name)
+            return next(values[name])
+        return fn
+
+    got = interleaved_medians({"a": make("a"), "b": make("b")}, 3)
+    assert calls == ["a", "b", "a", "b", "a", "b"]
+    assert got == {"a": 3.0, "b": 4.0}
+
+
+def test_factor_and_rate_units_print(capsys: pytest.CaptureFixture[str]) -> None:
+    report = Report(machine={"cpu": "test"})
+    report.figures.append(Figure("threads", "scaling", "x", 1.9, {"ssl": 1.0}))
+    report.figures.append(Figure("latency", "conn", "connections/s", 500.0, {"ssl": 400.0}))
+    print_report(report)
+    out = capsys.readouterr().out
+    assert next(line for line in out.splitlines() if line.startswith("scaling")).split() == [
+        "scaling", "1.90x", "1.00x", "1.90x"]
+    assert next(line for line in out.splitlines() if line.startswith("conn")).split() == [
+        "conn", "500/s", "400/s", "1.25x"]
 
 
 def test_each_measurement_is_reported_as_it_completes() -> None:

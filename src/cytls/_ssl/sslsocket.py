@@ -15,16 +15,32 @@ It reads and writes through the base `_socket.socket` methods, so the
 socket's own timeout applies, and it maps BlockingIOError to
 SSLWantReadError / SSLWantWriteError and timeouts to the ssl module's
 "The read operation timed out" messages.
+
+Timeouts bound a whole call, as the ssl module's do: do_handshake(), read(),
+write() and shutdown() each start a deadline at their first socket wait
+(`settimeout()` seconds from then), and every later wait of the same call
+gets only what is left of it, so a peer that trickles bytes cannot stretch
+one call past the timeout.
+
+A server answers the client's last handshake flight at once with a TCP ACK
+(see `_ack_now`), so that a client with Nagle's algorithm on does not hold
+its first request for the server's delayed ACK; a cytls client pushes its
+first write past Nagle itself, for servers that send nothing after the
+Finished either; unwrap() pushes its close_notify.
 """
 
 from __future__ import annotations
 
 import _socket
+import select
+import socket
 import ssl
 import weakref
+from functools import partial
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
-from cytls._ssl.errors import ssl_error, want_read_error, want_write_error
+from cytls._ssl.errors import eof_error, ssl_error, want_read_error, want_write_error
 from cytls._ssl.tlsobject import TLSObject
 
 if TYPE_CHECKING:
@@ -36,8 +52,16 @@ if TYPE_CHECKING:
 __all__ = ["SSLSocket", "SocketTLSObject"]
 
 _recv = _socket.socket.recv
+_recv_into = _socket.socket.recv_into
 _send = _socket.socket.send
 _sendall = _socket.socket.sendall
+_gettimeout = _socket.socket.gettimeout
+_setsockopt = _socket.socket.setsockopt
+_getsockopt = _socket.socket.getsockopt
+
+# Linux: TCP_QUICKACK set on a socket with an ACK pending sends that ACK now.
+_TCP_QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
+_INET_FAMILIES = (socket.AF_INET, getattr(socket, "AF_INET6", socket.AF_INET))
 
 # One recv() takes up to this many bytes: several full records per call.
 _RECV_SIZE = 131072
@@ -64,6 +88,14 @@ class SocketTLSObject(TLSObject):
         # sends in clear after its close_notify is swallowed.
         self._exact = False
         self._partial = b""
+        # monotonic() by which the running call must end, once it has waited
+        # on the socket; None before its first wait. Every public call
+        # (do_handshake, read, write, shutdown) starts with None.
+        self._deadline: float | None = None
+        # A client's first write follows its Finished, which the server may
+        # not answer (no tickets): Nagle's algorithm would hold the write
+        # until the server's delayed ACK, so it is pushed (see _push_now).
+        self._first_write = not server_side
 
     def _socket(self) -> Any:
         sock = self._sock_ref()
@@ -71,16 +103,65 @@ class SocketTLSObject(TLSObject):
             raise ssl.SSLError(0, "Underlying socket connection gone")
         return sock
 
+    def _wait(self, sock: Any, events: int) -> None:
+        """Bound this call's socket waits by one deadline (ssl module semantics).
+
+        The first wait of a call starts the deadline and is left to the
+        socket (which waits at most its timeout); each later one polls for
+        what is left and raises TimeoutError when nothing comes in time.
+        Blocking (None) and non-blocking (0.0) sockets are left as they are.
+        """
+        timeout = _gettimeout(sock)
+        if not timeout:
+            return
+        deadline = self._deadline
+        if deadline is None:
+            self._deadline = monotonic() + timeout
+            return
+        left = deadline - monotonic()
+        if left <= 0:
+            raise TimeoutError
+        poller = select.poll()
+        poller.register(sock, events)
+        # Round up, so that a wait never ends a hair before the deadline.
+        if not poller.poll(int(left * 1000) + 1):
+            raise TimeoutError
+
     def _pull(self) -> bytes:
         try:
             if self._exact:
                 return self._pull_record()
-            data: bytes = _recv(self._socket(), _RECV_SIZE)
+            sock = self._socket()
+            self._wait(sock, select.POLLIN)
+            data: bytes = _recv(sock, _RECV_SIZE)
         except BlockingIOError:
             raise want_read_error() from None
         except TimeoutError:
             raise TimeoutError("The read operation timed out") from None
         return data
+
+    def _receive_more(self) -> None:
+        """Receive one batch straight into the record layer's input buffer
+        (one recv_into, no intermediate bytes object) and process it."""
+        if self._exact:
+            super()._receive_more()
+            return
+        sock = self._socket()
+        try:
+            self._wait(sock, select.POLLIN)
+            n = self._conn.receive_via(partial(_recv_into, sock), _RECV_SIZE)
+        except BlockingIOError:
+            raise want_read_error() from None
+        except TimeoutError:
+            raise TimeoutError("The read operation timed out") from None
+        except ssl.SSLError:
+            try:
+                self._flush()  # the alert, when the error is ours
+            except (OSError, ssl.SSLError):
+                pass
+            raise
+        if not n:
+            raise eof_error()
 
     def _pull_record(self) -> bytes:
         """Read one whole TLS record (RFC 8446 §5.1: 5-byte header, then
@@ -88,6 +169,7 @@ class SocketTLSObject(TLSObject):
         sock = self._socket()
         header = self._partial
         while len(header) < 5:
+            self._wait(sock, select.POLLIN)
             chunk = _recv(sock, 5 - len(header))
             if not chunk:
                 self._partial = b""
@@ -97,6 +179,7 @@ class SocketTLSObject(TLSObject):
         need = 5 + int.from_bytes(header[3:5], "big")
         record = header
         while len(record) < need:
+            self._wait(sock, select.POLLIN)
             chunk = _recv(sock, need - len(record))
             if not chunk:
                 break
@@ -122,6 +205,7 @@ class SocketTLSObject(TLSObject):
         sent = 0
         try:
             while sent < len(view):
+                self._wait(sock, select.POLLOUT)
                 sent += _send(sock, view[sent:])
         except BlockingIOError:
             self._wbuf = bytes(view[sent:])
@@ -138,6 +222,7 @@ class SocketTLSObject(TLSObject):
             TimeoutError: "The handshake operation timed out".
             ssl.SSLWantReadError, ssl.SSLWantWriteError: non-blocking socket.
         """
+        self._deadline = None
         try:
             if self._wbuf:
                 self._drain()
@@ -153,6 +238,7 @@ class SocketTLSObject(TLSObject):
         the same data (as with OpenSSL), and the retry returns its length
         once the rest is sent.
         """
+        self._deadline = None
         if not self._done:
             self.do_handshake()
         if self._wbuf:
@@ -172,18 +258,90 @@ class SocketTLSObject(TLSObject):
             return 0
         conn = self._conn
         conn.send_application_data(data)
-        self._wbuf = conn.data_to_send()
+        out = conn.data_to_send()
+        sock = self._socket()
+        if _gettimeout(sock) is None:
+            # Blocking: the records of this write in one system call.
+            _sendall(sock, out)
+            if self._first_write:
+                self._first_write = False
+                self._push_now()
+            return n
+        self._wbuf = out
         try:
             self._drain()
         except (ssl.SSLWantWriteError, TimeoutError):
             self._write_pending = n
             raise
+        if self._first_write:
+            self._first_write = False
+            self._push_now()
         return n
 
+    def read(self, len: int = 1024, buffer: Buffer | None = None) -> Any:
+        """Read as TLSObject.read, all its socket waits within one timeout."""
+        self._deadline = None
+        return super().read(len, buffer)
+
     def shutdown(self) -> Any:
-        """unwrap(): exchange close_notify, then hand back the plain socket."""
+        """unwrap(): exchange close_notify, then hand back the plain socket.
+
+        Our close_notify is pushed past Nagle's algorithm at once (see
+        _push_now): the peer often answers only when it has it, and behind
+        unacknowledged data it would wait for the peer's delayed ACK.
+        """
+        self._deadline = None
         self._exact = True
+        if self._done and not self._close_sent:
+            self._close_sent = True
+            self._conn.close()
+            self._flush()
+            self._push_now()
         return super().shutdown()
+
+    def _push_now(self) -> None:
+        """Send what the kernel holds back for Nagle's algorithm, now.
+
+        Setting TCP_NODELAY pushes the pending segments; it is then put
+        back as it was, so that plaintext sent after unwrap() keeps the
+        socket's setting. Nothing is done on a socket that is not TCP or
+        already has TCP_NODELAY.
+        """
+        sock = self._sock_ref()
+        if sock is None or sock.family not in _INET_FAMILIES:
+            return
+        try:
+            if not _getsockopt(sock, socket.IPPROTO_TCP, socket.TCP_NODELAY):
+                _setsockopt(sock, socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                _setsockopt(sock, socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+        except OSError:
+            pass
+
+    def _finish(self) -> None:
+        super()._finish()
+        if self.server_side:
+            self._ack_now()
+
+    def _ack_now(self) -> None:
+        """Server, handshake done: acknowledge the client's last flight now.
+
+        A TLS 1.3 server has nothing to send after the client's Finished
+        unless it issues tickets, so the kernel would delay the ACK of that
+        flight (about 40 ms on Linux); a client with Nagle's algorithm on
+        (the default) holds its first request until then. TCP_QUICKACK
+        sends the pending ACK at once (and costs one system call per
+        handshake); where it does not exist, or on a socket that is not
+        TCP, nothing is done.
+        """
+        if _TCP_QUICKACK is None:
+            return
+        sock = self._sock_ref()
+        if sock is None or sock.family not in _INET_FAMILIES:
+            return
+        try:
+            _setsockopt(sock, socket.IPPROTO_TCP, _TCP_QUICKACK, 1)
+        except OSError:
+            pass
 
     def _transport_object(self) -> Any:
         return self._sock_ref()
@@ -193,6 +351,21 @@ class SSLSocket(ssl.SSLSocket):
     """ssl.SSLSocket over cytls: what `cytls.SSLContext.wrap_socket()` returns."""
 
     _sslobj: Any
+
+    def sendall(self, data: Buffer, flags: int = 0) -> None:
+        """Send all of data (ssl.SSLSocket.sendall), as one TLS write.
+
+        The ssl module's sendall calls send() until everything is taken;
+        a cytls write always takes everything (or raises, keeping the
+        encrypted rest for the retry), so one write does it, with no loop
+        and no memoryview slices per call.
+        """
+        sslobj = self._sslobj
+        if sslobj is None or flags:
+            super().sendall(data, flags)
+            return
+        self._checkClosed()  # type: ignore[attr-defined]
+        sslobj.write(data)
 
     def get_channel_binding(self, cb_type: str = "tls-unique") -> bytes | None:
         """ "tls-unique" (TLS 1.2) or "tls-exporter" (RFC 9266) binding data.

@@ -196,6 +196,17 @@ class TLSObject:
         if out:
             self._push(out)
 
+    def _receive_more(self) -> None:
+        """Pull one batch of bytes from the transport and process it.
+
+        Raises:
+            ssl.SSLEOFError: the transport ended.
+        """
+        data = self._pull()
+        if not data:
+            raise eof_error()
+        self._feed(data)
+
     def _feed(self, data: bytes) -> None:
         """Give bytes to the Connection; on a fatal error, send its alert first."""
         try:
@@ -364,10 +375,7 @@ class TLSObject:
         while not conn.pending_application_data():
             if conn.peer_closed:
                 return b"" if view is None else 0
-            data = self._pull()
-            if not data:
-                raise eof_error()
-            self._feed(data)
+            self._receive_more()
             out = conn.data_to_send()  # KeyUpdate answers, alerts
             if out:
                 self._push(out)

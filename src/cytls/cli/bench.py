@@ -24,18 +24,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from cytls.cli import _certgen, _impl
+from cytls.cli import _bench_sections, _certgen, _impl
+from cytls.cli._bench_report import Figure, Report
+from cytls.cli._bench_report import fmt_value as _fmt
 from cytls.cli._certgen import CertFiles
-from cytls.cli._output import CLIError, fmt_rate, print_table, say
+from cytls.cli._output import CLIError, print_table, say
 
 __all__ = ["Figure", "Report", "add_parser", "measure_rate", "measure_rates", "openssl_speed", "run"]
 
-SECTIONS = ("aead", "record", "handshake", "bulk", "loopback")
+SECTIONS = ("aead", "record", "handshake", "bulk", "loopback", *_bench_sections.SECTIONS)
 AEADS = (("AES-128-GCM", "aes-128-gcm", 16), ("AES-256-GCM", "aes-256-gcm", 32),
          ("ChaCha20-Poly1305", "chacha20-poly1305", 32))
 AAD = b"\x17\x03\x03\x40\x11" + bytes(8)  # 13 bytes, as openssl speed uses for AEADs
@@ -50,57 +51,6 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--sections", default=",".join(SECTIONS),
                    help=f"comma-separated subset of {','.join(SECTIONS)}")
     p.set_defaults(func=run)
-
-
-@dataclass
-class Figure:
-    """One measured quantity for cytls and each peer, in the same unit.
-
-    Attributes:
-        section: one of SECTIONS.
-        name: what was measured, e.g. "AES-128-GCM seal 16384 B".
-        unit: "B/s" or "handshakes/s".
-        cytls: cytls's measured rate.
-        peers: peer name -> its measured rate.
-        unavailable_peers: peer name -> why it has no figure.
-    """
-
-    section: str
-    name: str
-    unit: str
-    cytls: float
-    peers: dict[str, float] = field(default_factory=dict)
-    unavailable_peers: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ratios(self) -> dict[str, float]:
-        """cytls / peer for every measured peer."""
-        return {k: self.cytls / v for k, v in self.peers.items() if v > 0}
-
-
-@dataclass
-class Report:
-    figures: list[Figure] = field(default_factory=list)
-    unavailable: dict[str, str] = field(default_factory=dict)
-    machine: dict[str, Any] = field(default_factory=dict)
-    # Where a line per measurement goes as it completes (None: nowhere).
-    progress: TextIO | None = None
-
-    def add(self, fig: Figure) -> None:
-        """Record a figure and, on a long run, say at once what it measured."""
-        self.figures.append(fig)
-        if self.progress is not None:
-            peers = ", ".join(f"{p} {_fmt(v, fig.unit)} ({fig.ratios[p]:.2f}x)"
-                              for p, v in fig.peers.items())
-            say(f"  {fig.section}: {fig.name}: cytls {_fmt(fig.cytls, fig.unit)}"
-                + (f"; {peers}" if peers else ""), file=self.progress)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "machine": self.machine,
-            "figures": [dict(asdict(f), ratios=f.ratios) for f in self.figures],
-            "unavailable": self.unavailable,
-        }
 
 
 # ---------------------------------------------------------------------------
@@ -592,10 +542,6 @@ def bench_loopback(report: Report, quick: bool, files: CertFiles) -> None:
 # Output
 
 
-def _fmt(value: float, unit: str) -> str:
-    return fmt_rate(value) if unit == "B/s" else f"{value:,.0f}/s"
-
-
 def print_report(report: Report) -> None:
     m = report.machine
     say(f"cytls bench on {m.get('cpu', m.get('machine'))}, Python {m.get('python')}, "
@@ -608,6 +554,7 @@ def print_report(report: Report) -> None:
         "handshake": "Handshakes per second, client and server in one process, in memory",
         "bulk": "In-memory bulk transfer through SSLObject pairs",
         "loopback": "Loopback transfer between two processes",
+        **_bench_sections.TITLES,
     }
     for section in SECTIONS:
         figs = [f for f in report.figures if f.section == section]
@@ -654,6 +601,7 @@ def run(args: argparse.Namespace) -> int:
         for section in SECTIONS:
             if section not in chosen:
                 continue
+            # A progress line per section, on stderr with --json.
             say(f"measuring {section}...", file=progress)
             t0 = time.perf_counter()
             if section == "aead":
@@ -664,8 +612,10 @@ def run(args: argparse.Namespace) -> int:
                 bench_handshake(report, args.quick, files)
             elif section == "bulk":
                 bench_bulk(report, args.quick, files)
-            else:
+            elif section == "loopback":
                 bench_loopback(report, args.quick, files)
+            else:
+                _bench_sections.run_section(section, report, args.quick, files)
             report.machine.setdefault("section_seconds", {})[section] = round(time.perf_counter() - t0, 2)
     if args.json:
         print(json.dumps(report.to_json(), indent=2))

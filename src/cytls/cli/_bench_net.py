@@ -1,0 +1,259 @@
+"""Network measurements for `python -m cytls bench` and benchmarks/: sockets and latency.
+
+Owns: the measurement loops that need a socket: bulk over 127.0.0.1 between two
+processes (both directions, write size and reader chosen), the per-connection
+latency of connect + handshake + one request + one response + close, and two
+threads each moving bulk over their own connection pair (thread scaling). Each
+returns one implementation's figure; the caller interleaves cytls and `ssl` and
+keeps the median of the rounds.
+Must not: print, or compare implementations itself (bench.py does both).
+
+The peer process is forked (multiprocessing "fork"), so that both ends run the
+same implementation, code and interpreter; every socket has a timeout and every
+child is joined with a bound.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import socket
+import ssl
+import struct
+import threading
+import time
+from typing import Any
+
+from cytls.cli import _impl
+from cytls.cli._certgen import CertFiles
+
+__all__ = ["latency", "socket_rate", "thread_scaling"]
+
+_TIMEOUT = 60.0
+_READ_BUF = 256 * 1024
+
+
+def _contexts(impl_name: str, files: CertFiles) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    impl = _impl.load(impl_name)
+    server = impl.server_context()
+    server.load_cert_chain(str(files.server_chain), str(files.server_key))
+    client = impl.client_context()
+    client.load_verify_locations(cafile=str(files.ca))
+    return client, server
+
+
+def _send_bulk(tls: Any, total: int, size: int) -> None:
+    chunk = memoryview(bytes(size))
+    sent = 0
+    while sent < total:
+        tls.sendall(chunk)
+        sent += size
+
+
+def _read_bulk(tls: Any, total: int, reader: str) -> int:
+    got = 0
+    if reader == "recv_into":
+        buf = bytearray(_READ_BUF)
+        while got < total:
+            n = tls.recv_into(buf)
+            if not n:
+                break
+            got += n
+    else:
+        while got < total:
+            data = tls.recv(_READ_BUF)
+            if not data:
+                break
+            got += len(data)
+    return got
+
+
+def _recv_exact(tls: Any, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        part = tls.recv(n - len(data))
+        if not part:
+            raise ConnectionError("peer closed early")
+        data += part
+    return data
+
+
+def _bulk_peer(impl_name: str, files: CertFiles, listener: socket.socket, size: int,
+               reader: str) -> None:
+    """Child: accept one client; on b"W"+total read total bytes and ack, on
+    b"R"+total write total bytes."""
+    _, ctx = _contexts(impl_name, files)
+    listener.settimeout(_TIMEOUT)
+    raw, _ = listener.accept()
+    raw.settimeout(_TIMEOUT)
+    with ctx.wrap_socket(raw, server_side=True) as tls:
+        order = _recv_exact(tls, 9)
+        (total,) = struct.unpack("!Q", order[1:])
+        if order[:1] == b"W":
+            got = _read_bulk(tls, total, reader)
+            tls.sendall(struct.pack("!Q", got))
+        else:
+            _send_bulk(tls, total, size)
+            _recv_exact(tls, 1)
+
+
+def socket_rate(impl_name: str, files: CertFiles, *, direction: str, size: int, reader: str,
+                total: int) -> float:
+    """Bytes/s of SSLSocket bulk between this process and a forked peer.
+
+    Args:
+        impl_name: "cytls" or "ssl" (both ends).
+        direction: "send" (this process writes, the peer reads) or "recv".
+        size: bytes per sendall().
+        reader: "recv_into" (one reusable 256 KiB buffer) or "recv".
+        total: bytes to move.
+    """
+    client_ctx, _ = _contexts(impl_name, files)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    mp = multiprocessing.get_context("fork")
+    proc = mp.Process(target=_bulk_peer, args=(impl_name, files, listener, size, reader),
+                      daemon=True)
+    proc.start()
+    listener.close()
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=_TIMEOUT) as raw, \
+                client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            if direction == "send":
+                t0 = time.perf_counter()
+                tls.sendall(b"W" + struct.pack("!Q", total))
+                _send_bulk(tls, total, size)
+                (got,) = struct.unpack("!Q", _recv_exact(tls, 8))
+                dt = time.perf_counter() - t0
+            else:
+                t0 = time.perf_counter()
+                tls.sendall(b"R" + struct.pack("!Q", total))
+                got = _read_bulk(tls, total, reader)
+                dt = time.perf_counter() - t0
+                tls.sendall(b"k")
+        if got != total:
+            raise _impl.Unavailable(f"{got} of {total} bytes arrived")
+        return total / dt
+    finally:
+        proc.join(_TIMEOUT)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+
+
+# ---------------------------------------------------------------------------
+# Per-connection latency
+
+_RESPONSE = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+
+
+def _latency_server(impl_name: str, files: CertFiles, listener: socket.socket, count: int) -> None:
+    """Child: answer count connections as `s_server -www` does: read the
+    request, write the response, send close_notify without waiting for the
+    client's, close."""
+    _, ctx = _contexts(impl_name, files)
+    listener.settimeout(_TIMEOUT)
+    for _ in range(count):
+        raw, _ = listener.accept()
+        raw.settimeout(_TIMEOUT)
+        try:
+            with ctx.wrap_socket(raw, server_side=True) as tls:
+                tls.recv(4096)
+                tls.sendall(_RESPONSE)
+                tls.settimeout(0.0)
+                try:
+                    tls.unwrap()
+                except (OSError, ssl.SSLError, ValueError):
+                    pass
+        except (OSError, ssl.SSLError):
+            continue
+
+
+def latency(server_impl: str, client_impl: str, files: CertFiles, count: int) -> float:
+    """Median seconds of one connection: connect, handshake, a request, the
+    response read to EOF, close; a Python client with Nagle on (the default)."""
+    client_ctx, _ = _contexts(client_impl, files)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    mp = multiprocessing.get_context("fork")
+    proc = mp.Process(target=_latency_server, args=(server_impl, files, listener, count + 1),
+                      daemon=True)
+    proc.start()
+    listener.close()
+    times = []
+    try:
+        for i in range(count + 1):
+            t0 = time.perf_counter()
+            with socket.create_connection(("127.0.0.1", port), timeout=_TIMEOUT) as raw, \
+                    client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+                tls.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                while True:
+                    try:
+                        if not tls.recv(4096):
+                            break
+                    except ssl.SSLEOFError:
+                        break
+            if i:  # the first connection warms caches
+                times.append(time.perf_counter() - t0)
+    finally:
+        proc.join(_TIMEOUT)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+    times.sort()
+    return times[len(times) // 2]
+
+
+# ---------------------------------------------------------------------------
+# Thread scaling
+
+
+def _pair_bulk(impl_name: str, files: CertFiles, total: int, size: int,
+               start: threading.Barrier, out: list[float], index: int) -> None:
+    client_ctx, server_ctx = _contexts(impl_name, files)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.settimeout(_TIMEOUT)
+    result: list[int] = []
+
+    def serve() -> None:
+        raw, _ = listener.accept()
+        raw.settimeout(_TIMEOUT)
+        with server_ctx.wrap_socket(raw, server_side=True) as tls:
+            result.append(_read_bulk(tls, total, "recv_into"))
+            tls.sendall(b"k")
+
+    reader = threading.Thread(target=serve, daemon=True)
+    reader.start()
+    with socket.create_connection(("127.0.0.1", port), timeout=_TIMEOUT) as raw, \
+            client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+        start.wait(_TIMEOUT)
+        t0 = time.perf_counter()
+        _send_bulk(tls, total, size)
+        _recv_exact(tls, 1)
+        out[index] = time.perf_counter() - t0
+    reader.join(_TIMEOUT)
+    listener.close()
+    if result != [total]:
+        raise _impl.Unavailable("a thread pair lost data")
+
+
+def thread_scaling(impl_name: str, files: CertFiles, *, pairs: int, total: int,
+                   size: int = 65536) -> float:
+    """Aggregate bytes/s of `pairs` connection pairs in this process, each
+    pair's writer and reader on their own threads, all started together."""
+    start = threading.Barrier(pairs)
+    out = [0.0] * pairs
+    threads = [
+        threading.Thread(target=_pair_bulk, args=(impl_name, files, total, size, start, out, i),
+                         daemon=True)
+        for i in range(pairs)
+    ]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(_TIMEOUT)
+    del t0
+    if not all(out):
+        raise _impl.Unavailable("a thread pair did not finish")
+    return pairs * total / max(out)
