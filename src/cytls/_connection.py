@@ -390,6 +390,12 @@ class Connection:
         del app[:n]
         return n
 
+    @property
+    def unread_bytes(self) -> int:
+        """Received bytes the record layer has not consumed: after the
+        peer's close_notify, whatever followed it (clear text, say)."""
+        return int(self._record.bytes_buffered)
+
     def pending_application_data(self) -> int:
         """How many decrypted bytes wait in the read buffer."""
         return len(self._record.app_data)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from cytls._pki import loading
 from cytls._ssl.ciphers import SUITES_BY_CODE
-from cytls._ssl.errors import eof_error, ssl_error, want_read_error
+from cytls._ssl.errors import eof_error, ssl_error, want_read_error, zero_return_error
 from cytls._wire.enums import NamedGroup
 
 try:
@@ -191,6 +191,18 @@ class TLSObject:
         assert self._outgoing is not None
         self._outgoing.write(data)
 
+    def _unread(self, data: bytes) -> None:
+        """Give back the bytes that followed the peer's close_notify.
+
+        OpenSSL reads a memory BIO record by record, so what follows the
+        close_notify (clear text after a STARTTLS-style unwrap) stays in
+        it; put it back, unless the caller wrote more or ended the BIO
+        meanwhile (it cannot: this runs inside our own read).
+        """
+        incoming = self._incoming
+        if incoming is not None and not incoming.pending and not incoming.eof:
+            incoming.write(data)
+
     def _flush(self) -> None:
         out = self._conn.data_to_send()
         if out:
@@ -198,14 +210,22 @@ class TLSObject:
 
     def _feed(self, data: bytes) -> None:
         """Give bytes to the Connection; on a fatal error, send its alert first."""
+        conn = self._conn
+        was_closed = conn.peer_closed
         try:
-            self._conn.receive_data(data)
+            conn.receive_data(data)
         except ssl.SSLError:
             try:
                 self._flush()
             except (OSError, ssl.SSLError):
                 pass
             raise
+        if conn.peer_closed and not was_closed:
+            # The close_notify ended within `data`: what the record layer
+            # left of it is the tail of `data`.
+            left = conn.unread_bytes
+            if 0 < left <= len(data):
+                self._unread(bytes(data[len(data) - left :]))
 
     # -- attributes of _ssl._SSLSocket -------------------------------------
 
@@ -342,9 +362,11 @@ class TLSObject:
 
         Returns:
             bytes (or the count written into buffer); b"" / 0 once the peer
-            has sent close_notify.
+            has sent close_notify and this side has not.
 
         Raises:
+            ssl.SSLZeroReturnError: close_notify went both ways (as OpenSSL's
+                SSL_ERROR_ZERO_RETURN with both shutdown flags set).
             ssl.SSLWantReadError: no decrypted data and no more incoming bytes.
             ssl.SSLEOFError: the transport ended without close_notify.
             ValueError: a negative len.
@@ -363,6 +385,8 @@ class TLSObject:
             return b"" if view is None else 0
         while not conn.pending_application_data():
             if conn.peer_closed:
+                if self._close_sent:
+                    raise zero_return_error()
                 return b"" if view is None else 0
             data = self._pull()
             if not data:
@@ -436,8 +460,12 @@ class TLSObject:
                 raise eof_error()
             self._feed(data)
             if conn.pending_application_data():
-                # Records after our close_notify are discarded, as OpenSSL does.
+                # OpenSSL's SSL_shutdown, waiting for the peer's close_notify,
+                # fails on application data (read() would have taken it).
                 conn.read_application_data()
+                raise ssl_error(
+                    "APPLICATION_DATA_AFTER_CLOSE_NOTIFY", "application data after close notify"
+                )
             self._flush()
         return self._transport_object()
 
