@@ -125,6 +125,9 @@ class TLSConfig:
         server_hostname: client: SNI and name to check. An IP address is
             not sent as SNI and is matched against IP SANs.
         alpn_protocols: ALPN protocol names in preference order.
+        alpn_strict: server: refuse a client whose ALPN protocols are none
+            of ours with no_application_protocol (RFC 7301 §3.2) instead of
+            going on without ALPN (OpenSSL's and the ssl module's default).
         server_preference: server: pick the suite (and group) by its own
             order rather than the client's.
         sni_callback: server: called with the client's SNI (or None) once
@@ -174,6 +177,7 @@ class TLSConfig:
     check_hostname: bool = True
     server_hostname: str | None = None
     alpn_protocols: list[str] = field(default_factory=list)
+    alpn_strict: bool = False
     server_preference: bool = True
     sni_callback: SniCallback | None = None
     client_ca_names: list[bytes] | None = None
@@ -197,9 +201,9 @@ class TLSConfig:
         Raises:
             ValueError: an unknown suite or group, an empty suite list, a
                 version range outside TLS 1.2..1.3 or without a suite for
-                it, a chain without its key, or
-                a server without a certificate (and no SNI callback to
-                supply one).
+                it, or a chain without its key. (A server without a
+                certificate is valid, as with OpenSSL: its handshakes fail
+                with "no shared cipher" unless an SNI callback supplies one.)
         """
         if self.min_version < 0x0303:
             raise ValueError("versions below TLS 1.2 are not supported")
@@ -224,9 +228,6 @@ class TLSConfig:
                 raise ValueError(f"unsupported group 0x{g:04x}")
         if self.certificate_chain and self.private_key is None:
             raise ValueError("a certificate chain needs its private key")
-        if not self.is_client and not self.certificate_chain and self.sni_callback is None:
-            # (An SNI callback may supply the chain per connection.)
-            raise ValueError("a server needs a certificate chain and private key")
         if not 64 <= self.max_fragment <= 16384:
             raise ValueError("max_fragment must be in 64..16384")
         if self.verify_mode not in (0, 1, 2):

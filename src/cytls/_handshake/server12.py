@@ -67,7 +67,7 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     else:
         client_max = min(ch.legacy_version, TLS12)
     if cfg.min_version > TLS12 or client_max < TLS12:
-        raise TLSAlert(AD.protocol_version, "no protocol version in common")
+        raise TLSAlert(AD.protocol_version, "unsupported protocol", reason="UNSUPPORTED_PROTOCOL")
     tls13 = cfg.speaks_tls13()
     if CipherSuite.TLS_FALLBACK_SCSV in ch.cipher_suites and tls13:
         # RFC 7507 §3: the client retried below the version we support.
@@ -92,7 +92,7 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     sni_ack = run_sni_callback(ctx, exts)
     key = ctx.cert_config.private_key
     if key is None or not ctx.cert_config.certificate_chain:
-        raise TLSAlert(AD.handshake_failure, "no certificate for this server name")
+        raise TLSAlert(AD.handshake_failure, "no shared cipher", reason="NO_SHARED_CIPHER")
     leaf = ctx.cert_config.certificate_chain[0]
     auth = "rsa" if isinstance(key, rsa.RSAPrivateKey) else "ecdsa"
 
@@ -114,7 +114,7 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     else:
         suite = next((s for s in offered if s in ours), None)
     if suite is None:
-        raise TLSAlert(AD.handshake_failure, "no cipher suite in common")
+        raise TLSAlert(AD.handshake_failure, "no shared cipher", reason="NO_SHARED_CIPHER")
 
     # Group (RFC 8422 §5.1.1; without supported_groups, P-256 is assumed).
     usable = [g for g in cfg.groups if g in GROUPS12]
@@ -123,7 +123,8 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     else:
         group = next((g for g in client_groups if g in usable), None)
     if group is None:
-        raise TLSAlert(AD.handshake_failure, "no key exchange group in common")
+        # No ECDHE suite is usable: OpenSSL's "no shared cipher" too.
+        raise TLSAlert(AD.handshake_failure, "no shared cipher", reason="NO_SHARED_CIPHER")
 
     # Signature scheme (RFC 5246 §7.4.1.4.1; we do not sign with SHA-1,
     # the default of a client without signature_algorithms).

@@ -116,8 +116,9 @@ def _negotiate(ctx: Context, ch: m.ClientHello) -> tuple[Choice, list[tuple[int,
         suite = next((s for s in ours13 if s in offered), None)
     else:
         suite = next((s for s in offered if s in ours13), None)
-    if suite is None:
-        raise TLSAlert(AD.handshake_failure, "no cipher suite in common")
+    if suite is None or not ctx.cert_config.certificate_chain:
+        # OpenSSL's words for both: no suite, or no certificate to serve.
+        raise TLSAlert(AD.handshake_failure, "no shared cipher", reason="NO_SHARED_CIPHER")
     choice.suite = suite
 
     # Signature scheme (RFC 8446 §4.2.3, §9.2).
@@ -149,7 +150,9 @@ def _negotiate(ctx: Context, ch: m.ClientHello) -> tuple[Choice, list[tuple[int,
         other = ours if order is client_groups else client_groups
         group = next((g for g in order if g in other), None)
     if group is None:
-        raise TLSAlert(AD.handshake_failure, "no key exchange group in common")
+        raise TLSAlert(
+            AD.handshake_failure, "no suitable key share", reason="NO_SUITABLE_KEY_SHARE"
+        )
     choice.group = group
 
     # ALPN (RFC 7301 §3.2).

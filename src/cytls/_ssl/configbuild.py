@@ -50,6 +50,7 @@ class ConfigBuilder:
     _cy_tls13: list[CipherSuite]
     _cy_groups: list[int] | None
     _cy_alpn: list[str]
+    _cy_alpn_strict: bool
     _cy_sni_callback: Callable[..., int | None] | None
     _cy_chain: list[x509.Certificate]
     _cy_key: loading.PrivateKey | None
@@ -141,6 +142,7 @@ class ConfigBuilder:
             "verify_mode": self._cy_verify_mode,
             "check_hostname": self._cy_check_hostname and not server_side,
             "alpn_protocols": list(self._cy_alpn),
+            "alpn_strict": self._cy_alpn_strict,
             "server_preference": bool(self._cy_options & ssl.OP_CIPHER_SERVER_PREFERENCE),
             "sni_callback": sni_dispatch if server_side and self._cy_sni_callback else None,
             "keylog": self._keylog_line if self._cy_keylog_filename else None,

@@ -125,6 +125,7 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         self._cy_tls13: list[CipherSuite] = list(SUITES_13)
         self._cy_groups: list[int] | None = None
         self._cy_alpn: list[str] = []
+        self._cy_alpn_strict = False
         self._cy_sni_callback: Callable[..., int | None] | None = None
         self._cy_msg_callback: Any = None
         self._cy_chain: list[x509.Certificate] = []
@@ -440,8 +441,12 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         if not any(label == b"DH PARAMETERS" for label, _ in loading.pem_blocks(data)):
             raise loading._ssl_error("SSL", None, "PEM lib", 524297)
 
-    def set_alpn_protocols(self, alpn_protocols: Iterable[str]) -> None:
+    def set_alpn_protocols(self, alpn_protocols: Iterable[str], *, strict: bool = False) -> None:
         """Offer (client) or accept (server) these ALPN protocols, RFC 7301.
+
+        A server whose protocols are none of the client's goes on without
+        ALPN, as the ssl module's (OpenSSL 3.0); with `strict=True` (a
+        cytls extension) it refuses with no_application_protocol instead.
 
         Raises:
             ssl.SSLError: a protocol name of 0 or more than 255 bytes.
@@ -454,6 +459,7 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
                 raise ssl.SSLError("ALPN protocols must be 1 to 255 in length")
             names.append(proto)
         self._cy_alpn = names
+        self._cy_alpn_strict = bool(strict)
 
     def _set_alpn_protocols(self, protos: Buffer) -> None:
         # The wire form (length-prefixed names), as the C base takes it.

@@ -293,6 +293,11 @@ class TLSObject:
             return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
         if result is not None:
             if not isinstance(result, int):
+                # _ssl.c: PyLong_AsLong fails, reported, and internal_error.
+                exc = TypeError(
+                    f"'{type(result).__name__}' object cannot be interpreted as an integer"
+                )
+                sys.unraisablehook(_Unraisable(exc, None))
                 return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
             return int(result)
         if self._context is not ctx:
@@ -620,5 +625,5 @@ class _Unraisable:
         self.exc_type = type(exc)
         self.exc_value = exc
         self.exc_traceback = exc.__traceback__
-        self.err_msg = "Exception ignored in the SNI callback"
+        self.err_msg = None  # as _ssl.c's PyErr_WriteUnraisable(callback)
         self.object = obj
