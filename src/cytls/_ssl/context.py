@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import _ssl
 import encodings.idna  # noqa: F401  (server_hostname.encode("idna"): load it now, not mid-handshake)
-import operator
 import os
 import ssl
 import sys
@@ -30,6 +29,7 @@ from cryptography import x509
 
 from cytls._handshake import config as config_mod
 from cytls._pki import loading
+from cytls._ssl import argcheck
 from cytls._ssl.ciphers import (
     CURVES,
     GROUP_ALIASES,
@@ -176,7 +176,9 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @options.setter
     def options(self, value: int) -> None:
-        self._cy_options = int(value)
+        number = argcheck.option_mask(value)
+        argcheck.deprecated_option_bits(self._cy_options, number)
+        self._cy_options = number
 
     @property
     def verify_mode(self) -> ssl.VerifyMode:
@@ -185,7 +187,7 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @verify_mode.setter
     def verify_mode(self, value: int) -> None:
-        value = int(value)
+        value = argcheck.c_long(value)
         if value not in (ssl.CERT_NONE, ssl.CERT_OPTIONAL, ssl.CERT_REQUIRED):
             raise ValueError("invalid value for verify_mode")
         if value == ssl.CERT_NONE and self._cy_check_hostname:
@@ -239,16 +241,16 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @verify_flags.setter
     def verify_flags(self, value: int) -> None:
-        self._cy_verify_flags = int(value)
+        self._cy_verify_flags = argcheck.unsigned_long(value)
 
     def _check_version(self, value: Any) -> int:
         if self._cy_protocol == ssl.PROTOCOL_TLSv1_2:
             raise ValueError(
                 "The context's protocol doesn't support modification of highest and lowest version."
             )
-        number = operator.index(value)
+        number = argcheck.c_long(value)
         if number not in _VALID_TLS_VERSIONS:
-            raise ValueError(f"Unsupported TLS/SSL version 0x{number:x}")
+            raise ValueError(f"Unsupported TLS/SSL version 0x{number & 0xFFFFFFFF:x}")
         return number
 
     @property
@@ -258,7 +260,11 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @minimum_version.setter
     def minimum_version(self, value: int) -> None:
-        self._cy_min = self._check_version(value)
+        number = self._check_version(value)
+        if number == ssl.TLSVersion.MAXIMUM_SUPPORTED:
+            # As _ssl.c: the highest version there is, by its name.
+            number = int(ssl.TLSVersion.TLSv1_3)
+        self._cy_min = number
 
     @property
     def maximum_version(self) -> ssl.TLSVersion:
@@ -267,7 +273,11 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @maximum_version.setter
     def maximum_version(self, value: int) -> None:
-        self._cy_max = self._check_version(value)
+        number = self._check_version(value)
+        if number == ssl.TLSVersion.MINIMUM_SUPPORTED:
+            # As _ssl.c: the lowest version its OpenSSL has, by its name.
+            number = int(ssl.TLSVersion.SSLv3 if ssl.HAS_SSLv3 else ssl.TLSVersion.TLSv1)
+        self._cy_max = number
 
     @property
     def post_handshake_auth(self) -> bool:
@@ -292,7 +302,7 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @num_tickets.setter
     def num_tickets(self, value: int) -> None:
-        value = int(value)
+        value = argcheck.c_long(value)
         if value < 0:
             raise ValueError("value must be non-negative")
         if self._cy_protocol == ssl.PROTOCOL_TLS_CLIENT:
@@ -337,7 +347,9 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
             ssl.SSLError: "No cipher can be selected." when nothing matches.
         """
         if not isinstance(ciphers, str):
-            raise TypeError(f"set_ciphers() argument must be str, not {type(ciphers).__name__}")
+            raise TypeError(
+                f"set_ciphers() argument must be str, not {argcheck.arg_type_name(ciphers)}"
+            )
         tls12, tls13 = parse_cipher_string(ciphers)
         if not tls12 and tls13 is None:
             raise no_cipher_error()
@@ -361,10 +373,10 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         Raises:
             ValueError: an unknown curve name (as the ssl module).
         """
-        text = name.decode("ascii") if isinstance(name, bytes) else name
+        text = argcheck.curve_name(name)
         code = CURVES.get(text) or GROUPS_BY_NAME.get(text.lower())
         if code is None:
-            raise ValueError(f"unknown elliptic curve name {text!r}")
+            raise ValueError(f"unknown elliptic curve name {name!r}")
         self._cy_groups = [code]
 
     def set_groups(self, groups: str | Iterable[str], /) -> None:
@@ -437,7 +449,7 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
             OSError: the file cannot be read.
             ssl.SSLError: the file holds no DH parameters.
         """
-        data = loading.read_file(path)
+        data = loading.read_file(argcheck.fs_path(path, None))
         if not any(label == b"DH PARAMETERS" for label, _ in loading.pem_blocks(data)):
             raise loading._ssl_error("SSL", None, "PEM lib", 524297)
 
@@ -472,8 +484,18 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         self._cy_alpn = names
 
     def set_npn_protocols(self, npn_protocols: Iterable[str]) -> None:
-        """NPN is obsolete and not implemented; kept so old code still runs."""
+        """NPN is obsolete and not implemented (ssl.HAS_NPN is False here too).
+
+        Raises:
+            NotImplementedError: after the ssl module's argument checks
+                (whose own set_npn_protocols fails with AttributeError
+                when its OpenSSL lacks NPN); nothing is silently ignored.
+        """
         warnings.warn("ssl NPN is deprecated, use ALPN instead", DeprecationWarning, stacklevel=2)
+        for proto in npn_protocols:
+            if not 0 < len(bytes(proto, "ascii")) <= 255:
+                raise ssl.SSLError("NPN protocols must be 1 to 255 in length")
+        raise NotImplementedError("NPN is not supported; use set_alpn_protocols()")
 
     # ------------------------------------------------------------------
     # SNI and key log
@@ -562,6 +584,9 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
                 "[X509: KEY_VALUES_MISMATCH]" when the key is not the certificate's.
             TypeError, ValueError: a password of the wrong type or too long.
         """
+        argcheck.fs_path(certfile, "certfile")
+        if keyfile is not None:
+            argcheck.fs_path(keyfile, "keyfile")
         chain, key = loading.load_cert_chain(certfile, keyfile, password)
         self._cy_chain = chain
         self._cy_key = key
@@ -588,6 +613,10 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
             OSError: cafile cannot be read.
             ssl.SSLError: no certificate found, or a malformed one.
         """
+        if cafile is not None:
+            argcheck.fs_path(cafile, "cafile")
+        if capath is not None:
+            argcheck.fs_path(capath, "capath")
         try:
             self._cy_trust.load_verify_locations(cafile, capath, cadata)
         finally:
@@ -665,6 +694,12 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         owner: Any = None,
         session: Any = None,
     ) -> TLSObject:
+        for name, bio in (("incoming", incoming), ("outgoing", outgoing)):
+            if not isinstance(bio, ssl.MemoryBIO):
+                raise TypeError(
+                    f"_wrap_bio() argument '{name}' must be _ssl.MemoryBIO, "
+                    f"not {argcheck.arg_type_name(bio)}"
+                )
         return TLSObject(self, server_side, server_hostname, owner, session, incoming, outgoing)
 
     def _wrap_socket(

@@ -92,10 +92,13 @@ _RECEIVED_REASONS = {
 # The OpenSSL reason names this Python's ssl module knows (_ssl_data.h),
 # when it exposes them (3.11 does, 3.12+ do not): its table lags OpenSSL's,
 # and for a code it has no name for it reports reason None and "[SSL] text".
+# 3.12 and 3.13 no longer expose the table; of the alert reasons, theirs
+# lacks this one.
 _names = getattr(_ssl, "err_codes_to_names", None)
 _PYTHON_REASONS: frozenset[str] | None = (
     frozenset(_names.values()) if isinstance(_names, dict) else None
 )
+_UNNAMED = frozenset({"TLSV1_ALERT_UNKNOWN_PSK_IDENTITY"})
 del _names
 
 
@@ -106,9 +109,11 @@ def received_reason(description: int) -> tuple[str | None, str]:
     if reason is None:
         return None, f"tlsv1 alert {alert_name(description).replace('_', ' ')}"
     text = reason.lower().replace("_", " ")
-    if _PYTHON_REASONS is not None and reason not in _PYTHON_REASONS:
-        return None, text
-    return reason, text
+    if _PYTHON_REASONS is not None:
+        known = reason in _PYTHON_REASONS
+    else:
+        known = reason not in _UNNAMED
+    return (reason if known else None), text
 
 
 def alert_name(description: int) -> str:
