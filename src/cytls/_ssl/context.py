@@ -520,18 +520,12 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         self._cy_sni_callback = callback
 
     def set_servername_callback(self, server_name_callback: Callable[..., Any] | None) -> None:
-        """The older form of sni_callback (the name arrives decoded from IDNA)."""
-        if server_name_callback is None:
-            self.sni_callback = None
-            return
-        if not callable(server_name_callback):
+        """The older name of sni_callback: the same callback, which receives
+        the name as the client sent it (an IDN as its A-label, "xn--..."),
+        as the ssl module's does."""
+        if server_name_callback is not None and not callable(server_name_callback):
             raise TypeError("not a callable object")
-
-        def shim(sslobj: Any, servername: str | None, sslctx: SSLContext) -> Any:
-            name = servername.encode("ascii").decode("idna") if servername else servername
-            return server_name_callback(sslobj, name, sslctx)
-
-        self.sni_callback = shim
+        self.sni_callback = server_name_callback
 
     @property  # type: ignore[override]
     def keylog_filename(self) -> str | None:

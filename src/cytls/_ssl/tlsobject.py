@@ -153,7 +153,13 @@ class TLSObject:
                     "server_hostname cannot be an empty string or start with a leading dot."
                 )
             if "\x00" in server_hostname:
-                raise ValueError("server_hostname must not contain null character")
+                # _ssl.c parses the name with "es": a TypeError at the wrap.
+                raise TypeError("argument must be encoded string without null bytes, not str")
+            if len(server_hostname) > 255:
+                # OpenSSL's SSL_set_tlsext_host_name refuses what SNI cannot carry.
+                raise loading._ssl_error(
+                    "SSL", "SSL3_EXT_INVALID_SERVERNAME", "ssl3 ext invalid servername", 1
+                )
         self._context = context
         self.server_side = bool(server_side)
         self.server_hostname = server_hostname
