@@ -93,8 +93,10 @@ class Connection:
     @property
     def tls_unique(self) -> bytes | None:
         """TLS 1.2: the first Finished's verify_data (RFC 5929 §3.1
-        tls-unique); None in TLS 1.3 (RFC 8446 §C.5) or before it exists."""
-        return self._ctx.tls_unique if self._ctx.version == 0x0303 else None
+        tls-unique). TLS 1.3 defines none (RFC 8446 §C.5; use the RFC 9266
+        tls-exporter): this is then the client's handshake Finished, the
+        value OpenSSL gives. None before it exists."""
+        return self._ctx.tls_unique if self._ctx.complete else None
 
     @property
     def cipher_suite(self) -> int | None:

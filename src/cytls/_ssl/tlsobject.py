@@ -594,8 +594,9 @@ class TLSObject:
         if cb_type == "tls-exporter":
             # RFC 9266 §2: label "EXPORTER-Channel-Binding", empty context, 32 bytes.
             return bytes(conn.export_keying_material(b"EXPORTER-Channel-Binding", b"", 32))
-        if conn.version != 0x0303:
-            return None  # RFC 8446 §C.5: tls-unique is not defined for TLS 1.3
+        # TLS 1.3 defines no tls-unique (RFC 8446 §C.5); as the ssl module,
+        # the client's Finished is returned then (tls-exporter is the binding
+        # RFC 9266 defines for TLS 1.3).
         value = getattr(conn, "tls_unique", None)
         return bytes(value) if value is not None else None
 
