@@ -21,6 +21,7 @@ from cryptography import x509
 from cytls._handshake import config as config_mod
 from cytls._handshake.config import TLSConfig
 from cytls._pki import loading
+from cytls._pki.chainbuild import auto_chain
 from cytls._ssl.ciphers import CipherSuite, engine_suites, no_cipher_error
 from cytls._ssl.tlsobject import sni_dispatch
 from cytls._ssl.truststore import TrustStore
@@ -136,7 +137,7 @@ class ConfigBuilder:
             "cipher_suites": suites,
             # The same list objects on every build, so the core's
             # precomputation (keyed on their identity) is reused.
-            "certificate_chain": self._cy_chain,
+            "certificate_chain": self._served_chain(),
             "private_key": self._cy_key,
             "trust_anchors": self._cy_trust.anchors() if self._cy_verify_mode != ssl.CERT_NONE else [],
             "verify_mode": self._cy_verify_mode,
@@ -174,6 +175,21 @@ class ConfigBuilder:
         except ValueError as exc:
             raise loading._ssl_error("SSL", None, str(exc), 1) from None
         return config
+
+    def _served_chain(self) -> list[x509.Certificate]:
+        """Our chain as sent: with only a leaf loaded, completed from the
+        trust store as OpenSSL does (see chainbuild). The same list object
+        until the chain or the store changes, as the precomputation needs."""
+        chain = self._cy_chain
+        if len(chain) != 1:
+            return chain
+        anchors = self._cy_trust.anchors()
+        cached = self.__dict__.get("_served_chain_cache")
+        if cached is not None and cached[0] is chain and cached[1] is anchors:
+            return cached[2]  # type: ignore[no-any-return]
+        served = auto_chain(chain, anchors)
+        self.__dict__["_served_chain_cache"] = (chain, anchors, served)
+        return served
 
     def _verify_flag_settings(self) -> dict[str, Any]:
         """TLSConfig fields for verify_flags (OpenSSL checks CRLs only with
