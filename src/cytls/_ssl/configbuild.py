@@ -176,6 +176,11 @@ class ConfigBuilder:
             raise loading._ssl_error("SSL", None, str(exc), 1) from None
         return config
 
+    def _note_peer_chain(self, certs: list[x509.Certificate]) -> None:
+        """A connection verified (or tried to verify) these peer
+        certificates: the trust store records its capath lookups."""
+        self._cy_trust.note_lookups(certs)
+
     def _served_chain(self) -> list[x509.Certificate]:
         """Our chain as sent: with only a leaf loaded, completed from the
         trust store as OpenSSL does (see chainbuild). The same list object

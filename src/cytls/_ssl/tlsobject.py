@@ -57,6 +57,8 @@ class EngineContext(Protocol):
 
     def _check_side(self, server_side: bool) -> None: ...
 
+    def _note_peer_chain(self, certs: list[Any]) -> None: ...
+
     def _make_config(self, server_side: bool, server_hostname: str | None) -> TLSConfig: ...
 
     def _shared_config(self, server_side: bool) -> TLSConfig: ...
@@ -324,6 +326,16 @@ class TLSObject:
     def _finish(self) -> None:
         self._done = True
         self._context._cy_stats["accept_good" if self.server_side else "connect_good"] += 1
+        self._note_trust_lookups()
+
+    def _note_trust_lookups(self) -> None:
+        """Tell the trust store which capath certificates the peer's chain
+        made verification look up (see TrustStore.note_lookups)."""
+        if self._context._cy_verify_mode == ssl.CERT_NONE:
+            return
+        certs = getattr(self._conn, "peer_certificates", None)
+        if certs:
+            self._context._note_peer_chain(list(certs))
 
     def do_handshake(self) -> None:
         """Run the handshake as far as the available bytes allow.
@@ -338,16 +350,20 @@ class TLSObject:
             return
         if not self._started:
             self._start()
-        if self.server_side:
-            # Let the shared config's SNI hook find this connection.
-            previous = getattr(current, "tls", None)
-            current.tls = self
-            try:
+        try:
+            if self.server_side:
+                # Let the shared config's SNI hook find this connection.
+                previous = getattr(current, "tls", None)
+                current.tls = self
+                try:
+                    self._handshake_loop()
+                finally:
+                    current.tls = previous
+            else:
                 self._handshake_loop()
-            finally:
-                current.tls = previous
-        else:
-            self._handshake_loop()
+        except ssl.SSLCertVerificationError:
+            self._note_trust_lookups()  # the lookups happened all the same
+            raise
 
     def _handshake_loop(self) -> None:
         conn = self._conn
