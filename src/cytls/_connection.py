@@ -19,7 +19,7 @@ from cytls._handshake.config import TLSConfig
 from cytls._handshake.server import ExpectClientHello
 from cytls._handshake.server13 import request_certificate
 from cytls._handshake.state import Context, ExpectTraffic, Hooks, State
-from cytls._record import RecordLayer
+from cytls._record import RecordLayer, TracingRecordLayer
 from cytls._wire.alerts import AlertDescription as AD
 from cytls._wire.alerts import TLSAlert
 from cytls._wire.enums import ContentType
@@ -60,7 +60,11 @@ class Connection:
         self.closed = False
         self.trace: list[TraceEvent] = []
         self._events: list[Event] = []
-        self._record = RecordLayer()
+        # A message hook (the ssl module's _msg_callback) sees every record
+        # and message; without one the record layer stays C-only.
+        self._msg_hook = config.message_callback
+        hook = self._msg_hook
+        self._record = RecordLayer() if hook is None else TracingRecordLayer(hook)
         self._record.set_write_fragment_limit(config.max_fragment)
         self._ctx = Context(config, self._record, self._events, self.trace, hooks)
         self._state: State | None = None
@@ -272,6 +276,8 @@ class Connection:
             if len(pre) < 5 + length:
                 return b""
             payload = bytes(pre[5 : 5 + length])
+            if self._msg_hook is not None:  # (the record layer never sees it)
+                self._msg_hook("read", 256, bytes(pre[:5]))
             del pre[: 5 + length]
             if ctype == ContentType.change_cipher_spec:
                 if payload != b"\x01":
@@ -305,6 +311,8 @@ class Connection:
             state = self._state
             assert state is not None
             ctx.read_key_changed = False
+            if self._msg_hook is not None:
+                self._msg_hook("read", ContentType.handshake, raw)
             self._state = state.handle(raw[0], raw[4:], raw)
             if ctx.read_key_changed and buf:
                 # RFC 8446 §5.1: a key change must fall on a record boundary.
@@ -315,6 +323,8 @@ class Connection:
             raise TLSAlert(AD.decode_error, "alert record of the wrong length")
         level, description = payload[0], payload[1]
         self._ctx.trace("receive alert", level=level, description=description)
+        if self._msg_hook is not None:
+            self._msg_hook("read", ContentType.alert, bytes(payload))
         if description == AD.close_notify:
             self.peer_closed = True
             self._events.append(AlertReceived(description, level))

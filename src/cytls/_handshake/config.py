@@ -155,6 +155,11 @@ class TLSConfig:
         verify_strict: OpenSSL's strict RFC 5280 checks (VERIFY_X509_STRICT).
         hostname_checks_common_name: client: match the subject CN when the
             server's certificate has no DNS subjectAltName.
+        message_callback: called as (direction "read"/"write", content
+            type, bytes) for every record header (content type 256), TLS 1.3
+            inner content type (257), handshake message and alert, and for
+            each change_cipher_spec sent, as OpenSSL's message callback
+            sees them (it reports none received).
         max_fragment: largest plaintext per record we send.
         now: clock for certificate validity checks (tests); None for UTC now.
     """
@@ -189,6 +194,7 @@ class TLSConfig:
     verify_partial_chain: bool = False
     verify_strict: bool = False
     hostname_checks_common_name: bool = False
+    message_callback: Callable[[str, int, bytes], None] | None = None
     max_fragment: int = 16384
     now: Callable[[], datetime] | None = None
 

@@ -320,7 +320,8 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @_msg_callback.setter
     def _msg_callback(self, callback: Any) -> None:
-        # A debugging hook of the ssl module; cytls keeps it but does not call it.
+        # The ssl module's message tracing hook: connections wrapped from
+        # now on call it for every record header and message (msgtrace.py).
         if callback is not None and not callable(callback):
             raise TypeError(f"{callback} is not callable.")
         self._cy_msg_callback = callback

@@ -173,6 +173,8 @@ class SocketTLSObject(TLSObject):
         conn = self._conn
         conn.send_application_data(data)
         self._wbuf = conn.data_to_send()
+        if self._tracer is not None:
+            self._tracer.raise_error()
         try:
             self._drain()
         except (ssl.SSLWantWriteError, TimeoutError):

@@ -15,6 +15,7 @@ Hot paths are thin on purpose: one `Connection` call per write, one
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import ssl
 import sys
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from cytls._pki import loading
 from cytls._ssl.ciphers import SUITES_BY_CODE
 from cytls._ssl.errors import eof_error, ssl_error, want_read_error, zero_return_error
+from cytls._ssl.msgtrace import MsgTracer
 from cytls._wire.enums import NamedGroup
 
 try:
@@ -54,6 +56,7 @@ class EngineContext(Protocol):
     _cy_check_hostname: bool
     _cy_verify_mode: int
     _cy_sni_callback: Callable[..., int | None] | None
+    _cy_msg_callback: Callable[..., Any] | None
 
     def _check_side(self, server_side: bool) -> None: ...
 
@@ -168,6 +171,13 @@ class TLSObject:
         self._owner = weakref.ref(owner) if owner is not None else None
         self._session = session
         self._config = context._make_config(server_side, server_hostname)
+        self._tracer: MsgTracer | None = None
+        if context._cy_msg_callback is not None:
+            # Per connection: the callback is given this connection's object.
+            self._tracer = MsgTracer(context._cy_msg_callback, self._trace_target)
+            shared = self._config
+            self._config = dataclasses.replace(shared, message_callback=self._tracer)
+            self._config.adopt_prepared(shared)
         try:
             self._conn = Connection(self._config)
         except ValueError as exc:  # an inconsistent config (already validated)
@@ -215,6 +225,14 @@ class TLSObject:
         out = self._conn.data_to_send()
         if out:
             self._push(out)
+        if self._tracer is not None:
+            self._tracer.raise_error()
+
+    def _trace_target(self) -> tuple[Any, int]:
+        """For the message callback: our SSLObject / SSLSocket, and the
+        version (negotiated, else the highest we offer)."""
+        version = self._conn._ctx.version or self._config.max_version
+        return (self.owner if self._owner is not None else self), version
 
     def _feed(self, data: bytes) -> None:
         """Give bytes to the Connection; on a fatal error, send its alert first."""
@@ -228,6 +246,8 @@ class TLSObject:
             except (OSError, ssl.SSLError):
                 pass
             raise
+        if self._tracer is not None:
+            self._tracer.raise_error()
         if conn.peer_closed and not was_closed:
             # The close_notify ended within `data`: what the record layer
             # left of it is the tail of `data`.
@@ -457,6 +477,8 @@ class TLSObject:
             conn = self._conn
             conn.send_application_data(data)
             self._push(conn.data_to_send())
+            if self._tracer is not None:
+                self._tracer.raise_error()
         return n
 
     def pending(self) -> int:
