@@ -243,4 +243,9 @@ def engine_suites() -> frozenset[int]:
 
 
 def no_cipher_error() -> ssl.SSLError:
-    return ssl.SSLError("No cipher can be selected.")
+    """_ssl.c's words when a cipher string selects nothing (a plain message:
+    no OpenSSL reason; library and reason are None)."""
+    err = ssl.SSLError("No cipher can be selected.")
+    err.library = None  # type: ignore[assignment]
+    err.reason = None  # type: ignore[assignment]
+    return err

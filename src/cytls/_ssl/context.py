@@ -43,6 +43,7 @@ from cytls._ssl.ciphers import (
     parse_cipher_string,
 )
 from cytls._ssl.configbuild import TLS1_2, TLS1_3, ConfigBuilder
+from cytls._ssl.dhparams import parse_dh_params
 from cytls._ssl.sslobject import SSLObject
 from cytls._ssl.sslsocket import SocketTLSObject, SSLSocket
 from cytls._ssl.tlsobject import TLSObject
@@ -126,6 +127,7 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         self._cy_groups: list[int] | None = None
         self._cy_alpn: list[str] = []
         self._cy_alpn_strict = False
+        self._cy_dh_params: Any = None
         self._cy_sni_callback: Callable[..., int | None] | None = None
         self._cy_msg_callback: Any = None
         self._cy_chain: list[x509.Certificate] = []
@@ -444,15 +446,17 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         return [int(g) for g in config_mod.DEFAULT_GROUPS]
 
     def load_dh_params(self, path: str, /) -> None:
-        """Accepted for compatibility; cytls has no finite-field DHE suites.
+        """Load finite-field DH parameters (a PEM "DH PARAMETERS" file).
+
+        They are kept on the context (`_cy_dh_params`); the handshake does
+        not use them yet.
 
         Raises:
             OSError: the file cannot be read.
-            ssl.SSLError: the file holds no DH parameters.
+            ssl.SSLError: OpenSSL's errors for the file (see dhparams.py).
         """
         data = loading.read_file(argcheck.fs_path(path, None))
-        if not any(label == b"DH PARAMETERS" for label, _ in loading.pem_blocks(data)):
-            raise loading._ssl_error("SSL", None, "PEM lib", 524297)
+        self._cy_dh_params = parse_dh_params(data, self.security_level)
 
     def set_alpn_protocols(self, alpn_protocols: Iterable[str], *, strict: bool = False) -> None:
         """Offer (client) or accept (server) these ALPN protocols, RFC 7301.
