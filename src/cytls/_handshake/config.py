@@ -155,6 +155,11 @@ class TLSConfig:
         verify_strict: OpenSSL's strict RFC 5280 checks (VERIFY_X509_STRICT).
         hostname_checks_common_name: client: match the subject CN when the
             server's certificate has no DNS subjectAltName.
+        security_level: OpenSSL's level (0..5): the key and signature
+            digest floors of the peer's chain (see _pki/seclevel.py).
+        middlebox_compat: client: TLS 1.3 middlebox compatibility mode
+            (RFC 8446 §D.4: a legacy session id and a change_cipher_spec;
+            ssl.OP_ENABLE_MIDDLEBOX_COMPAT, on by default).
         message_callback: called as (direction "read"/"write", content
             type, bytes) for every record header (content type 256), TLS 1.3
             inner content type (257), handshake message and alert, and for
@@ -194,6 +199,8 @@ class TLSConfig:
     verify_partial_chain: bool = False
     verify_strict: bool = False
     hostname_checks_common_name: bool = False
+    middlebox_compat: bool = True
+    security_level: int = 2
     message_callback: Callable[[str, int, bytes], None] | None = None
     max_fragment: int = 16384
     now: Callable[[], datetime] | None = None
@@ -274,6 +281,7 @@ class TLSConfig:
             strict=self.verify_strict,
             crl_check=self.crl_check,
             common_name=self.hostname_checks_common_name,
+            security_level=self.security_level,
         )
 
     def adopt_prepared(self, source: TLSConfig) -> bool:

@@ -29,6 +29,7 @@ from cryptography import x509
 
 from cytls._handshake import config as config_mod
 from cytls._pki import loading
+from cytls._pki.seclevel import chain_weakness
 from cytls._ssl import argcheck
 from cytls._ssl.ciphers import (
     CURVES,
@@ -41,9 +42,11 @@ from cytls._ssl.ciphers import (
     engine_suites,
     no_cipher_error,
     parse_cipher_string,
+    security_level_of,
 )
 from cytls._ssl.configbuild import TLS1_2, TLS1_3, ConfigBuilder
 from cytls._ssl.dhparams import parse_dh_params
+from cytls._ssl.psk import PSKRefusal
 from cytls._ssl.sslobject import SSLObject
 from cytls._ssl.sslsocket import SocketTLSObject, SSLSocket
 from cytls._ssl.tlsobject import TLSObject
@@ -68,7 +71,7 @@ _VERSION_NAMES = {TLS1_2: "TLSv1.2", TLS1_3: "TLSv1.3"}
 _VALID_TLS_VERSIONS = {int(v) for v in ssl.TLSVersion}
 
 
-class SSLContext(ConfigBuilder, ssl.SSLContext):
+class SSLContext(ConfigBuilder, PSKRefusal, ssl.SSLContext):
     """A drop-in `ssl.SSLContext` whose connections run on cytls.
 
     Create it as the ssl module's: `SSLContext(ssl.PROTOCOL_TLS_CLIENT)` or
@@ -128,6 +131,8 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         self._cy_alpn: list[str] = []
         self._cy_alpn_strict = False
         self._cy_dh_params: Any = None
+        # The level this OpenSSL starts contexts at (2 on most builds).
+        self._cy_security_level = int(_ssl._SSLContext.security_level.__get__(self, type(self)))  # type: ignore[attr-defined]
         self._cy_sni_callback: Callable[..., int | None] | None = None
         self._cy_msg_callback: Any = None
         self._cy_chain: list[x509.Certificate] = []
@@ -313,8 +318,13 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @property
     def security_level(self) -> int:  # type: ignore[override]
-        """OpenSSL's security level; cytls's suites and groups all meet level 2."""
-        return 2
+        """OpenSSL's security level, 0..5 (set with "@SECLEVEL=n" in
+        set_ciphers, as OpenSSL has it). It sets the floors for our own
+        certificates (checked by load_cert_chain) and the peer's (checked in
+        verification): keys of 80, 112, 128, 192, 256 security bits from
+        level 1 (RSA 1024, 2048, 3072, 7680, 15360; ECC 160, 224, 256,
+        384, 512) and the same for signature digests."""
+        return self._cy_security_level
 
     @property
     def _msg_callback(self) -> Any:
@@ -354,6 +364,9 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
                 f"set_ciphers() argument must be str, not {argcheck.arg_type_name(ciphers)}"
             )
         tls12, tls13 = parse_cipher_string(ciphers)
+        level = security_level_of(ciphers)
+        if level is not None:
+            self._cy_security_level = level  # OpenSSL sets it even if nothing matches
         if not tls12 and tls13 is None:
             raise no_cipher_error()
         self._cy_tls12 = tls12
@@ -587,6 +600,9 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         if keyfile is not None:
             argcheck.fs_path(keyfile, "keyfile")
         chain, key = loading.load_cert_chain(certfile, keyfile, password)
+        weak = chain_weakness(chain, self._cy_security_level)
+        if weak is not None:  # SSL_CTX_use_certificate's security check
+            raise loading._ssl_error("SSL", weak, weak.lower().replace("_", " "), 1)
         self._cy_chain = chain
         self._cy_key = key
         self._precompute()

@@ -52,6 +52,7 @@ class EngineContext(Protocol):
     (and marks itself with `_cy_engine`, which a plain ssl.SSLContext lacks)."""
 
     _cy_engine: bool
+    _cy_options: int
     _cy_stats: dict[str, int]
     _cy_check_hostname: bool
     _cy_verify_mode: int
@@ -191,6 +192,8 @@ class TLSObject:
         self._started = False
         self._done = False
         self._close_sent = False
+        self._ignore_eof = bool(context._cy_options & ssl.OP_IGNORE_UNEXPECTED_EOF)
+        self._eof_closed = False
         self._peercert: Any = None
 
     # -- transport (memory BIO) ------------------------------------------
@@ -394,8 +397,18 @@ class TLSObject:
                 return
             data = self._pull()
             if not data:
-                raise eof_error()
+                # OpenSSL, told to ignore an unexpected EOF, reports this
+                # mid-handshake EOF as SSL_ERROR_ZERO_RETURN.
+                raise zero_return_error() if self._ignore_eof else eof_error()
             self._feed(data)
+
+    def _transport_eof(self) -> None:
+        """The transport ended without close_notify after the handshake:
+        SSLEOFError, or with OP_IGNORE_UNEXPECTED_EOF (read from the context
+        when wrapped, as OpenSSL copies options) as if close_notify came."""
+        if not self._ignore_eof:
+            raise eof_error()
+        self._eof_closed = True
 
     def _ensure_handshake(self) -> None:
         # OpenSSL's SSL_read/SSL_write run the handshake implicitly.
@@ -431,13 +444,14 @@ class TLSObject:
         if len == 0:
             return b"" if view is None else 0
         while not conn.pending_application_data():
-            if conn.peer_closed:
+            if conn.peer_closed or self._eof_closed:
                 if self._close_sent:
                     raise zero_return_error()
                 return b"" if view is None else 0
             data = self._pull()
             if not data:
-                raise eof_error()
+                self._transport_eof()
+                continue
             self._feed(data)
             out = conn.data_to_send()  # KeyUpdate answers, alerts
             if out:
@@ -503,10 +517,11 @@ class TLSObject:
             self._close_sent = True
             conn.close()
         self._flush()
-        while not conn.peer_closed:
+        while not (conn.peer_closed or self._eof_closed):
             data = self._pull()
             if not data:
-                raise eof_error()
+                self._transport_eof()
+                continue
             self._feed(data)
             if conn.pending_application_data():
                 # OpenSSL's SSL_shutdown, waiting for the peer's close_notify,
