@@ -10,8 +10,6 @@ is raised, and every later call re-raises the same exception.
 
 from __future__ import annotations
 
-import ssl
-
 from cryptography import x509
 
 from cytls._handshake.client import start_client
@@ -21,7 +19,7 @@ from cytls._handshake.server13 import request_certificate
 from cytls._handshake.state import Context, ExpectTraffic, Hooks, State
 from cytls._record import RecordLayer, TracingRecordLayer
 from cytls._wire.alerts import AlertDescription as AD
-from cytls._wire.alerts import TLSAlert
+from cytls._wire.alerts import TLSAlert, api_error
 from cytls._wire.enums import ContentType
 from cytls._wire.events import (
     AlertReceived,
@@ -358,7 +356,7 @@ class Connection:
         self._check()
         state = self._state
         if not isinstance(state, ExpectTraffic):
-            raise ssl.SSLError("the handshake is not complete")
+            raise api_error("the handshake is not complete")
         return state
 
     def send_application_data(self, data: bytes | bytearray | memoryview) -> None:
@@ -370,7 +368,7 @@ class Connection:
         """
         state = self._traffic()
         if self.closed:
-            raise ssl.SSLError("the connection is closed for writing")
+            raise api_error("the connection is closed for writing")
         state.flush_key_update()
         self._record.send(ContentType.application_data, data)
         if self._record.needs_key_update():
@@ -449,11 +447,11 @@ class Connection:
         """
         state = self._traffic()
         if self.is_client:
-            raise ssl.SSLError("only a server can request a client certificate")
+            raise api_error("only a server can request a client certificate")
         if not self._ctx.offered_pha:
-            raise ssl.SSLError("the client did not offer post-handshake authentication")
+            raise api_error("the client did not offer post-handshake authentication")
         if state.pha is not None:
-            raise ssl.SSLError("a post-handshake authentication is already in progress")
+            raise api_error("a post-handshake authentication is already in progress")
         state.pha = request_certificate(self._ctx)
 
     def export_keying_material(self, label: bytes, context: bytes | None, length: int) -> bytes:

@@ -347,3 +347,66 @@ def test_custom_sslobject_and_sslsocket_classes(mod: ModuleType, pki: Pki) -> No
     ctx = Context(ssl.PROTOCOL_TLS_CLIENT)
     obj = ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname="localhost")
     assert type(obj) is MyObject
+
+
+def _check_format(exc: ssl.SSLError) -> None:
+    """library and reason are there, and str() is "[LIB: REASON] message"
+    ("[LIB] message" without a reason), as _ssl.c formats OpenSSL errors."""
+    assert hasattr(exc, "library") and hasattr(exc, "reason")
+    text = str(exc)
+    if exc.reason is not None:
+        assert text.startswith(f"[{exc.library}: {exc.reason}] "), text
+    elif exc.library is not None:
+        assert text.startswith(f"[{exc.library}] "), text
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_every_error_carries_library_and_reason(pki: Pki, name: str, monkeypatch: Any) -> None:
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: None)
+    client, server = contexts(cytls, cytls, pki)
+    SCENARIOS[name](client, server)
+    errors = _run(BioPair(client, server))
+    assert errors
+    for exc in errors.values():
+        _check_format(exc)
+        assert exc.library == "SSL"
+
+
+def test_file_errors_carry_library_and_reason(pki: Pki, tmp_path: Any) -> None:
+    bad = tmp_path / "bad.pem"
+    bad.write_bytes(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    for call in (
+        lambda ctx: ctx.load_verify_locations(str(bad)),
+        lambda ctx: ctx.load_verify_locations(pki.path("garbage.pem")),
+        lambda ctx: ctx.load_cert_chain(pki.path("garbage.pem")),
+        lambda ctx: ctx.load_cert_chain(pki.path("cert.pem"), pki.path("otherkey.pem")),
+        lambda ctx: ctx.load_dh_params(pki.path("garbage.pem")),
+        lambda ctx: ctx.set_ciphers("nothing-at-all"),
+    ):
+        got = []
+        for mod in (ssl, cytls):
+            with pytest.raises(ssl.SSLError) as info:
+                call(mod.SSLContext(ssl.PROTOCOL_TLS_SERVER))
+            got.append(info.value)
+        _check_format(got[1])
+        assert str(got[1]) == str(got[0]).split(" (_ssl.c:")[0]
+        assert getattr(got[0], "library", None) == got[1].library
+        assert getattr(got[0], "reason", None) == got[1].reason
+
+
+def test_pem_lib_for_damaged_ca_files(mod: ModuleType, pki: Pki, tmp_path: Any) -> None:
+    """load_verify_locations on a damaged PEM block: "[X509] PEM lib"."""
+    cert = pki.ca.cert_pem.bytes()
+    for data in (
+        cert[:300],  # truncated
+        b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",  # not base64
+        cert + b"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n",  # bad DER
+    ):
+        path = tmp_path / "ca.pem"
+        path.write_bytes(data)
+        ctx = mod.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        with pytest.raises(ssl.SSLError) as info:
+            ctx.load_verify_locations(str(path))
+        assert info.value.library == "X509" and info.value.reason is None
+        assert str(info.value).startswith("[X509] PEM lib")
+        assert info.value.errno == 524297

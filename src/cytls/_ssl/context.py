@@ -51,6 +51,7 @@ from cytls._ssl.sslobject import SSLObject
 from cytls._ssl.sslsocket import SocketTLSObject, SSLSocket
 from cytls._ssl.tlsobject import TLSObject
 from cytls._ssl.truststore import TrustStore
+from cytls._wire.alerts import api_error
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -486,7 +487,7 @@ class SSLContext(ConfigBuilder, PSKRefusal, ssl.SSLContext):
         for proto in alpn_protocols:
             raw = bytes(proto, "ascii")
             if not 0 < len(raw) <= 255:
-                raise ssl.SSLError("ALPN protocols must be 1 to 255 in length")
+                raise api_error("ALPN protocols must be 1 to 255 in length")
             names.append(proto)
         self._cy_alpn = names
         self._cy_alpn_strict = bool(strict)
@@ -512,7 +513,7 @@ class SSLContext(ConfigBuilder, PSKRefusal, ssl.SSLContext):
         warnings.warn("ssl NPN is deprecated, use ALPN instead", DeprecationWarning, stacklevel=2)
         for proto in npn_protocols:
             if not 0 < len(bytes(proto, "ascii")) <= 255:
-                raise ssl.SSLError("NPN protocols must be 1 to 255 in length")
+                raise api_error("NPN protocols must be 1 to 255 in length")
         raise NotImplementedError("NPN is not supported; use set_alpn_protocols()")
 
     # ------------------------------------------------------------------
@@ -683,13 +684,9 @@ class SSLContext(ConfigBuilder, PSKRefusal, ssl.SSLContext):
 
     def _check_side(self, server_side: bool) -> None:
         if server_side and self._cy_protocol == ssl.PROTOCOL_TLS_CLIENT:
-            raise ssl.SSLError(
-                0, "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context"
-            )
+            raise api_error("Cannot create a server socket with a PROTOCOL_TLS_CLIENT context", 0)
         if not server_side and self._cy_protocol == ssl.PROTOCOL_TLS_SERVER:
-            raise ssl.SSLError(
-                0, "Cannot create a client socket with a PROTOCOL_TLS_SERVER context"
-            )
+            raise api_error("Cannot create a client socket with a PROTOCOL_TLS_SERVER context", 0)
 
     def _encode_hostname(self, hostname: str | bytes | None) -> str | None:
         """server_hostname as the ASCII (IDNA A-label) string the wire carries."""

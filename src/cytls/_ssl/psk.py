@@ -16,6 +16,8 @@ import ssl
 from collections.abc import Callable
 from typing import Any
 
+from cytls._wire.alerts import api_error
+
 __all__ = ["PSKRefusal"]
 
 _MESSAGE = (
@@ -40,7 +42,7 @@ class PSKRefusal:
                 NotImplementedError: for any callback.
             """
             if self._cy_protocol == ssl.PROTOCOL_TLS_SERVER:
-                raise ssl.SSLError(
+                raise api_error(
                     "Cannot add PSK client callback to a PROTOCOL_TLS_SERVER context"
                 )
             if callback is None:
@@ -60,7 +62,7 @@ class PSKRefusal:
                 NotImplementedError: for any callback.
             """
             if self._cy_protocol == ssl.PROTOCOL_TLS_CLIENT:
-                raise ssl.SSLError(
+                raise api_error(
                     "Cannot add PSK server callback to a PROTOCOL_TLS_CLIENT context"
                 )
             if identity_hint is not None and not isinstance(identity_hint, str):

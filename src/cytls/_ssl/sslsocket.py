@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from cytls._ssl.errors import ssl_error, want_read_error, want_write_error
 from cytls._ssl.tlsobject import TLSObject
+from cytls._wire.alerts import api_error
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -68,7 +69,7 @@ class SocketTLSObject(TLSObject):
     def _socket(self) -> Any:
         sock = self._sock_ref()
         if sock is None:
-            raise ssl.SSLError(0, "Underlying socket connection gone")
+            raise api_error("Underlying socket connection gone", 0)
         return sock
 
     def _pull(self) -> bytes:

@@ -184,6 +184,7 @@ class TLSObject:
         except ValueError as exc:  # an inconsistent config (already validated)
             err = ssl.SSLError(1, f"[SSL] {exc}")
             err.library = "SSL"
+            err.reason = None  # type: ignore[assignment]
             raise err from None
         # Optional core method that decrypts-to-buffer without a bytes copy.
         self._read_into = getattr(self._conn, "read_application_data_into", None)

@@ -160,6 +160,16 @@ class TLSAlert(ssl.SSLError):
         self.library = "SSL"
 
 
+def api_error(text: str, errno: int | None = None) -> ssl.SSLError:
+    """An ssl.SSLError for a call the state does not allow (not a protocol
+    failure), carrying `library` and `reason` as None, as the ssl module's
+    own Python-level SSLErrors are read (getattr(exc, "reason", None))."""
+    err = ssl.SSLError(text) if errno is None else ssl.SSLError(errno, text)
+    err.library = None  # type: ignore[assignment]
+    err.reason = None  # type: ignore[assignment]
+    return err
+
+
 def alert(description: AlertDescription | int, message: str = "") -> TLSAlert:
     """Build the exception for an alert this side sends."""
     return TLSAlert(description, message)
