@@ -401,6 +401,7 @@ def test_pem_lib_for_damaged_ca_files(mod: ModuleType, pki: Pki, tmp_path: Any) 
         cert[:300],  # truncated
         b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",  # not base64
         cert + b"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n",  # bad DER
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" + cert,
     ):
         path = tmp_path / "ca.pem"
         path.write_bytes(data)

@@ -157,6 +157,9 @@ class TLSConfig:
             server's certificate has no DNS subjectAltName.
         security_level: OpenSSL's level (0..5): the key and signature
             digest floors of the peer's chain (see _pki/seclevel.py).
+        alternates: server: configs with other certificate chains and keys
+            (an RSA and an ECDSA one), of which each handshake serves the
+            first the client can use (certselect.py).
         middlebox_compat: client: TLS 1.3 middlebox compatibility mode
             (RFC 8446 §D.4: a legacy session id and a change_cipher_spec;
             ssl.OP_ENABLE_MIDDLEBOX_COMPAT, on by default).
@@ -200,6 +203,7 @@ class TLSConfig:
     verify_strict: bool = False
     hostname_checks_common_name: bool = False
     middlebox_compat: bool = True
+    alternates: list[TLSConfig] = field(default_factory=list)
     security_level: int = 2
     message_callback: Callable[[str, int, bytes], None] | None = None
     max_fragment: int = 16384

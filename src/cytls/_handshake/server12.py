@@ -18,6 +18,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric import ec, rsa, x25519
 
 from cytls._handshake import signatures
+from cytls._handshake.certselect import choose_certificate
 from cytls._handshake.checks import (
     choose_alpn,
     load_certificates,
@@ -26,6 +27,7 @@ from cytls._handshake.checks import (
     verify_client_chain,
 )
 from cytls._handshake.common12 import ExpectChangeCipherSpec, add_message
+from cytls._handshake.config import TLSConfig
 from cytls._handshake.groups import KeyShare
 from cytls._handshake.keyschedule import SUITES12, KeySchedule12
 from cytls._handshake.state import (
@@ -49,6 +51,17 @@ __all__ = ["client_hello12"]
 
 _P256 = 0x0017
 _CURVE_GROUPS = {"secp256r1": 0x0017, "secp384r1": 0x0018, "secp521r1": 0x0019}
+
+
+def _usable12(cfg: TLSConfig, client_schemes: set[int], offered: list[int]) -> bool:
+    """A TLS 1.2 client can use this chain: a suite for its key type is
+    offered and enabled, and a signature scheme for the key is accepted."""
+    key = cfg.private_key
+    auth = "rsa" if isinstance(key, rsa.RSAPrivateKey) else "ecdsa"
+    if not any(s in SUITES12 and SUITES12[s].auth == auth for s in offered if s in cfg.cipher_suites):
+        return False
+    own = signatures.key_schemes12(key, cfg.certificate_chain[0])
+    return any(s in client_schemes for s in own)
 
 
 def _illegal(text: str) -> TLSAlert:
@@ -90,6 +103,7 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
         raise _illegal("client does not accept uncompressed points")
 
     sni_ack = run_sni_callback(ctx, exts)
+    choose_certificate(ctx, exts, lambda c, schemes: _usable12(c, schemes, ch.cipher_suites))
     key = ctx.cert_config.private_key
     if key is None or not ctx.cert_config.certificate_chain:
         raise TLSAlert(AD.handshake_failure, "no shared cipher", reason="NO_SHARED_CIPHER")

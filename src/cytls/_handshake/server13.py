@@ -20,6 +20,7 @@ import hmac
 from cryptography import x509
 
 from cytls._handshake import signatures
+from cytls._handshake.certselect import choose_certificate
 from cytls._handshake.checks import (
     check_certificate_verify,
     check_peer_finished,
@@ -98,6 +99,10 @@ def client_hello13(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     return _server_flight(ctx, ch, raw, choice, share, retried=False)
 
 
+def _usable13(cfg: TLSConfig, client_schemes: set[int]) -> bool:
+    return any(s in client_schemes for s in cfg.prepared().own_schemes)
+
+
 def _negotiate(ctx: Context, ch: m.ClientHello) -> tuple[Choice, list[tuple[int, bytes]]]:
     cfg = ctx.config
     exts = ch.extensions
@@ -106,8 +111,10 @@ def _negotiate(ctx: Context, ch: m.ClientHello) -> tuple[Choice, list[tuple[int,
         raise _illegal("legacy_compression_methods must be exactly [null]")
     choice = Choice()
 
-    # server_name and the SNI callback (which may swap our chain).
+    # server_name and the SNI callback (which may swap our chain), then
+    # which of our chains suits the client's signature_algorithms.
     choice.sni_ack = run_sni_callback(ctx, exts)
+    choose_certificate(ctx, exts, _usable13)
 
     # Cipher suite (RFC 8446 §4.1.1).
     offered = ch.cipher_suites

@@ -258,8 +258,8 @@ def load_ca_file(path: str | bytes | os.PathLike[Any]) -> tuple[list[x509.Certif
         raise _ssl_error("X509", None, "PEM lib", 524297)
     try:
         certs, crls = parse_pem_certificates(data)
-    except ValueError:
-        raise no_certificate_error() from None
+    except ValueError:  # a certificate block that does not parse
+        raise _ssl_error("X509", None, "PEM lib", 524297) from None
     if certs or crls:
         return certs, crls
     if data[:1] == b"\x30":

@@ -56,6 +56,7 @@ class ConfigBuilder:
     _cy_sni_callback: Callable[..., int | None] | None
     _cy_chain: list[x509.Certificate]
     _cy_key: loading.PrivateKey | None
+    _cy_other_chains: dict[str, tuple[list[x509.Certificate], Any]]
     _cy_trust: TrustStore
     _cy_keylog_filename: str | None
     _cy_configs: dict[bool, TLSConfig]
@@ -177,6 +178,16 @@ class ConfigBuilder:
             config.validate()
         except ValueError as exc:
             raise loading._ssl_error("SSL", None, str(exc), 1) from None
+        if server_side and self._cy_other_chains:
+            config.alternates = [
+                dataclasses.replace(
+                    config,
+                    certificate_chain=auto_chain(chain, self._cy_trust.anchors()),
+                    private_key=key,
+                    alternates=[],
+                )
+                for chain, key in self._cy_other_chains.values()
+            ]
         return config
 
     def _note_peer_chain(self, certs: list[x509.Certificate]) -> None:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
 from cytls._handshake import config as config_mod
 from cytls._pki import loading
@@ -59,6 +60,20 @@ if TYPE_CHECKING:
     from cytls._handshake.config import TLSConfig
 
 __all__ = ["SSLContext"]
+
+
+def _key_kind(key: Any) -> str:
+    """The certificate slot a key fills (OpenSSL's SSL_PKEY_* types)."""
+    for kind, cls in (
+        ("rsa", rsa.RSAPrivateKey),
+        ("ec", ec.EllipticCurvePrivateKey),
+        ("ed25519", ed25519.Ed25519PrivateKey),
+        ("ed448", ed448.Ed448PrivateKey),
+        ("dsa", dsa.DSAPrivateKey),
+    ):
+        if isinstance(key, cls):
+            return kind
+    return type(key).__name__
 
 _CLIENT_PROTOCOLS = {ssl.PROTOCOL_TLS_CLIENT}
 _SERVER_PROTOCOLS = {ssl.PROTOCOL_TLS_SERVER}
@@ -138,6 +153,8 @@ class SSLContext(ConfigBuilder, PSKRefusal, ssl.SSLContext):
         self._cy_msg_callback: Any = None
         self._cy_chain: list[x509.Certificate] = []
         self._cy_key: loading.PrivateKey | None = None
+        # Chains of other key types loaded before the current one.
+        self._cy_other_chains: dict[str, tuple[list[x509.Certificate], Any]] = {}
         self._cy_trust = TrustStore()
         self._cy_keylog_filename: str | None = None
         self._cy_keylog_lock = threading.Lock()
@@ -604,6 +621,14 @@ class SSLContext(ConfigBuilder, PSKRefusal, ssl.SSLContext):
         weak = chain_weakness(chain, self._cy_security_level)
         if weak is not None:  # SSL_CTX_use_certificate's security check
             raise loading._ssl_error("SSL", weak, weak.lower().replace("_", " "), 1)
+        # As OpenSSL: one chain per key type; a second load of another type
+        # (RSA beside ECDSA) adds one, chosen per handshake (certselect.py).
+        others = {
+            kind: entry for kind, entry in self._cy_other_chains.items() if kind != _key_kind(key)
+        }
+        if self._cy_key is not None and _key_kind(self._cy_key) != _key_kind(key):
+            others[_key_kind(self._cy_key)] = (self._cy_chain, self._cy_key)
+        self._cy_other_chains = others
         self._cy_chain = chain
         self._cy_key = key
         self._precompute()
