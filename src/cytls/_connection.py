@@ -10,7 +10,6 @@ is raised, and every later call re-raises the same exception.
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Callable
 
 from cryptography import x509
@@ -20,9 +19,9 @@ from cytls._handshake.config import TLSConfig
 from cytls._handshake.server import ExpectClientHello
 from cytls._handshake.server13 import request_certificate
 from cytls._handshake.state import Context, ExpectTraffic, Hooks, State
-from cytls._record import RecordLayer
+from cytls._record import RecordLayer, TracingRecordLayer
 from cytls._wire.alerts import AlertDescription as AD
-from cytls._wire.alerts import TLSAlert
+from cytls._wire.alerts import TLSAlert, api_error
 from cytls._wire.enums import ContentType
 from cytls._wire.enums import HandshakeType as HT
 from cytls._wire.events import (
@@ -60,7 +59,11 @@ class Connection:
         self.closed = False
         self.trace: list[TraceEvent] = []
         self._events: list[Event] = []
-        self._record = RecordLayer()
+        # A message hook (the ssl module's _msg_callback) sees every record
+        # and message; without one the record layer stays C-only.
+        self._msg_hook = config.message_callback
+        hook = self._msg_hook
+        self._record = RecordLayer() if hook is None else TracingRecordLayer(hook)
         self._record.set_write_fragment_limit(config.max_fragment)
         self._ctx = Context(config, self._record, self._events, self.trace, hooks)
         self._state: State | None = None
@@ -96,8 +99,10 @@ class Connection:
     @property
     def tls_unique(self) -> bytes | None:
         """TLS 1.2: the first Finished's verify_data (RFC 5929 §3.1
-        tls-unique); None in TLS 1.3 (RFC 8446 §C.5) or before it exists."""
-        return self._ctx.tls_unique if self._ctx.version == 0x0303 else None
+        tls-unique). TLS 1.3 defines none (RFC 8446 §C.5; use the RFC 9266
+        tls-exporter): this is then the client's handshake Finished, the
+        value OpenSSL gives. None before it exists."""
+        return self._ctx.tls_unique if self._ctx.complete else None
 
     @property
     def cipher_suite(self) -> int | None:
@@ -320,6 +325,8 @@ class Connection:
             if len(pre) < 5 + length:
                 return b""
             payload = bytes(pre[5 : 5 + length])
+            if self._msg_hook is not None:  # (the record layer never sees it)
+                self._msg_hook("read", 256, bytes(pre[:5]))
             del pre[: 5 + length]
             if ctype == ContentType.change_cipher_spec:
                 if payload != b"\x01":
@@ -354,6 +361,8 @@ class Connection:
             state = self._state
             assert state is not None
             ctx.read_key_changed = False
+            if self._msg_hook is not None:
+                self._msg_hook("read", ContentType.handshake, raw)
             self._state = state.handle(raw[0], raw[4:], raw)
             if ctx.read_key_changed and buf:
                 # RFC 8446 §5.1: a key change must fall on a record boundary.
@@ -364,6 +373,8 @@ class Connection:
             raise TLSAlert(AD.decode_error, "alert record of the wrong length")
         level, description = payload[0], payload[1]
         self._ctx.trace("receive alert", level=level, description=description)
+        if self._msg_hook is not None:
+            self._msg_hook("read", ContentType.alert, bytes(payload))
         if description == AD.close_notify:
             self.peer_closed = True
             self._events.append(AlertReceived(description, level))
@@ -397,7 +408,7 @@ class Connection:
         self._check()
         state = self._state
         if not isinstance(state, ExpectTraffic):
-            raise ssl.SSLError("the handshake is not complete")
+            raise api_error("the handshake is not complete")
         return state
 
     def send_application_data(self, data: bytes | bytearray | memoryview) -> None:
@@ -409,11 +420,11 @@ class Connection:
         """
         state = self._traffic()
         if self.closed:
-            raise ssl.SSLError("the connection is closed for writing")
+            raise api_error("the connection is closed for writing")
         if self.peer_closed and self._ctx.version == 0x0303:
             # RFC 5246 §7.2.1: after the peer's close_notify, TLS 1.2 sends
             # nothing but its own. (TLS 1.3 half-closes, RFC 8446 §6.1.)
-            raise ssl.SSLError("the peer sent close_notify: nothing more is sent but ours")
+            raise api_error("the peer sent close_notify: nothing more is sent but ours")
         state.flush_key_update()
         self._record.send(ContentType.application_data, data)
         if self._record.needs_key_update():
@@ -432,6 +443,12 @@ class Connection:
         """
         n: int = self._record.take_app_data_into(buffer)
         return n
+
+    @property
+    def unread_bytes(self) -> int:
+        """Received bytes the record layer has not consumed: after the
+        peer's close_notify, whatever followed it (clear text, say)."""
+        return int(self._record.bytes_buffered)
 
     def pending_application_data(self) -> int:
         """How many decrypted bytes wait in the read buffer."""
@@ -474,11 +491,11 @@ class Connection:
         """
         state = self._traffic()
         if self.is_client:
-            raise ssl.SSLError("only a server can request a client certificate")
+            raise api_error("only a server can request a client certificate")
         if not self._ctx.offered_pha:
-            raise ssl.SSLError("the client did not offer post-handshake authentication")
+            raise api_error("the client did not offer post-handshake authentication")
         if state.pha is not None:
-            raise ssl.SSLError("a post-handshake authentication is already in progress")
+            raise api_error("a post-handshake authentication is already in progress")
         state.pha = request_certificate(self._ctx)
 
     def export_keying_material(self, label: bytes, context: bytes | None, length: int) -> bytes:

@@ -23,7 +23,7 @@ from cytls._wire.alerts import AlertDescription, TLSAlert
 if TYPE_CHECKING:
     from typing_extensions import Buffer
 
-__all__ = ["TLS12_SUITES", "TLS13_SUITES", "RecordLayer"]
+__all__ = ["TLS12_SUITES", "TLS13_SUITES", "RecordHook", "RecordLayer", "TracingRecordLayer"]
 
 # Cipher suite -> (cytls_aead_alg, key length). The AEAD is all the record
 # layer needs to know of a suite.
@@ -257,3 +257,85 @@ class RecordLayer(_core.RecordIO):
             and self._write_aead != 3
             and self._write.seq >= KEY_UPDATE_AFTER
         )
+
+
+# (direction "read" / "write", content type, bytes): what a TracingRecordLayer
+# reports. Content types 256 (a record header) and 257 (a TLS 1.3 record's
+# inner content type) are OpenSSL's pseudo types for its message callback.
+RecordHook = Callable[[str, int, bytes], None]
+HEADER = 256
+INNER_CONTENT_TYPE = 257
+
+
+class TracingRecordLayer(RecordLayer):
+    """A RecordLayer that reports each record header, TLS 1.3 inner
+    content type and sent message to a hook, for the ssl module's
+    `_msg_callback`. Only connections with a hook use it, so the plain
+    class keeps its C-only path.
+
+    Messages received are reported by the Connection (it reassembles
+    them); this reports the headers read, in feed order, and what is sent:
+    each record's header (and inner type), then the message.
+    """
+
+    __slots__ = ("_hook", "_in_carry", "_in_skip")
+
+    def __init__(self, hook: RecordHook) -> None:
+        super().__init__()
+        self._hook = hook
+        self._in_carry = bytearray()
+        self._in_skip = 0
+
+    def _sent_records(self, before: int, content_type: int) -> None:
+        out = self.outgoing
+        pos = before
+        protected = self.write_version == _TLS13 and content_type != 20
+        while pos + 5 <= len(out):
+            header = bytes(out[pos : pos + 5])
+            self._hook("write", HEADER, header)
+            if protected:
+                self._hook("write", INNER_CONTENT_TYPE, bytes((content_type,)))
+            pos += 5 + int.from_bytes(header[3:5], "big")
+
+    def send(self, content_type: int, data: Buffer) -> None:
+        before = len(self.outgoing)
+        super().send(content_type, data)
+        self._sent_records(before, content_type)
+        if content_type != 23:  # OpenSSL reports no application data
+            self._hook("write", content_type, bytes(data))
+
+    def send_change_cipher_spec(self) -> None:
+        before = len(self.outgoing)
+        super().send_change_cipher_spec()
+        self._sent_records(before, 20)
+        self._hook("write", 20, b"\x01")
+
+    def feed(self, data: Buffer) -> None:
+        buf = self._in_carry
+        buf += data
+        pos = 0
+        while True:
+            if self._in_skip:
+                take = min(self._in_skip, len(buf) - pos)
+                pos += take
+                self._in_skip -= take
+                if self._in_skip:
+                    break
+            if len(buf) - pos < 5:
+                break
+            header = bytes(buf[pos : pos + 5])
+            self._hook("read", HEADER, header)
+            self._in_skip = int.from_bytes(header[3:5], "big")
+            pos += 5
+        del buf[:pos]
+        super().feed(data)
+
+    def receive(self) -> tuple[int, bytes] | None:
+        before = len(self.app_data)
+        item = super().receive()
+        if self.read_version == _TLS13:
+            if len(self.app_data) > before:
+                self._hook("read", INNER_CONTENT_TYPE, b"\x17")
+            if item is not None and item[0] != 20:
+                self._hook("read", INNER_CONTENT_TYPE, bytes((item[0],)))
+        return item

@@ -534,7 +534,8 @@ def test_openssl_client_alpn_no_overlap(openssl_bin: str, pki_files: dict[str, P
         CytlsServer() as srv,
         openssl_client(openssl_bin, srv.port, pki_files["p256"].ca, alpn=["h2"]) as proc,
     ):
-        tls = srv.accept(server_config(alpn_protocols=["http/1.1"]), proc)
+        # alpn_strict: the RFC 7301 alert (by default cytls goes on without ALPN).
+        tls = srv.accept(server_config(alpn_protocols=["http/1.1"], alpn_strict=True), proc)
         with pytest.raises(TLSAlert) as info:
             tls.handshake()
         assert info.value.description == 120 and not info.value.received

@@ -260,8 +260,9 @@ def test_alpn_both_ways(files: dict[str, str]) -> None:
 
 
 def test_alpn_mismatch_ssl_client(files: dict[str, str]) -> None:
+    """With alpn_strict, the RFC 7301 alert (the default goes on without ALPN)."""
     peer = Peer(ssl_client_ctx(files, alpn=["h2"]), server=False, hostname="localhost")
-    conn = Connection(server_config(alpn_protocols=["http/1.1"]))
+    conn = Connection(server_config(alpn_protocols=["http/1.1"], alpn_strict=True))
     peer.step()
     with pytest.raises(TLSAlert) as info:
         conn.receive_data(peer.out.read())

@@ -169,12 +169,19 @@ def test_alpn() -> None:
 
 
 def test_alpn_mismatch() -> None:
+    """No protocol in common: on without ALPN (OpenSSL's default)."""
+    c, s = pair(client_config(alpn_protocols=["h2"]), server_config(alpn_protocols=["http/1.1"]))
+    assert c.alpn_protocol is None and s.alpn_protocol is None
+
+
+def test_alpn_mismatch_strict() -> None:
     c = Connection(client_config(alpn_protocols=["h2"]))
-    s = Connection(server_config(alpn_protocols=["http/1.1"]))
+    s = Connection(server_config(alpn_protocols=["http/1.1"], alpn_strict=True))
     c.start_handshake()
     with pytest.raises(TLSAlert) as info:
         s.receive_data(c.data_to_send())
     assert info.value.description == 120
+    assert info.value.reason == "NO_APPLICATION_PROTOCOL"
 
 
 def test_sni_callback_swaps_certificate_and_aborts() -> None:
@@ -569,7 +576,10 @@ def test_openssl_chain_rules() -> None:
     s.receive_data(c.data_to_send())
     with pytest.raises(TLSAlert) as info:
         c.receive_data(s.data_to_send())
-    assert info.value.reason == "EE_KEY_TOO_SMALL" and info.value.description == 40
+    # Security level 2, as OpenSSL's verification reports it.
+    assert info.value.reason == "CERTIFICATE_VERIFY_FAILED"
+    assert info.value.verify_code == 66 and info.value.description == 42
+    assert "EE certificate key too weak" in str(info.value)
 
 
 def test_tiny_records_split_every_message() -> None:

@@ -243,13 +243,17 @@ def run_sni_callback(ctx: Context, exts: dict[int, bytes]) -> bool:
         elif isinstance(result, int) and not isinstance(result, bool):
             if not 0 < result < 256:
                 raise TLSAlert(AD.internal_error, f"SNI callback returned {result}")
-            raise TLSAlert(result, "rejected by the SNI callback")
+            # OpenSSL's reason for any abort by the servername callback.
+            raise TLSAlert(result, "callback failed", reason="CALLBACK_FAILED")
     return ack
 
 
 def choose_alpn(cfg: TLSConfig, exts: dict[int, bytes]) -> bytes | None:
-    """Server: our first ALPN protocol the client offers (RFC 7301 §3.2);
-    no_application_protocol when we have some and none is in common."""
+    """Server: our first ALPN protocol the client offers (RFC 7301 §3.2).
+
+    With none in common the handshake goes on without ALPN, as OpenSSL 3.0's
+    server does for the ssl module; `cfg.alpn_strict` sends the RFC 7301
+    no_application_protocol alert instead."""
     if Ext.application_layer_protocol_negotiation not in exts:
         return None
     names = m.parse_alpn(exts[Ext.application_layer_protocol_negotiation])
@@ -258,7 +262,11 @@ def choose_alpn(cfg: TLSConfig, exts: dict[int, bytes]) -> bytes | None:
     for p in cfg.alpn_protocols:
         if p.encode() in names:
             return p.encode()
-    raise TLSAlert(AD.no_application_protocol, "no ALPN protocol in common")
+    if not cfg.alpn_strict:
+        return None
+    raise TLSAlert(
+        AD.no_application_protocol, "no application protocol", reason="NO_APPLICATION_PROTOCOL"
+    )
 
 
 def client_alpn_answer(ctx: Context, body: bytes, offered: list[bytes]) -> None:

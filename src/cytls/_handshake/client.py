@@ -76,8 +76,10 @@ def build_client_hello(ctx: Context, shares: dict[int, KeyShare]) -> m.ClientHel
     hooks = ctx.hooks
     random = hooks.random if hooks.random is not None else ctx.random(32)
     # A TLS 1.2-only client has no middlebox compatibility session id (and
-    # never resumes), so it sends none.
-    sid = hooks.session_id if hooks.session_id is not None else ctx.random(32) if tls13 else b""
+    # never resumes), so it sends none; nor does one with the mode off
+    # (then no change_cipher_spec either, RFC 8446 §D.4).
+    compat = tls13 and cfg.middlebox_compat
+    sid = hooks.session_id if hooks.session_id is not None else ctx.random(32) if compat else b""
     suites = [s for s in cfg.cipher_suites if (s in SUITES and tls13) or (s in SUITES12 and tls12)]
     return m.ClientHello(random, sid, suites, exts)
 

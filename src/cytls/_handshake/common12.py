@@ -12,7 +12,6 @@ Connection hands them each ChangeCipherSpec record in order.
 from __future__ import annotations
 
 import hmac
-import ssl
 
 from cytls._handshake.keyschedule import KeySchedule12
 from cytls._handshake.state import (
@@ -27,7 +26,7 @@ from cytls._handshake.state import (
 )
 from cytls._wire import messages as m
 from cytls._wire.alerts import AlertDescription as AD
-from cytls._wire.alerts import TLSAlert
+from cytls._wire.alerts import TLSAlert, api_error
 from cytls._wire.enums import ContentType
 from cytls._wire.enums import HandshakeType as HT
 from cytls._wire.events import HandshakeComplete
@@ -165,4 +164,4 @@ class ExpectTraffic12(ExpectTraffic):
         return self
 
     def send_key_update(self, request_peer: bool) -> None:
-        raise ssl.SSLError("TLS 1.2 has no KeyUpdate")
+        raise api_error("TLS 1.2 has no KeyUpdate")

@@ -153,6 +153,9 @@ class TLSConfig:
         server_hostname: client: SNI and name to check. An IP address is
             not sent as SNI and is matched against IP SANs.
         alpn_protocols: ALPN protocol names in preference order.
+        alpn_strict: server: refuse a client whose ALPN protocols are none
+            of ours with no_application_protocol (RFC 7301 §3.2) instead of
+            going on without ALPN (OpenSSL's and the ssl module's default).
         server_preference: server: pick the suite (and group) by its own
             order rather than the client's.
         sni_callback: server: called with the client's SNI (or None) once
@@ -180,6 +183,19 @@ class TLSConfig:
         verify_strict: OpenSSL's strict RFC 5280 checks (VERIFY_X509_STRICT).
         hostname_checks_common_name: client: match the subject CN when the
             server's certificate has no DNS subjectAltName.
+        security_level: OpenSSL's level (0..5): the key and signature
+            digest floors of the peer's chain (see _pki/seclevel.py).
+        alternates: server: configs with other certificate chains and keys
+            (an RSA and an ECDSA one), of which each handshake serves the
+            first the client can use (certselect.py).
+        middlebox_compat: client: TLS 1.3 middlebox compatibility mode
+            (RFC 8446 §D.4: a legacy session id and a change_cipher_spec;
+            ssl.OP_ENABLE_MIDDLEBOX_COMPAT, on by default).
+        message_callback: called as (direction "read"/"write", content
+            type, bytes) for every record header (content type 256), TLS 1.3
+            inner content type (257), handshake message and alert, and for
+            each change_cipher_spec sent, as OpenSSL's message callback
+            sees them (it reports none received).
         max_fragment: largest plaintext per record we send.
         require_extended_master_secret: TLS 1.2, both roles: refuse a peer
             that does not negotiate extended_master_secret (RFC 7627 §5.2,
@@ -213,6 +229,7 @@ class TLSConfig:
     check_hostname: bool = True
     server_hostname: str | None = None
     alpn_protocols: list[str] = field(default_factory=list)
+    alpn_strict: bool = False
     server_preference: bool = True
     sni_callback: SniCallback | None = None
     client_ca_names: list[bytes] | None = None
@@ -224,6 +241,10 @@ class TLSConfig:
     verify_partial_chain: bool = False
     verify_strict: bool = False
     hostname_checks_common_name: bool = False
+    middlebox_compat: bool = True
+    alternates: list[TLSConfig] = field(default_factory=list)
+    security_level: int = 2
+    message_callback: Callable[[str, int, bytes], None] | None = None
     max_fragment: int = 16384
     require_extended_master_secret: bool = False
     hello_retry_cookie: bool = False
@@ -244,9 +265,9 @@ class TLSConfig:
         Raises:
             ValueError: an unknown suite or group, an empty suite list, a
                 version range outside TLS 1.2..1.3 or without a suite for
-                it, a chain without its key, or
-                a server without a certificate (and no SNI callback to
-                supply one).
+                it, or a chain without its key. (A server without a
+                certificate is valid, as with OpenSSL: its handshakes fail
+                with "no shared cipher" unless an SNI callback supplies one.)
         """
         if self.min_version < 0x0303:
             raise ValueError("versions below TLS 1.2 are not supported")
@@ -271,9 +292,6 @@ class TLSConfig:
                 raise ValueError(f"unsupported group 0x{g:04x}")
         if self.certificate_chain and self.private_key is None:
             raise ValueError("a certificate chain needs its private key")
-        if not self.is_client and not self.certificate_chain and self.sni_callback is None:
-            # (An SNI callback may supply the chain per connection.)
-            raise ValueError("a server needs a certificate chain and private key")
         if not 64 <= self.max_fragment <= 16384:
             raise ValueError("max_fragment must be in 64..16384")
         if self.max_handshake_message < MAX_CLIENT_HELLO:
@@ -316,6 +334,7 @@ class TLSConfig:
             strict=self.verify_strict,
             crl_check=self.crl_check,
             common_name=self.hostname_checks_common_name,
+            security_level=self.security_level,
         )
 
     def adopt_prepared(self, source: TLSConfig) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric import ec, rsa, x448, x25519
 
 from cytls._handshake import signatures
+from cytls._handshake.certselect import choose_certificate
 from cytls._handshake.checks import (
     choose_alpn,
     load_certificates,
@@ -27,6 +28,7 @@ from cytls._handshake.checks import (
     verify_client_chain,
 )
 from cytls._handshake.common12 import ExpectChangeCipherSpec, add_message
+from cytls._handshake.config import TLSConfig
 from cytls._handshake.groups import KeyShare
 from cytls._handshake.keyschedule import SUITES12, KeySchedule12
 from cytls._handshake.rsa_kx12 import ServerKeyTransport, parse_encrypted_premaster
@@ -53,6 +55,17 @@ _P256 = 0x0017
 _CURVE_GROUPS = {"secp256r1": 0x0017, "secp384r1": 0x0018, "secp521r1": 0x0019}
 
 
+def _usable12(cfg: TLSConfig, client_schemes: set[int], offered: list[int]) -> bool:
+    """A TLS 1.2 client can use this chain: a suite for its key type is
+    offered and enabled, and a signature scheme for the key is accepted."""
+    key = cfg.private_key
+    auth = "rsa" if isinstance(key, rsa.RSAPrivateKey) else "ecdsa"
+    if not any(s in SUITES12 and SUITES12[s].auth == auth for s in offered if s in cfg.cipher_suites):
+        return False
+    own = signatures.key_schemes12(key, cfg.certificate_chain[0])
+    return any(s in client_schemes for s in own)
+
+
 def _illegal(text: str) -> TLSAlert:
     return TLSAlert(AD.illegal_parameter, text)
 
@@ -69,7 +82,7 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     else:
         client_max = min(ch.legacy_version, TLS12)
     if cfg.min_version > TLS12 or client_max < TLS12:
-        raise TLSAlert(AD.protocol_version, "no protocol version in common")
+        raise TLSAlert(AD.protocol_version, "unsupported protocol", reason="UNSUPPORTED_PROTOCOL")
     tls13 = cfg.speaks_tls13()
     if CipherSuite.TLS_FALLBACK_SCSV in ch.cipher_suites and tls13:
         # RFC 7507 §3: the client retried below the version we support.
@@ -96,9 +109,10 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
         raise _illegal("client does not accept uncompressed points")
 
     sni_ack = run_sni_callback(ctx, exts)
+    choose_certificate(ctx, exts, lambda c, schemes: _usable12(c, schemes, ch.cipher_suites))
     key = ctx.cert_config.private_key
     if key is None or not ctx.cert_config.certificate_chain:
-        raise TLSAlert(AD.handshake_failure, "no certificate for this server name")
+        raise TLSAlert(AD.handshake_failure, "no shared cipher", reason="NO_SHARED_CIPHER")
     leaf = ctx.cert_config.certificate_chain[0]
     auth = "rsa" if isinstance(key, rsa.RSAPrivateKey) else "ecdsa"
 
@@ -133,7 +147,8 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     if rsa_kx:
         group = None
     elif group is None:
-        raise TLSAlert(AD.handshake_failure, "no key exchange group in common")
+        # No ECDHE suite is usable: OpenSSL's "no shared cipher" too.
+        raise TLSAlert(AD.handshake_failure, "no shared cipher", reason="NO_SHARED_CIPHER")
 
     # Signature scheme (RFC 5246 §7.4.1.4.1; we do not sign with SHA-1,
     # the default of a client without signature_algorithms).

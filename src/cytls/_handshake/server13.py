@@ -20,6 +20,7 @@ import hmac
 from cryptography import x509
 
 from cytls._handshake import signatures
+from cytls._handshake.certselect import choose_certificate
 from cytls._handshake.checks import (
     check_certificate_verify,
     check_hello_version,
@@ -103,6 +104,10 @@ def client_hello13(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     return _server_flight(ctx, ch, raw, choice, share, retried=False)
 
 
+def _usable13(cfg: TLSConfig, client_schemes: set[int]) -> bool:
+    return any(s in client_schemes for s in cfg.prepared().own_schemes)
+
+
 def _negotiate(ctx: Context, ch: m.ClientHello) -> tuple[Choice, list[tuple[int, bytes]]]:
     cfg = ctx.config
     exts = ch.extensions
@@ -111,8 +116,10 @@ def _negotiate(ctx: Context, ch: m.ClientHello) -> tuple[Choice, list[tuple[int,
         raise _illegal("legacy_compression_methods must be exactly [null]")
     choice = Choice()
 
-    # server_name and the SNI callback (which may swap our chain).
+    # server_name and the SNI callback (which may swap our chain), then
+    # which of our chains suits the client's signature_algorithms.
     choice.sni_ack = run_sni_callback(ctx, exts)
+    choose_certificate(ctx, exts, _usable13)
 
     # Cipher suite (RFC 8446 §4.1.1).
     offered = ch.cipher_suites
@@ -121,7 +128,8 @@ def _negotiate(ctx: Context, ch: m.ClientHello) -> tuple[Choice, list[tuple[int,
         suite = next((s for s in ours13 if s in offered), None)
     else:
         suite = next((s for s in offered if s in ours13), None)
-    if suite is None:
+    if suite is None or not ctx.cert_config.certificate_chain:
+        # OpenSSL's words for both: no suite, or no certificate to serve.
         raise TLSAlert(AD.handshake_failure, "no shared cipher", reason="NO_SHARED_CIPHER")
     choice.suite = suite
 
@@ -154,7 +162,9 @@ def _negotiate(ctx: Context, ch: m.ClientHello) -> tuple[Choice, list[tuple[int,
         other = ours if order is client_groups else client_groups
         group = next((g for g in order if g in other), None)
     if group is None:
-        raise TLSAlert(AD.handshake_failure, "no key exchange group in common")
+        raise TLSAlert(
+            AD.handshake_failure, "no suitable key share", reason="NO_SUITABLE_KEY_SHARE"
+        )
     choice.group = group
 
     # ALPN (RFC 7301 §3.2).

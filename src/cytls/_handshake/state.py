@@ -123,7 +123,9 @@ class Context:
         self.client_hello_raw = b""
         # TLS 1.2: every handshake message so far (CertificateVerify signs
         # them whole), the PRF key schedule, and the first Finished
-        # (RFC 5929 tls-unique).
+        # (RFC 5929 tls-unique). TLS 1.3 has no tls-unique (RFC 8446 §C.5);
+        # OpenSSL's value there, which the ssl module returns, is the
+        # client's handshake Finished, kept here too.
         self.messages12 = bytearray()
         self.ks12: Any = None
         self.tls_unique: bytes | None = None
@@ -175,13 +177,16 @@ class Context:
         expected = self.ks.finished_verify_data(base_key, self.transcript.digest())
         if not hmac.compare_digest(expected, verify_data):
             raise TLSAlert(AD.decrypt_error, "Finished verify_data does not match")
+        if not self.is_client and self.tls_unique is None:
+            self.tls_unique = expected  # the client's first Finished
         return FinishedChecked(expected)
 
     def finished_message(self, base_key: bytes) -> bytes:
         assert self.ks is not None
-        return m.handshake(
-            HT.finished, self.ks.finished_verify_data(base_key, self.transcript.digest())
-        )
+        verify_data = self.ks.finished_verify_data(base_key, self.transcript.digest())
+        if self.is_client and self.tls_unique is None:
+            self.tls_unique = verify_data  # our first Finished
+        return m.handshake(HT.finished, verify_data)
 
 
 # ------------------------------------------------------------------ proofs

@@ -33,6 +33,8 @@ from cryptography.hazmat.primitives.asymmetric.types import (
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
 
+from cytls._pki.pemcheck import pem_damaged
+
 PrivateKey = CertificateIssuerPrivateKeyTypes
 Password = str | bytes | bytearray | Callable[[], str | bytes | bytearray] | None
 PeerCertDict = dict[str, Any]
@@ -246,14 +248,18 @@ def load_ca_file(path: str | bytes | os.PathLike[Any]) -> tuple[list[x509.Certif
 
     Raises:
         OSError: the file cannot be read (FileNotFoundError, ...).
-        ssl.SSLError: "[X509: NO_CERTIFICATE_OR_CRL_FOUND]" for a file holding
-            neither certificates nor CRLs, or a malformed certificate.
+        ssl.SSLError: "[X509] PEM lib" for damaged PEM (a truncated block,
+            bad base64, a certificate, CRL or key that does not parse), as
+            OpenSSL's reader; "[X509: NO_CERTIFICATE_OR_CRL_FOUND]" for a
+            file holding neither certificates nor CRLs.
     """
     data = read_file(path)
+    if pem_damaged(data):
+        raise _ssl_error("X509", None, "PEM lib", 524297)
     try:
         certs, crls = parse_pem_certificates(data)
-    except ValueError:
-        raise no_certificate_error() from None
+    except ValueError:  # a certificate block that does not parse
+        raise _ssl_error("X509", None, "PEM lib", 524297) from None
     if certs or crls:
         return certs, crls
     if data[:1] == b"\x30":

@@ -31,12 +31,13 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.x509 import verification as xv
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from cytls._pki.seclevel import chain_weakness
 from cytls._wire.alerts import AlertDescription as AD
-from cytls._wire.alerts import CertificateVerifyFailed, TLSAlert
+from cytls._wire.alerts import CertificateVerifyFailed
 
 __all__ = ["CERT_ERRORS", "Verifier", "VerifyOptions", "fail"]
 
@@ -86,7 +87,12 @@ _CODES: dict[int, tuple[str, int]] = {
     90: ("Authority Key Identifier marked critical", AD.certificate_unknown),
     91: ("Subject Key Identifier marked critical", AD.certificate_unknown),
     92: ("CA cert does not include key usage extension", AD.certificate_unknown),
+    # The security level's floors (X509_V_ERR_EE_KEY_TOO_SMALL...).
+    66: ("EE certificate key too weak", AD.bad_certificate),
+    67: ("CA certificate key too weak", AD.bad_certificate),
+    68: ("CA signature digest algorithm too weak", AD.bad_certificate),
 }
+_WEAKNESS_CODES = {"EE_KEY_TOO_SMALL": 66, "CA_KEY_TOO_SMALL": 67, "CA_MD_TOO_WEAK": 68}
 
 # Which certificates are checked against CRLs (VerifyOptions.crl_check).
 CRL_NONE, CRL_LEAF, CRL_CHAIN = 0, 1, 2
@@ -106,12 +112,14 @@ class VerifyOptions:
         common_name: match the host name against the subject CN when the
             leaf has no DNS subjectAltName (OpenSSL without
             X509_CHECK_FLAG_NEVER_CHECK_SUBJECT).
+        security_level: OpenSSL's level: key and digest floors of the chain.
     """
 
     partial_chain: bool = False
     strict: bool = False
     crl_check: int = CRL_NONE
     common_name: bool = False
+    security_level: int = 2
 
 
 def fail(code: int, message: str | None = None) -> CertificateVerifyFailed:
@@ -233,28 +241,6 @@ def check_purpose(leaf: x509.Certificate, server: bool) -> None:
 
 
 # OpenSSL security level 2 (the default of the ssl module's OpenSSL):
-# RSA, DSA and DH keys below 2048 bits are refused.
-MIN_RSA_BITS = 2048
-
-
-def check_key_sizes(chain: list[x509.Certificate]) -> None:
-    """Refuse RSA/DSA keys below 2048 bits in a verified chain, as OpenSSL's
-    default security level does (EE_KEY_TOO_SMALL, CA_KEY_TOO_SMALL).
-
-    Raises:
-        TLSAlert: handshake_failure with OpenSSL's reason.
-    """
-    for i, cert in enumerate(chain):
-        key = cert.public_key()
-        if isinstance(key, (rsa.RSAPublicKey, dsa.DSAPublicKey)) and key.key_size < MIN_RSA_BITS:
-            which = "EE" if i == 0 else "CA"
-            raise TLSAlert(
-                AD.handshake_failure,
-                f"{which.lower()} key too small",
-                reason=f"{which}_KEY_TOO_SMALL",
-            )
-
-
 def _as_utc(t: datetime) -> datetime:
     return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
@@ -343,7 +329,9 @@ class Verifier:
             if by_common_name:
                 assert hostname is not None
                 self._check_name(leaf, hostname)
-            check_key_sizes(verified)
+            weak = chain_weakness(verified, self.options.security_level)
+            if weak is not None:
+                raise fail(_WEAKNESS_CODES[weak])
             self._check_revocation(verified, now)
         except CertificateVerifyFailed:
             raise

@@ -9,6 +9,7 @@ tables and hands codes to the protocol core.
 
 from __future__ import annotations
 
+import re
 import ssl
 from dataclasses import dataclass
 from typing import Any
@@ -240,7 +241,8 @@ def parse_cipher_string(spec: str) -> tuple[list[CipherSuite], list[CipherSuite]
 
     Supports the grammar people write: items separated by ':', ',' or ' ';
     '!' (remove for good), '-' (remove), '+' (move to the end), '+'-joined
-    aliases (intersection), @STRENGTH, @SECLEVEL=n (ignored). Unknown words
+    aliases (intersection), @STRENGTH, @SECLEVEL=n (see security_level_of;
+    "@" may follow a word directly, "DEFAULT@SECLEVEL=0"). Unknown words
     match nothing, as in OpenSSL. TLS 1.3 suite names, which OpenSSL keeps
     in a separate list, restrict the TLS 1.3 suites when present.
 
@@ -251,7 +253,7 @@ def parse_cipher_string(spec: str) -> tuple[list[CipherSuite], list[CipherSuite]
     active: list[CipherSuite] = []
     killed: set[int] = set()
     tls13: list[CipherSuite] = []
-    for raw in spec.replace(",", ":").replace(" ", ":").split(":"):
+    for raw in re.split(r"[:, ]|(?=@)", spec):
         item = raw.strip()
         if not item:
             continue
@@ -291,10 +293,23 @@ def parse_cipher_string(spec: str) -> tuple[list[CipherSuite], list[CipherSuite]
     return active, (tls13 or None)
 
 
+def security_level_of(spec: str) -> int | None:
+    """The level a cipher string sets with @SECLEVEL=n (its last one), as
+    OpenSSL's SSL_CTX_set_cipher_list does; None when it names none.
+    OpenSSL caps the level at 5."""
+    found = re.findall(r"@SECLEVEL=(\d+)", spec, flags=re.IGNORECASE)
+    return min(int(found[-1]), 5) if found else None
+
+
 def engine_suites() -> frozenset[int]:
     """The cipher suites the protocol core can negotiate."""
     return frozenset(int(c) for c in SUPPORTED_CIPHER_SUITES)
 
 
 def no_cipher_error() -> ssl.SSLError:
-    return ssl.SSLError("No cipher can be selected.")
+    """_ssl.c's words when a cipher string selects nothing (a plain message:
+    no OpenSSL reason; library and reason are None)."""
+    err = ssl.SSLError("No cipher can be selected.")
+    err.library = None  # type: ignore[assignment]
+    err.reason = None  # type: ignore[assignment]
+    return err

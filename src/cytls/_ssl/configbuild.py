@@ -21,6 +21,7 @@ from cryptography import x509
 from cytls._handshake import config as config_mod
 from cytls._handshake.config import TLSConfig
 from cytls._pki import loading
+from cytls._pki.chainbuild import auto_chain
 from cytls._ssl.ciphers import CipherSuite, engine_suites, no_cipher_error
 from cytls._ssl.options import EngineOptions
 from cytls._ssl.tlsobject import sni_dispatch
@@ -51,9 +52,12 @@ class ConfigBuilder(EngineOptions):
     _cy_tls13: list[CipherSuite]
     _cy_groups: list[int] | None
     _cy_alpn: list[str]
+    _cy_alpn_strict: bool
+    _cy_security_level: int
     _cy_sni_callback: Callable[..., int | None] | None
     _cy_chain: list[x509.Certificate]
     _cy_key: loading.PrivateKey | None
+    _cy_other_chains: dict[str, tuple[list[x509.Certificate], Any]]
     _cy_trust: TrustStore
     _cy_keylog_filename: str | None
     _cy_configs: dict[bool, TLSConfig]
@@ -136,13 +140,16 @@ class ConfigBuilder(EngineOptions):
             "cipher_suites": suites,
             # The same list objects on every build, so the core's
             # precomputation (keyed on their identity) is reused.
-            "certificate_chain": self._cy_chain,
+            "certificate_chain": self._served_chain(),
             "private_key": self._cy_key,
             "trust_anchors": self._cy_trust.anchors() if self._cy_verify_mode != ssl.CERT_NONE else [],
             "verify_mode": self._cy_verify_mode,
             "check_hostname": self._cy_check_hostname and not server_side,
             "alpn_protocols": list(self._cy_alpn),
+            "alpn_strict": self._cy_alpn_strict,
             "server_preference": bool(self._cy_options & ssl.OP_CIPHER_SERVER_PREFERENCE),
+            "middlebox_compat": bool(self._cy_options & ssl.OP_ENABLE_MIDDLEBOX_COMPAT),
+            "security_level": self._cy_security_level,
             "sni_callback": sni_dispatch if server_side and self._cy_sni_callback else None,
             "keylog": self._keylog_line if self._cy_keylog_filename else None,
             "post_handshake_auth": self._cy_post_handshake_auth and not server_side,
@@ -173,7 +180,37 @@ class ConfigBuilder(EngineOptions):
             config.validate()
         except ValueError as exc:
             raise loading._ssl_error("SSL", None, str(exc), 1) from None
+        if server_side and self._cy_other_chains:
+            config.alternates = [
+                dataclasses.replace(
+                    config,
+                    certificate_chain=auto_chain(chain, self._cy_trust.anchors()),
+                    private_key=key,
+                    alternates=[],
+                )
+                for chain, key in self._cy_other_chains.values()
+            ]
         return config
+
+    def _note_peer_chain(self, certs: list[x509.Certificate]) -> None:
+        """A connection verified (or tried to verify) these peer
+        certificates: the trust store records its capath lookups."""
+        self._cy_trust.note_lookups(certs)
+
+    def _served_chain(self) -> list[x509.Certificate]:
+        """Our chain as sent: with only a leaf loaded, completed from the
+        trust store as OpenSSL does (see chainbuild). The same list object
+        until the chain or the store changes, as the precomputation needs."""
+        chain = self._cy_chain
+        if len(chain) != 1:
+            return chain
+        anchors = self._cy_trust.anchors()
+        cached = self.__dict__.get("_served_chain_cache")
+        if cached is not None and cached[0] is chain and cached[1] is anchors:
+            return cached[2]  # type: ignore[no-any-return]
+        served = auto_chain(chain, anchors)
+        self.__dict__["_served_chain_cache"] = (chain, anchors, served)
+        return served
 
     def _verify_flag_settings(self) -> dict[str, Any]:
         """TLSConfig fields for verify_flags (OpenSSL checks CRLs only with

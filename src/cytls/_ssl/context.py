@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import _ssl
 import encodings.idna  # noqa: F401  (server_hostname.encode("idna"): load it now, not mid-handshake)
-import operator
 import os
 import ssl
 import sys
@@ -27,9 +26,12 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
 from cytls._handshake import config as config_mod
 from cytls._pki import loading
+from cytls._pki.seclevel import chain_weakness
+from cytls._ssl import argcheck
 from cytls._ssl.ciphers import (
     CURVES,
     GROUP_ALIASES,
@@ -41,12 +43,16 @@ from cytls._ssl.ciphers import (
     engine_suites,
     no_cipher_error,
     parse_cipher_string,
+    security_level_of,
 )
 from cytls._ssl.configbuild import TLS1_2, TLS1_3, ConfigBuilder
+from cytls._ssl.dhparams import parse_dh_params
+from cytls._ssl.psk import PSKRefusal
 from cytls._ssl.sslobject import SSLObject
 from cytls._ssl.sslsocket import SocketTLSObject, SSLSocket
 from cytls._ssl.tlsobject import TLSObject
 from cytls._ssl.truststore import TrustStore
+from cytls._wire.alerts import api_error
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -54,6 +60,20 @@ if TYPE_CHECKING:
     from cytls._handshake.config import TLSConfig
 
 __all__ = ["SSLContext"]
+
+
+def _key_kind(key: Any) -> str:
+    """The certificate slot a key fills (OpenSSL's SSL_PKEY_* types)."""
+    for kind, cls in (
+        ("rsa", rsa.RSAPrivateKey),
+        ("ec", ec.EllipticCurvePrivateKey),
+        ("ed25519", ed25519.Ed25519PrivateKey),
+        ("ed448", ed448.Ed448PrivateKey),
+        ("dsa", dsa.DSAPrivateKey),
+    ):
+        if isinstance(key, cls):
+            return kind
+    return type(key).__name__
 
 _CLIENT_PROTOCOLS = {ssl.PROTOCOL_TLS_CLIENT}
 _SERVER_PROTOCOLS = {ssl.PROTOCOL_TLS_SERVER}
@@ -67,7 +87,7 @@ _VERSION_NAMES = {TLS1_2: "TLSv1.2", TLS1_3: "TLSv1.3"}
 _VALID_TLS_VERSIONS = {int(v) for v in ssl.TLSVersion}
 
 
-class SSLContext(ConfigBuilder, ssl.SSLContext):
+class SSLContext(ConfigBuilder, PSKRefusal, ssl.SSLContext):
     """A drop-in `ssl.SSLContext` whose connections run on cytls.
 
     Create it as the ssl module's: `SSLContext(ssl.PROTOCOL_TLS_CLIENT)` or
@@ -125,10 +145,16 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         self._cy_tls13: list[CipherSuite] = list(SUITES_13)
         self._cy_groups: list[int] | None = None
         self._cy_alpn: list[str] = []
+        self._cy_alpn_strict = False
+        self._cy_dh_params: Any = None
+        # The level this OpenSSL starts contexts at (2 on most builds).
+        self._cy_security_level = int(_ssl._SSLContext.security_level.__get__(self, type(self)))  # type: ignore[attr-defined]
         self._cy_sni_callback: Callable[..., int | None] | None = None
         self._cy_msg_callback: Any = None
         self._cy_chain: list[x509.Certificate] = []
         self._cy_key: loading.PrivateKey | None = None
+        # Chains of other key types loaded before the current one.
+        self._cy_other_chains: dict[str, tuple[list[x509.Certificate], Any]] = {}
         self._cy_trust = TrustStore()
         self._cy_keylog_filename: str | None = None
         self._cy_keylog_lock = threading.Lock()
@@ -175,7 +201,9 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @options.setter
     def options(self, value: int) -> None:
-        self._cy_options = int(value)
+        number = argcheck.option_mask(value)
+        argcheck.deprecated_option_bits(self._cy_options, number)
+        self._cy_options = number
 
     @property
     def verify_mode(self) -> ssl.VerifyMode:
@@ -184,7 +212,7 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @verify_mode.setter
     def verify_mode(self, value: int) -> None:
-        value = int(value)
+        value = argcheck.c_long(value)
         if value not in (ssl.CERT_NONE, ssl.CERT_OPTIONAL, ssl.CERT_REQUIRED):
             raise ValueError("invalid value for verify_mode")
         if value == ssl.CERT_NONE and self._cy_check_hostname:
@@ -238,16 +266,16 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @verify_flags.setter
     def verify_flags(self, value: int) -> None:
-        self._cy_verify_flags = int(value)
+        self._cy_verify_flags = argcheck.unsigned_long(value)
 
     def _check_version(self, value: Any) -> int:
         if self._cy_protocol == ssl.PROTOCOL_TLSv1_2:
             raise ValueError(
                 "The context's protocol doesn't support modification of highest and lowest version."
             )
-        number = operator.index(value)
+        number = argcheck.c_long(value)
         if number not in _VALID_TLS_VERSIONS:
-            raise ValueError(f"Unsupported TLS/SSL version 0x{number:x}")
+            raise ValueError(f"Unsupported TLS/SSL version 0x{number & 0xFFFFFFFF:x}")
         return number
 
     @property
@@ -257,7 +285,11 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @minimum_version.setter
     def minimum_version(self, value: int) -> None:
-        self._cy_min = self._check_version(value)
+        number = self._check_version(value)
+        if number == ssl.TLSVersion.MAXIMUM_SUPPORTED:
+            # As _ssl.c: the highest version there is, by its name.
+            number = int(ssl.TLSVersion.TLSv1_3)
+        self._cy_min = number
 
     @property
     def maximum_version(self) -> ssl.TLSVersion:
@@ -266,7 +298,11 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @maximum_version.setter
     def maximum_version(self, value: int) -> None:
-        self._cy_max = self._check_version(value)
+        number = self._check_version(value)
+        if number == ssl.TLSVersion.MINIMUM_SUPPORTED:
+            # As _ssl.c: the lowest version its OpenSSL has, by its name.
+            number = int(ssl.TLSVersion.SSLv3 if ssl.HAS_SSLv3 else ssl.TLSVersion.TLSv1)
+        self._cy_max = number
 
     @property
     def post_handshake_auth(self) -> bool:
@@ -291,7 +327,7 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @num_tickets.setter
     def num_tickets(self, value: int) -> None:
-        value = int(value)
+        value = argcheck.c_long(value)
         if value < 0:
             raise ValueError("value must be non-negative")
         if self._cy_protocol == ssl.PROTOCOL_TLS_CLIENT:
@@ -300,8 +336,13 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @property
     def security_level(self) -> int:  # type: ignore[override]
-        """OpenSSL's security level; cytls's suites and groups all meet level 2."""
-        return 2
+        """OpenSSL's security level, 0..5 (set with "@SECLEVEL=n" in
+        set_ciphers, as OpenSSL has it). It sets the floors for our own
+        certificates (checked by load_cert_chain) and the peer's (checked in
+        verification): keys of 80, 112, 128, 192, 256 security bits from
+        level 1 (RSA 1024, 2048, 3072, 7680, 15360; ECC 160, 224, 256,
+        384, 512) and the same for signature digests."""
+        return self._cy_security_level
 
     @property
     def _msg_callback(self) -> Any:
@@ -309,7 +350,8 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     @_msg_callback.setter
     def _msg_callback(self, callback: Any) -> None:
-        # A debugging hook of the ssl module; cytls keeps it but does not call it.
+        # The ssl module's message tracing hook: connections wrapped from
+        # now on call it for every record header and message (msgtrace.py).
         if callback is not None and not callable(callback):
             raise TypeError(f"{callback} is not callable.")
         self._cy_msg_callback = callback
@@ -336,8 +378,13 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
             ssl.SSLError: "No cipher can be selected." when nothing matches.
         """
         if not isinstance(ciphers, str):
-            raise TypeError(f"set_ciphers() argument must be str, not {type(ciphers).__name__}")
+            raise TypeError(
+                f"set_ciphers() argument must be str, not {argcheck.arg_type_name(ciphers)}"
+            )
         tls12, tls13 = parse_cipher_string(ciphers)
+        level = security_level_of(ciphers)
+        if level is not None:
+            self._cy_security_level = level  # OpenSSL sets it even if nothing matches
         if not tls12 and tls13 is None:
             raise no_cipher_error()
         self._cy_tls12 = tls12
@@ -360,10 +407,10 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         Raises:
             ValueError: an unknown curve name (as the ssl module).
         """
-        text = name.decode("ascii") if isinstance(name, bytes) else name
+        text = argcheck.curve_name(name)
         code = CURVES.get(text) or GROUPS_BY_NAME.get(text.lower())
         if code is None:
-            raise ValueError(f"unknown elliptic curve name {text!r}")
+            raise ValueError(f"unknown elliptic curve name {name!r}")
         self._cy_groups = [code]
 
     def set_groups(self, groups: str | Iterable[str], /) -> None:
@@ -433,18 +480,24 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         return [int(g) for g in config_mod.DEFAULT_GROUPS]
 
     def load_dh_params(self, path: str, /) -> None:
-        """Accepted for compatibility; cytls has no finite-field DHE suites.
+        """Load finite-field DH parameters (a PEM "DH PARAMETERS" file).
+
+        They are kept on the context (`_cy_dh_params`); the handshake does
+        not use them yet.
 
         Raises:
             OSError: the file cannot be read.
-            ssl.SSLError: the file holds no DH parameters.
+            ssl.SSLError: OpenSSL's errors for the file (see dhparams.py).
         """
-        data = loading.read_file(path)
-        if not any(label == b"DH PARAMETERS" for label, _ in loading.pem_blocks(data)):
-            raise loading._ssl_error("SSL", None, "PEM lib", 524297)
+        data = loading.read_file(argcheck.fs_path(path, None))
+        self._cy_dh_params = parse_dh_params(data, self.security_level)
 
-    def set_alpn_protocols(self, alpn_protocols: Iterable[str]) -> None:
+    def set_alpn_protocols(self, alpn_protocols: Iterable[str], *, strict: bool = False) -> None:
         """Offer (client) or accept (server) these ALPN protocols, RFC 7301.
+
+        A server whose protocols are none of the client's goes on without
+        ALPN, as the ssl module's (OpenSSL 3.0); with `strict=True` (a
+        cytls extension) it refuses with no_application_protocol instead.
 
         Raises:
             ssl.SSLError: a protocol name of 0 or more than 255 bytes.
@@ -454,9 +507,10 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         for proto in alpn_protocols:
             raw = bytes(proto, "ascii")
             if not 0 < len(raw) <= 255:
-                raise ssl.SSLError("ALPN protocols must be 1 to 255 in length")
+                raise api_error("ALPN protocols must be 1 to 255 in length")
             names.append(proto)
         self._cy_alpn = names
+        self._cy_alpn_strict = bool(strict)
 
     def _set_alpn_protocols(self, protos: Buffer) -> None:
         # The wire form (length-prefixed names), as the C base takes it.
@@ -469,8 +523,18 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         self._cy_alpn = names
 
     def set_npn_protocols(self, npn_protocols: Iterable[str]) -> None:
-        """NPN is obsolete and not implemented; kept so old code still runs."""
+        """NPN is obsolete and not implemented (ssl.HAS_NPN is False here too).
+
+        Raises:
+            NotImplementedError: after the ssl module's argument checks
+                (whose own set_npn_protocols fails with AttributeError
+                when its OpenSSL lacks NPN); nothing is silently ignored.
+        """
         warnings.warn("ssl NPN is deprecated, use ALPN instead", DeprecationWarning, stacklevel=2)
+        for proto in npn_protocols:
+            if not 0 < len(bytes(proto, "ascii")) <= 255:
+                raise api_error("NPN protocols must be 1 to 255 in length")
+        raise NotImplementedError("NPN is not supported; use set_alpn_protocols()")
 
     # ------------------------------------------------------------------
     # External PSKs (the ssl module has them from Python 3.13)
@@ -521,18 +585,12 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         self._cy_sni_callback = callback
 
     def set_servername_callback(self, server_name_callback: Callable[..., Any] | None) -> None:
-        """The older form of sni_callback (the name arrives decoded from IDNA)."""
-        if server_name_callback is None:
-            self.sni_callback = None
-            return
-        if not callable(server_name_callback):
+        """The older name of sni_callback: the same callback, which receives
+        the name as the client sent it (an IDN as its A-label, "xn--..."),
+        as the ssl module's does."""
+        if server_name_callback is not None and not callable(server_name_callback):
             raise TypeError("not a callable object")
-
-        def shim(sslobj: Any, servername: str | None, sslctx: SSLContext) -> Any:
-            name = servername.encode("ascii").decode("idna") if servername else servername
-            return server_name_callback(sslobj, name, sslctx)
-
-        self.sni_callback = shim
+        self.sni_callback = server_name_callback
 
     @property  # type: ignore[override]
     def keylog_filename(self) -> str | None:
@@ -585,7 +643,21 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
                 "[X509: KEY_VALUES_MISMATCH]" when the key is not the certificate's.
             TypeError, ValueError: a password of the wrong type or too long.
         """
+        argcheck.fs_path(certfile, "certfile")
+        if keyfile is not None:
+            argcheck.fs_path(keyfile, "keyfile")
         chain, key = loading.load_cert_chain(certfile, keyfile, password)
+        weak = chain_weakness(chain, self._cy_security_level)
+        if weak is not None:  # SSL_CTX_use_certificate's security check
+            raise loading._ssl_error("SSL", weak, weak.lower().replace("_", " "), 1)
+        # As OpenSSL: one chain per key type; a second load of another type
+        # (RSA beside ECDSA) adds one, chosen per handshake (certselect.py).
+        others = {
+            kind: entry for kind, entry in self._cy_other_chains.items() if kind != _key_kind(key)
+        }
+        if self._cy_key is not None and _key_kind(self._cy_key) != _key_kind(key):
+            others[_key_kind(self._cy_key)] = (self._cy_chain, self._cy_key)
+        self._cy_other_chains = others
         self._cy_chain = chain
         self._cy_key = key
         self._precompute()
@@ -611,6 +683,10 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
             OSError: cafile cannot be read.
             ssl.SSLError: no certificate found, or a malformed one.
         """
+        if cafile is not None:
+            argcheck.fs_path(cafile, "cafile")
+        if capath is not None:
+            argcheck.fs_path(capath, "capath")
         try:
             self._cy_trust.load_verify_locations(cafile, capath, cadata)
         finally:
@@ -662,13 +738,9 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
 
     def _check_side(self, server_side: bool) -> None:
         if server_side and self._cy_protocol == ssl.PROTOCOL_TLS_CLIENT:
-            raise ssl.SSLError(
-                0, "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context"
-            )
+            raise api_error("Cannot create a server socket with a PROTOCOL_TLS_CLIENT context", 0)
         if not server_side and self._cy_protocol == ssl.PROTOCOL_TLS_SERVER:
-            raise ssl.SSLError(
-                0, "Cannot create a client socket with a PROTOCOL_TLS_SERVER context"
-            )
+            raise api_error("Cannot create a client socket with a PROTOCOL_TLS_SERVER context", 0)
 
     def _encode_hostname(self, hostname: str | bytes | None) -> str | None:
         """server_hostname as the ASCII (IDNA A-label) string the wire carries."""
@@ -688,6 +760,12 @@ class SSLContext(ConfigBuilder, ssl.SSLContext):
         owner: Any = None,
         session: Any = None,
     ) -> TLSObject:
+        for name, bio in (("incoming", incoming), ("outgoing", outgoing)):
+            if not isinstance(bio, ssl.MemoryBIO):
+                raise TypeError(
+                    f"_wrap_bio() argument '{name}' must be _ssl.MemoryBIO, "
+                    f"not {argcheck.arg_type_name(bio)}"
+                )
         return TLSObject(self, server_side, server_hostname, owner, session, incoming, outgoing)
 
     def _wrap_socket(

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import ssl
 
-__all__ = ["eof_error", "ssl_error", "want_read_error", "want_write_error"]
+__all__ = [
+    "eof_error",
+    "ssl_error",
+    "want_read_error",
+    "want_write_error",
+    "zero_return_error",
+]
 
 
 def want_read_error() -> ssl.SSLWantReadError:
@@ -36,6 +42,18 @@ def eof_error() -> ssl.SSLEOFError:
     )
     err.library = "SSL"
     err.reason = "UNEXPECTED_EOF_WHILE_READING"
+    return err
+
+
+def zero_return_error() -> ssl.SSLZeroReturnError:
+    """A read after close_notify went both ways: OpenSSL's SSL_ERROR_ZERO_RETURN
+    once this side's shutdown was sent too (the ssl module returns b"" only
+    while the peer's close_notify is the only one)."""
+    err = ssl.SSLZeroReturnError(
+        ssl.SSL_ERROR_ZERO_RETURN, "TLS/SSL connection has been closed (EOF)"
+    )
+    err.library = None  # type: ignore[assignment]
+    err.reason = None  # type: ignore[assignment]
     return err
 
 

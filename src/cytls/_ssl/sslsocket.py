@@ -40,8 +40,9 @@ from functools import partial
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
-from cytls._ssl.errors import eof_error, ssl_error, want_read_error, want_write_error
+from cytls._ssl.errors import ssl_error, want_read_error, want_write_error
 from cytls._ssl.tlsobject import TLSObject
+from cytls._wire.alerts import api_error
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -100,7 +101,7 @@ class SocketTLSObject(TLSObject):
     def _socket(self) -> Any:
         sock = self._sock_ref()
         if sock is None:
-            raise ssl.SSLError(0, "Underlying socket connection gone")
+            raise api_error("Underlying socket connection gone", 0)
         return sock
 
     def _wait(self, sock: Any, events: int) -> None:
@@ -140,12 +141,12 @@ class SocketTLSObject(TLSObject):
             raise TimeoutError("The read operation timed out") from None
         return data
 
-    def _receive_more(self) -> None:
+    def _receive_more(self) -> bool:
         """Receive one batch straight into the record layer's input buffer
-        (one recv_into, no intermediate bytes object) and process it."""
+        (one recv_into, no intermediate bytes object) and process it;
+        False when the peer ended the stream."""
         if self._exact:
-            super()._receive_more()
-            return
+            return super()._receive_more()
         sock = self._socket()
         try:
             self._wait(sock, select.POLLIN)
@@ -160,8 +161,7 @@ class SocketTLSObject(TLSObject):
             except (OSError, ssl.SSLError):
                 pass
             raise
-        if not n:
-            raise eof_error()
+        return bool(n)
 
     def _pull_record(self) -> bytes:
         """Read one whole TLS record (RFC 8446 §5.1: 5-byte header, then
@@ -266,8 +266,12 @@ class SocketTLSObject(TLSObject):
             if self._first_write:
                 self._first_write = False
                 self._push_now()
+            if self._tracer is not None:
+                self._tracer.raise_error()
             return n
         self._wbuf = out
+        if self._tracer is not None:
+            self._tracer.raise_error()
         try:
             self._drain()
         except (ssl.SSLWantWriteError, TimeoutError):

@@ -15,6 +15,7 @@ Hot paths are thin on purpose: one `Connection` call per write, one
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import ssl
 import sys
@@ -25,7 +26,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from cytls._pki import loading
 from cytls._ssl.ciphers import SUITES_BY_CODE
-from cytls._ssl.errors import eof_error, ssl_error, want_read_error
+from cytls._ssl.errors import eof_error, ssl_error, want_read_error, zero_return_error
+from cytls._ssl.msgtrace import MsgTracer
 from cytls._wire.enums import NamedGroup
 
 try:
@@ -50,12 +52,16 @@ class EngineContext(Protocol):
     (and marks itself with `_cy_engine`, which a plain ssl.SSLContext lacks)."""
 
     _cy_engine: bool
+    _cy_options: int
     _cy_stats: dict[str, int]
     _cy_check_hostname: bool
     _cy_verify_mode: int
     _cy_sni_callback: Callable[..., int | None] | None
+    _cy_msg_callback: Callable[..., Any] | None
 
     def _check_side(self, server_side: bool) -> None: ...
+
+    def _note_peer_chain(self, certs: list[Any]) -> None: ...
 
     def _make_config(self, server_side: bool, server_hostname: str | None) -> TLSConfig: ...
 
@@ -153,18 +159,32 @@ class TLSObject:
                     "server_hostname cannot be an empty string or start with a leading dot."
                 )
             if "\x00" in server_hostname:
-                raise ValueError("server_hostname must not contain null character")
+                # _ssl.c parses the name with "es": a TypeError at the wrap.
+                raise TypeError("argument must be encoded string without null bytes, not str")
+            if len(server_hostname) > 255:
+                # OpenSSL's SSL_set_tlsext_host_name refuses what SNI cannot carry.
+                raise loading._ssl_error(
+                    "SSL", "SSL3_EXT_INVALID_SERVERNAME", "ssl3 ext invalid servername", 1
+                )
         self._context = context
         self.server_side = bool(server_side)
         self.server_hostname = server_hostname
         self._owner = weakref.ref(owner) if owner is not None else None
         self._session = session
         self._config = context._make_config(server_side, server_hostname)
+        self._tracer: MsgTracer | None = None
+        if context._cy_msg_callback is not None:
+            # Per connection: the callback is given this connection's object.
+            self._tracer = MsgTracer(context._cy_msg_callback, self._trace_target)
+            shared = self._config
+            self._config = dataclasses.replace(shared, message_callback=self._tracer)
+            self._config.adopt_prepared(shared)
         try:
             self._conn = Connection(self._config)
         except ValueError as exc:  # an inconsistent config (already validated)
             err = ssl.SSLError(1, f"[SSL] {exc}")
             err.library = "SSL"
+            err.reason = None  # type: ignore[assignment]
             raise err from None
         # Optional core method that decrypts-to-buffer without a bytes copy.
         self._read_into = getattr(self._conn, "read_application_data_into", None)
@@ -173,6 +193,8 @@ class TLSObject:
         self._started = False
         self._done = False
         self._close_sent = False
+        self._ignore_eof = bool(context._cy_options & ssl.OP_IGNORE_UNEXPECTED_EOF)
+        self._eof_closed = False
         self._peercert: Any = None
 
     # -- transport (memory BIO) ------------------------------------------
@@ -191,32 +213,63 @@ class TLSObject:
         assert self._outgoing is not None
         self._outgoing.write(data)
 
+    def _unread(self, data: bytes) -> None:
+        """Give back the bytes that followed the peer's close_notify.
+
+        OpenSSL reads a memory BIO record by record, so what follows the
+        close_notify (clear text after a STARTTLS-style unwrap) stays in
+        it; put it back, unless the caller wrote more or ended the BIO
+        meanwhile (it cannot: this runs inside our own read).
+        """
+        incoming = self._incoming
+        if incoming is not None and not incoming.pending and not incoming.eof:
+            incoming.write(data)
+
     def _flush(self) -> None:
         out = self._conn.data_to_send()
         if out:
             self._push(out)
+        if self._tracer is not None:
+            self._tracer.raise_error()
 
-    def _receive_more(self) -> None:
+    def _trace_target(self) -> tuple[Any, int]:
+        """For the message callback: our SSLObject / SSLSocket, and the
+        version (negotiated, else the highest we offer)."""
+        version = self._conn._ctx.version or self._config.max_version
+        return (self.owner if self._owner is not None else self), version
+
+    def _receive_more(self) -> bool:
         """Pull one batch of bytes from the transport and process it.
 
-        Raises:
-            ssl.SSLEOFError: the transport ended.
+        Returns:
+            False when the transport ended (nothing came), else True.
         """
         data = self._pull()
         if not data:
-            raise eof_error()
+            return False
         self._feed(data)
+        return True
 
     def _feed(self, data: bytes) -> None:
         """Give bytes to the Connection; on a fatal error, send its alert first."""
+        conn = self._conn
+        was_closed = conn.peer_closed
         try:
-            self._conn.receive_data(data)
+            conn.receive_data(data)
         except ssl.SSLError:
             try:
                 self._flush()
             except (OSError, ssl.SSLError):
                 pass
             raise
+        if self._tracer is not None:
+            self._tracer.raise_error()
+        if conn.peer_closed and not was_closed:
+            # The close_notify ended within `data`: what the record layer
+            # left of it is the tail of `data`.
+            left = conn.unread_bytes
+            if 0 < left <= len(data):
+                self._unread(bytes(data[len(data) - left :]))
 
     # -- attributes of _ssl._SSLSocket -------------------------------------
 
@@ -284,6 +337,11 @@ class TLSObject:
             return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
         if result is not None:
             if not isinstance(result, int):
+                # _ssl.c: PyLong_AsLong fails, reported, and internal_error.
+                exc = TypeError(
+                    f"'{type(result).__name__}' object cannot be interpreted as an integer"
+                )
+                sys.unraisablehook(_Unraisable(exc, None))
                 return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
             return int(result)
         if self._context is not ctx:
@@ -304,6 +362,16 @@ class TLSObject:
     def _finish(self) -> None:
         self._done = True
         self._context._cy_stats["accept_good" if self.server_side else "connect_good"] += 1
+        self._note_trust_lookups()
+
+    def _note_trust_lookups(self) -> None:
+        """Tell the trust store which capath certificates the peer's chain
+        made verification look up (see TrustStore.note_lookups)."""
+        if self._context._cy_verify_mode == ssl.CERT_NONE:
+            return
+        certs = getattr(self._conn, "peer_certificates", None)
+        if certs:
+            self._context._note_peer_chain(list(certs))
 
     def do_handshake(self) -> None:
         """Run the handshake as far as the available bytes allow.
@@ -318,16 +386,20 @@ class TLSObject:
             return
         if not self._started:
             self._start()
-        if self.server_side:
-            # Let the shared config's SNI hook find this connection.
-            previous = getattr(current, "tls", None)
-            current.tls = self
-            try:
+        try:
+            if self.server_side:
+                # Let the shared config's SNI hook find this connection.
+                previous = getattr(current, "tls", None)
+                current.tls = self
+                try:
+                    self._handshake_loop()
+                finally:
+                    current.tls = previous
+            else:
                 self._handshake_loop()
-            finally:
-                current.tls = previous
-        else:
-            self._handshake_loop()
+        except ssl.SSLCertVerificationError:
+            self._note_trust_lookups()  # the lookups happened all the same
+            raise
 
     def _handshake_loop(self) -> None:
         conn = self._conn
@@ -338,8 +410,18 @@ class TLSObject:
                 return
             data = self._pull()
             if not data:
-                raise eof_error()
+                # OpenSSL, told to ignore an unexpected EOF, reports this
+                # mid-handshake EOF as SSL_ERROR_ZERO_RETURN.
+                raise zero_return_error() if self._ignore_eof else eof_error()
             self._feed(data)
+
+    def _transport_eof(self) -> None:
+        """The transport ended without close_notify after the handshake:
+        SSLEOFError, or with OP_IGNORE_UNEXPECTED_EOF (read from the context
+        when wrapped, as OpenSSL copies options) as if close_notify came."""
+        if not self._ignore_eof:
+            raise eof_error()
+        self._eof_closed = True
 
     def _ensure_handshake(self) -> None:
         # OpenSSL's SSL_read/SSL_write run the handshake implicitly.
@@ -353,9 +435,11 @@ class TLSObject:
 
         Returns:
             bytes (or the count written into buffer); b"" / 0 once the peer
-            has sent close_notify.
+            has sent close_notify and this side has not.
 
         Raises:
+            ssl.SSLZeroReturnError: close_notify went both ways (as OpenSSL's
+                SSL_ERROR_ZERO_RETURN with both shutdown flags set).
             ssl.SSLWantReadError: no decrypted data and no more incoming bytes.
             ssl.SSLEOFError: the transport ended without close_notify.
             ValueError: a negative len.
@@ -373,9 +457,13 @@ class TLSObject:
         if len == 0:
             return b"" if view is None else 0
         while not conn.pending_application_data():
-            if conn.peer_closed:
+            if conn.peer_closed or self._eof_closed:
+                if self._close_sent:
+                    raise zero_return_error()
                 return b"" if view is None else 0
-            self._receive_more()
+            if not self._receive_more():
+                self._transport_eof()
+                continue
             out = conn.data_to_send()  # KeyUpdate answers, alerts
             if out:
                 self._push(out)
@@ -414,6 +502,8 @@ class TLSObject:
             conn = self._conn
             conn.send_application_data(data)
             self._push(conn.data_to_send())
+            if self._tracer is not None:
+                self._tracer.raise_error()
         return n
 
     def pending(self) -> int:
@@ -438,14 +528,19 @@ class TLSObject:
             self._close_sent = True
             conn.close()
         self._flush()
-        while not conn.peer_closed:
+        while not (conn.peer_closed or self._eof_closed):
             data = self._pull()
             if not data:
-                raise eof_error()
+                self._transport_eof()
+                continue
             self._feed(data)
             if conn.pending_application_data():
-                # Records after our close_notify are discarded, as OpenSSL does.
+                # OpenSSL's SSL_shutdown, waiting for the peer's close_notify,
+                # fails on application data (read() would have taken it).
                 conn.read_application_data()
+                raise ssl_error(
+                    "APPLICATION_DATA_AFTER_CLOSE_NOTIFY", "application data after close notify"
+                )
             self._flush()
         return self._transport_object()
 
@@ -563,8 +658,9 @@ class TLSObject:
         if cb_type == "tls-exporter":
             # RFC 9266 §2: label "EXPORTER-Channel-Binding", empty context, 32 bytes.
             return bytes(conn.export_keying_material(b"EXPORTER-Channel-Binding", b"", 32))
-        if conn.version != 0x0303:
-            return None  # RFC 8446 §C.5: tls-unique is not defined for TLS 1.3
+        # TLS 1.3 defines no tls-unique (RFC 8446 §C.5); as the ssl module,
+        # the client's Finished is returned then (tls-exporter is the binding
+        # RFC 9266 defines for TLS 1.3).
         value = getattr(conn, "tls_unique", None)
         return bytes(value) if value is not None else None
 
@@ -616,5 +712,5 @@ class _Unraisable:
         self.exc_type = type(exc)
         self.exc_value = exc
         self.exc_traceback = exc.__traceback__
-        self.err_msg = "Exception ignored in the SNI callback"
+        self.err_msg = None  # as _ssl.c's PyErr_WriteUnraisable(callback)
         self.object = obj

@@ -32,6 +32,10 @@ class TrustStore:
         self.crl_count = 0
         self.crls: list[x509.CertificateRevocationList] = []
         self.capaths: list[str] = []
+        # Certificates of the capath directories that a verification looked
+        # up, as OpenSSL's hashed-directory lookup adds them to its store
+        # (so get_ca_certs() and cert_store_stats() list them afterwards).
+        self.looked_up: dict[bytes, loading.CAEntry] = {}
         self._anchors: list[x509.Certificate] | None = None
 
     def add_certificates(self, certs: list[x509.Certificate], crls: int = 0) -> None:
@@ -133,19 +137,38 @@ class TrustStore:
             except (ImportError, OSError, ssl.SSLError):
                 pass
 
+    def note_lookups(self, chain: list[x509.Certificate]) -> None:
+        """After a verification of `chain` (the certificates a peer sent):
+        the capath certificates it looked up, i.e. those named as the issuer
+        of one of them, count as loaded from then on, as with OpenSSL."""
+        if not self.capaths or not chain:
+            return
+        wanted = {c.issuer for c in chain}
+        for path in self.capaths:
+            for cert in loading.load_ca_dir_cached(path):
+                if cert.subject in wanted:
+                    d = loading.der(cert)
+                    if d not in self.ca and d not in self.looked_up:
+                        self.looked_up[d] = loading.ca_entries([cert])[0]
+
+    def _entries(self) -> list[loading.CAEntry]:
+        return [*self.ca.values(), *self.looked_up.values()]
+
     def ca_certificates(self, binary_form: bool) -> list[Any]:
-        """The loaded CA certificates (not yet those of capath), as ssl returns them."""
-        cas = [e for e in self.ca.values() if e[2]]
+        """The loaded CA certificates, those of capath once a verification
+        looked them up, as ssl returns them."""
+        cas = [e for e in self._entries() if e[2]]
         if binary_form:
             return [e[0] for e in cas]
         return [loading.decode_certificate(e[1]) for e in cas]
 
     def stats(self) -> dict[str, int]:
         """cert_store_stats(): counts of certificates, CA certificates and CRLs."""
+        entries = self._entries()
         return {
-            "x509": len(self.ca),
+            "x509": len(entries),
             "crl": self.crl_count,
-            "x509_ca": sum(1 for e in self.ca.values() if e[2]),
+            "x509_ca": sum(1 for e in entries if e[2]),
         }
 
     def anchors(self) -> list[x509.Certificate]:

@@ -10,6 +10,7 @@ written for the ssl module keeps working.
 
 from __future__ import annotations
 
+import _ssl
 import ssl
 from enum import IntEnum
 
@@ -47,6 +48,74 @@ class AlertDescription(IntEnum):
     no_application_protocol = 0x78
 
 
+# OpenSSL's reason for an alert the peer sent (SSL_AD_REASON_OFFSET + the
+# alert number): SSLV3_ALERT_* for the alerts SSLv3 defined, TLSV1_ALERT_*,
+# TLSV1_* or TLSV13_ALERT_* for later ones. Its text is the name in lower
+# case with spaces ("tlsv1 alert unknown ca").
+_RECEIVED_REASONS = {
+    10: "SSLV3_ALERT_UNEXPECTED_MESSAGE",
+    20: "SSLV3_ALERT_BAD_RECORD_MAC",
+    21: "TLSV1_ALERT_DECRYPTION_FAILED",
+    22: "TLSV1_ALERT_RECORD_OVERFLOW",
+    30: "SSLV3_ALERT_DECOMPRESSION_FAILURE",
+    40: "SSLV3_ALERT_HANDSHAKE_FAILURE",
+    41: "SSLV3_ALERT_NO_CERTIFICATE",
+    42: "SSLV3_ALERT_BAD_CERTIFICATE",
+    43: "SSLV3_ALERT_UNSUPPORTED_CERTIFICATE",
+    44: "SSLV3_ALERT_CERTIFICATE_REVOKED",
+    45: "SSLV3_ALERT_CERTIFICATE_EXPIRED",
+    46: "SSLV3_ALERT_CERTIFICATE_UNKNOWN",
+    47: "SSLV3_ALERT_ILLEGAL_PARAMETER",
+    48: "TLSV1_ALERT_UNKNOWN_CA",
+    49: "TLSV1_ALERT_ACCESS_DENIED",
+    50: "TLSV1_ALERT_DECODE_ERROR",
+    51: "TLSV1_ALERT_DECRYPT_ERROR",
+    60: "TLSV1_ALERT_EXPORT_RESTRICTION",
+    70: "TLSV1_ALERT_PROTOCOL_VERSION",
+    71: "TLSV1_ALERT_INSUFFICIENT_SECURITY",
+    80: "TLSV1_ALERT_INTERNAL_ERROR",
+    86: "TLSV1_ALERT_INAPPROPRIATE_FALLBACK",
+    90: "TLSV1_ALERT_USER_CANCELLED",
+    100: "TLSV1_ALERT_NO_RENEGOTIATION",
+    109: "TLSV13_ALERT_MISSING_EXTENSION",
+    110: "TLSV1_UNSUPPORTED_EXTENSION",
+    111: "TLSV1_CERTIFICATE_UNOBTAINABLE",
+    112: "TLSV1_UNRECOGNIZED_NAME",
+    113: "TLSV1_BAD_CERTIFICATE_STATUS_RESPONSE",
+    114: "TLSV1_BAD_CERTIFICATE_HASH_VALUE",
+    115: "TLSV1_ALERT_UNKNOWN_PSK_IDENTITY",
+    116: "TLSV13_ALERT_CERTIFICATE_REQUIRED",
+    120: "TLSV1_ALERT_NO_APPLICATION_PROTOCOL",
+}
+
+
+# The OpenSSL reason names this Python's ssl module knows (_ssl_data.h),
+# when it exposes them (3.11 does, 3.12+ do not): its table lags OpenSSL's,
+# and for a code it has no name for it reports reason None and "[SSL] text".
+# 3.12 and 3.13 no longer expose the table; of the alert reasons, theirs
+# lacks this one.
+_names = getattr(_ssl, "err_codes_to_names", None)
+_PYTHON_REASONS: frozenset[str] | None = (
+    frozenset(_names.values()) if isinstance(_names, dict) else None
+)
+_UNNAMED = frozenset({"TLSV1_ALERT_UNKNOWN_PSK_IDENTITY"})
+del _names
+
+
+def received_reason(description: int) -> tuple[str | None, str]:
+    """OpenSSL's (reason, text) for an alert the peer sent, as the ssl
+    module of this Python reports it (reason None when it has no name)."""
+    reason = _RECEIVED_REASONS.get(description)
+    if reason is None:
+        return None, f"tlsv1 alert {alert_name(description).replace('_', ' ')}"
+    text = reason.lower().replace("_", " ")
+    if _PYTHON_REASONS is not None:
+        known = reason in _PYTHON_REASONS
+    else:
+        known = reason not in _UNNAMED
+    return (reason if known else None), text
+
+
 def alert_name(description: int) -> str:
     """The RFC name of an alert, or its number when unknown."""
     try:
@@ -78,14 +147,27 @@ class TLSAlert(ssl.SSLError):
         self.received = received
         name = alert_name(self.description)
         if received:
-            reason = reason or f"TLSV1_ALERT_{name.upper()}"
-            text = message or f"peer sent alert {name}"
+            known, text = received_reason(self.description)
+            reason = reason or known
+            text = message or text
         else:
             reason = reason or name.upper()
             text = message or name.replace("_", " ")
-        super().__init__(1, f"[SSL: {reason}] {text}")
-        self.reason = reason
+        # As _ssl.c formats it: "[SSL: REASON] text", or "[SSL] text" for a
+        # reason this Python's ssl module has no name for.
+        super().__init__(1, f"[SSL: {reason}] {text}" if reason else f"[SSL] {text}")
+        self.reason = reason  # type: ignore[assignment]
         self.library = "SSL"
+
+
+def api_error(text: str, errno: int | None = None) -> ssl.SSLError:
+    """An ssl.SSLError for a call the state does not allow (not a protocol
+    failure), carrying `library` and `reason` as None, as the ssl module's
+    own Python-level SSLErrors are read (getattr(exc, "reason", None))."""
+    err = ssl.SSLError(text) if errno is None else ssl.SSLError(errno, text)
+    err.library = None  # type: ignore[assignment]
+    err.reason = None  # type: ignore[assignment]
+    return err
 
 
 def alert(description: AlertDescription | int, message: str = "") -> TLSAlert:
