@@ -3,13 +3,16 @@
 Owns: a context's settings (versions, suites, verification, ALPN, SNI
 callback, key log, certificates, trust store), their validation with the ssl
 module's exceptions, and turning them into one `TLSConfig` per connection.
+Its mixins hold parts of it: certsettings (certificates and trust store),
+configbuild (settings to TLSConfig), psk (3.13's PSK callbacks).
 Must not: do any protocol work or I/O; it hands a config to `Connection`
 through `SSLObject` / `SSLSocket`.
 
 `SSLContext` subclasses `ssl.SSLContext` so that `isinstance(ctx,
 ssl.SSLContext)` holds (asyncio, urllib3, httpx and aiohttp check it). The
 base class is a C type that owns an OpenSSL SSL_CTX; cytls never uses it.
-Every public method and property of the base is overridden here, so nothing
+Every public method and property of the base is overridden here or in a
+mixin, so nothing
 silently falls through to OpenSSL (tests/unit/test_context.py checks this).
 """
 
@@ -19,19 +22,17 @@ import _ssl
 import encodings.idna  # noqa: F401  (server_hostname.encode("idna"): load it now, not mid-handshake)
 import os
 import ssl
-import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
 from cytls._handshake import config as config_mod
 from cytls._pki import loading
-from cytls._pki.seclevel import chain_weakness
 from cytls._ssl import argcheck
+from cytls._ssl.certsettings import CertificateSettings
 from cytls._ssl.ciphers import (
     CURVES,
     GROUP_ALIASES,
@@ -62,19 +63,6 @@ if TYPE_CHECKING:
 __all__ = ["SSLContext"]
 
 
-def _key_kind(key: Any) -> str:
-    """The certificate slot a key fills (OpenSSL's SSL_PKEY_* types)."""
-    for kind, cls in (
-        ("rsa", rsa.RSAPrivateKey),
-        ("ec", ec.EllipticCurvePrivateKey),
-        ("ed25519", ed25519.Ed25519PrivateKey),
-        ("ed448", ed448.Ed448PrivateKey),
-        ("dsa", dsa.DSAPrivateKey),
-    ):
-        if isinstance(key, cls):
-            return kind
-    return type(key).__name__
-
 _CLIENT_PROTOCOLS = {ssl.PROTOCOL_TLS_CLIENT}
 _SERVER_PROTOCOLS = {ssl.PROTOCOL_TLS_SERVER}
 _SUPPORTED_PROTOCOLS = {
@@ -87,7 +75,7 @@ _VERSION_NAMES = {TLS1_2: "TLSv1.2", TLS1_3: "TLSv1.3"}
 _VALID_TLS_VERSIONS = {int(v) for v in ssl.TLSVersion}
 
 
-class SSLContext(ConfigBuilder, PSKRefusal, ssl.SSLContext):
+class SSLContext(CertificateSettings, ConfigBuilder, PSKRefusal, ssl.SSLContext):
     """A drop-in `ssl.SSLContext` whose connections run on cytls.
 
     Create it as the ssl module's: `SSLContext(ssl.PROTOCOL_TLS_CLIENT)` or
@@ -617,116 +605,6 @@ class SSLContext(ConfigBuilder, PSKRefusal, ssl.SSLContext):
             return
         with self._cy_keylog_lock, open(path, "a", encoding="ascii") as f:
             f.write(line.rstrip("\n") + "\n")
-
-    # ------------------------------------------------------------------
-    # Certificates and trust store
-    # ------------------------------------------------------------------
-
-    def load_cert_chain(
-        self,
-        certfile: str | bytes | os.PathLike[Any],
-        keyfile: str | bytes | os.PathLike[Any] | None = None,
-        password: loading.Password = None,
-    ) -> None:
-        """Load this side's certificate chain and private key (PEM).
-
-        Args:
-            certfile: leaf certificate first, then intermediates; may also
-                hold the key.
-            keyfile: the private key, when not in certfile.
-            password: for an encrypted key: str, bytes, or a callable that
-                returns one; called only when the key is encrypted.
-
-        Raises:
-            OSError: a file cannot be read (FileNotFoundError, ...).
-            ssl.SSLError: "[SSL] PEM lib" for bad PEM or a wrong password;
-                "[X509: KEY_VALUES_MISMATCH]" when the key is not the certificate's.
-            TypeError, ValueError: a password of the wrong type or too long.
-        """
-        argcheck.fs_path(certfile, "certfile")
-        if keyfile is not None:
-            argcheck.fs_path(keyfile, "keyfile")
-        chain, key = loading.load_cert_chain(certfile, keyfile, password)
-        weak = chain_weakness(chain, self._cy_security_level)
-        if weak is not None:  # SSL_CTX_use_certificate's security check
-            raise loading._ssl_error("SSL", weak, weak.lower().replace("_", " "), 1)
-        # As OpenSSL: one chain per key type; a second load of another type
-        # (RSA beside ECDSA) adds one, chosen per handshake (certselect.py).
-        others = {
-            kind: entry for kind, entry in self._cy_other_chains.items() if kind != _key_kind(key)
-        }
-        if self._cy_key is not None and _key_kind(self._cy_key) != _key_kind(key):
-            others[_key_kind(self._cy_key)] = (self._cy_chain, self._cy_key)
-        self._cy_other_chains = others
-        self._cy_chain = chain
-        self._cy_key = key
-        self._precompute()
-
-    def load_verify_locations(
-        self,
-        cafile: str | bytes | os.PathLike[Any] | None = None,
-        capath: str | bytes | os.PathLike[Any] | None = None,
-        cadata: str | Buffer | None = None,
-    ) -> None:
-        """Add trusted CA certificates.
-
-        Args:
-            cafile: a PEM file of certificates and X509 CRLs (the CRLs are
-                used with VERIFY_CRL_CHECK_*); a single DER certificate is
-                accepted too.
-            capath: a directory of PEM certificate files.
-            cadata: PEM text (str) or DER certificates (bytes-like); CRLs
-                in it are ignored, as the ssl module ignores them.
-
-        Raises:
-            TypeError: nothing given, or cadata of the wrong type.
-            OSError: cafile cannot be read.
-            ssl.SSLError: no certificate found, or a malformed one.
-        """
-        if cafile is not None:
-            argcheck.fs_path(cafile, "cafile")
-        if capath is not None:
-            argcheck.fs_path(capath, "capath")
-        try:
-            self._cy_trust.load_verify_locations(cafile, capath, cadata)
-        finally:
-            self._trust_changed()
-
-    def set_default_verify_paths(self) -> None:
-        """Trust the system store as OpenSSL finds it, else certifi's bundle.
-
-        Honours SSL_CERT_FILE and SSL_CERT_DIR as OpenSSL does. Fails silently,
-        like OpenSSL, when no store exists.
-        """
-        try:
-            self._cy_trust.set_default_verify_paths()
-        finally:
-            self._trust_changed()
-
-    def _trust_changed(self) -> None:
-        # The trust store changes in place, not through __setattr__: drop the
-        # configs built on it, then prepare the new ones.
-        self._cy_configs.clear()
-        if sys.exc_info()[1] is None:
-            self._precompute()
-
-    def load_default_certs(self, purpose: ssl.Purpose = ssl.Purpose.SERVER_AUTH) -> None:
-        """Load the system trust store (see set_default_verify_paths).
-
-        Raises:
-            TypeError: purpose is not an ssl.Purpose.
-        """
-        if not isinstance(purpose, ssl._ASN1Object):
-            raise TypeError(purpose)
-        self.set_default_verify_paths()
-
-    def get_ca_certs(self, binary_form: bool = False) -> list[Any]:
-        """The loaded CA certificates (not yet those of capath), as ssl returns them."""
-        return self._cy_trust.ca_certificates(binary_form)
-
-    def cert_store_stats(self) -> dict[str, int]:
-        """Counts of loaded certificates, CA certificates and CRLs."""
-        return self._cy_trust.stats()
 
     def session_stats(self) -> dict[str, int]:
         """Handshake counters in the shape of `ssl.SSLContext.session_stats()`."""
