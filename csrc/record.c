@@ -481,10 +481,17 @@ static int open_protected(cytls_record_protector *p, cytls_record_result *res,
         return 1;
     }
     /* Remove the padding: the content type is the last non-zero byte
-     * (section 5.4). Variable time over the padding only. */
+     * (section 5.4). Variable time over the padding only: each byte the
+     * scan looks at is padding or the content type, both of which the
+     * caller learns (the type, and the content length); the content
+     * before them is never looked at. */
     size_t k = len - TAG_LEN;
-    while (k > 0 && dst[k - 1] == 0)
+    while (k > 0) {
+        CYTLS_DECLASSIFY(&dst[k - 1], 1);
+        if (dst[k - 1] != 0)
+            break;
         k--;
+    }
     if (k == 0) {
         fail(res, CYTLS_RECORD_E_NO_CONTENT_TYPE, CYTLS_ALERT_UNEXPECTED_MESSAGE);
         return -1;
