@@ -52,12 +52,16 @@ MAX_LEN = {"fuzz_record_open": 4096, "fuzz_record_seal": 1024, "fuzz_aead": 8192
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=int, default=30, help="fuzzing time per target (default 30)")
-    p.add_argument("--runs", type=int, help="stop each target after this many executions (and --seconds)")
+    p.add_argument(
+        "--runs", type=int, help="stop each target after this many executions (and --seconds)"
+    )
     p.add_argument("--targets", help="comma-separated target names (default: all)")
     p.add_argument("--cc", default=os.environ.get("FUZZ_CC", "clang"), help="clang binary")
     p.add_argument("--nice", type=int, default=0, help="run the fuzzers at this niceness")
     p.add_argument("--build-only", action="store_true", help="build and write seeds, do not run")
-    p.add_argument("--fresh", action="store_true", help="start from the seeds: drop the working corpus")
+    p.add_argument(
+        "--fresh", action="store_true", help="start from the seeds: drop the working corpus"
+    )
     return p.parse_args(argv)
 
 
@@ -107,7 +111,9 @@ def build(args: argparse.Namespace, targets: list[str]) -> int:
             sys.stderr.write(e)
         print(f"run-fuzz: {len(errors)} file(s) failed to compile", file=sys.stderr)
         return 1
-    links = [(t, [obj_dir / f"{t}.o", *lib_objs], ["-fsanitize=fuzzer", *SANITIZE]) for t in targets]
+    links = [
+        (t, [obj_dir / f"{t}.o", *lib_objs], ["-fsanitize=fuzzer", *SANITIZE]) for t in targets
+    ]
     links.append(("make_seeds", [obj_dir / "make_seeds.o", *lib_objs], SANITIZE))
     for name, objs, flags in links:
         out = BUILD / name
@@ -133,21 +139,37 @@ def run_target(args: argparse.Namespace, target: str) -> tuple[bool, int, float]
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
     env.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
     pre = ["nice", "-n", str(args.nice)] if args.nice else []
-    common = [f"-max_len={MAX_LEN.get(target, 4096)}", "-timeout=10", "-rss_limit_mb=2048",
-              f"-artifact_prefix={artifacts}/{target}-"]
+    common = [
+        f"-max_len={MAX_LEN.get(target, 4096)}",
+        "-timeout=10",
+        "-rss_limit_mb=2048",
+        f"-artifact_prefix={artifacts}/{target}-",
+    ]
 
     replay = sorted(p for p in regressions.iterdir() if p.is_file() and not p.name.startswith("."))
     if replay:
-        proc = subprocess.run([*pre, str(binary), *common, *map(str, replay)], env=env,
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [*pre, str(binary), *common, *map(str, replay)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if proc.returncode != 0:
             sys.stderr.write(proc.stderr[-4000:])
             print(f"run-fuzz: {target}: a regression input fails again", file=sys.stderr)
             return False, 0, 0.0
         print(f"run-fuzz: {target}: {len(replay)} regression input(s) pass", flush=True)
 
-    cmd = [*pre, str(binary), *common, f"-max_total_time={args.seconds}",
-           "-print_final_stats=1", str(corpus), str(regressions)]
+    cmd = [
+        *pre,
+        str(binary),
+        *common,
+        f"-max_total_time={args.seconds}",
+        "-print_final_stats=1",
+        str(corpus),
+        str(regressions),
+    ]
     if args.runs:
         cmd.insert(-2, f"-runs={args.runs}")
     print("run-fuzz:", shlex.join(cmd), flush=True)
@@ -160,14 +182,20 @@ def run_target(args: argparse.Namespace, target: str) -> tuple[bool, int, float]
     execs = int(m.group(1)) if m else 0
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-6000:])
-        print(f"run-fuzz: {target}: FINDING (exit {proc.returncode}); input saved under "
-              f"{artifacts.relative_to(ROOT)}/, full log {log.relative_to(ROOT)}", file=sys.stderr)
+        print(
+            f"run-fuzz: {target}: FINDING (exit {proc.returncode}); input saved under "
+            f"{artifacts.relative_to(ROOT)}/, full log {log.relative_to(ROOT)}",
+            file=sys.stderr,
+        )
         return False, execs, elapsed
     cov = re.findall(r"cov: (\d+) ft: (\d+)", proc.stderr)
     units = len(list(corpus.iterdir()))
-    print(f"run-fuzz: {target}: {execs} executions in {elapsed:.0f} s "
-          f"({execs / max(elapsed, 1e-9):.0f}/s), no finding; "
-          f"cov {cov[-1][0] if cov else '?'}, corpus {units} inputs", flush=True)
+    print(
+        f"run-fuzz: {target}: {execs} executions in {elapsed:.0f} s "
+        f"({execs / max(elapsed, 1e-9):.0f}/s), no finding; "
+        f"cov {cov[-1][0] if cov else '?'}, corpus {units} inputs",
+        flush=True,
+    )
     return True, execs, elapsed
 
 
@@ -177,8 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     targets = args.targets.split(",") if args.targets else available
     unknown = set(targets) - set(available)
     if unknown:
-        print(f"run-fuzz: unknown target(s) {', '.join(sorted(unknown))}; "
-              f"have {', '.join(available)}", file=sys.stderr)
+        print(
+            f"run-fuzz: unknown target(s) {', '.join(sorted(unknown))}; "
+            f"have {', '.join(available)}",
+            file=sys.stderr,
+        )
         return 2
     if build(args, targets) != 0:
         return 1
