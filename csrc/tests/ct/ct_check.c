@@ -637,10 +637,11 @@ static int main_valgrind(int control, const char *only, const char *level)
 __attribute__((noinline)) void ct_trace_begin(void) { __asm__ volatile(""); }
 __attribute__((noinline)) void ct_trace_end(void) { __asm__ volatile(""); }
 
-/* Lengths for the trace: every block and group boundary, shorter tops. */
-static const size_t trace_lengths[] = {0,   1,   15,  16,  17,  63,  64,  65,
-                                       127, 128, 255, 256, 257, 511, 512, 513,
-                                       1025, 2047, 4113};
+/* Lengths for the trace: every block and group boundary up to a few
+ * groups of the widest backend (control flow repeats beyond that). */
+static const size_t trace_lengths[] = {0,   1,   15,  16,  17,  63,  64,
+                                       65,  127, 128, 255, 256, 257, 511,
+                                       512, 513, 1025};
 
 static void trace_op(const char *lvl, const struct op *op, int cls)
 {
@@ -788,10 +789,41 @@ static double measure(const struct op *op, size_t n, double *mean_cycles)
     return best;
 }
 
+/*
+ * timed measures op and prints its |t|. A result on the wrong side of the
+ * threshold (a leak; or for the control, none) is measured once more with
+ * fresh samples, and counts only if it repeats: a real leak does, a burst
+ * of noise from the machine's other work rarely does. Returns 1 if it
+ * counts as a failure.
+ */
+static int timed(const char *lvl, const struct op *op, size_t n, int control,
+                 double *worst)
+{
+    double mean, tv = measure(op, n, &mean);
+    int bad = control ? tv < THRESHOLD : tv >= THRESHOLD;
+    printf("  %-8s %-28s |t| = %7.2f  (%.0f cycles)", lvl, op->name, tv, mean);
+    if (bad) {
+        double again = measure(op, n, &mean);
+        printf("  again %.2f", again);
+        bad = control ? again < THRESHOLD : again >= THRESHOLD;
+        if (!control && again < tv)
+            tv = again;
+    }
+    if (control)
+        printf("  %s\n", bad ? "NOT SEEN: too noisy to conclude"
+                             : "leak seen, as it must be");
+    else
+        printf("%s\n", bad ? "  LEAK" : "");
+    fflush(stdout);
+    if (!control && tv > *worst)
+        *worst = tv;
+    return bad;
+}
+
 static int main_timing(size_t n, const char *only, const char *level)
 {
     int failures = 0;
-    double mean;
+    double ignored = 0;
     printf("ct_check timing: %zu samples per operation, fail at |t| >= %.1f\n",
            n, THRESHOLD);
     for (const char *const *l = levels; *l; l++) {
@@ -800,39 +832,21 @@ static int main_timing(size_t n, const char *only, const char *level)
         cytls_set_level(*l);
         printf("level %s: %s\n", *l, backends());
         /* The control must show its leak, or the noise hides leaks. */
-        double tc = measure(&leaky, n, &mean);
-        printf("  %-8s %-28s |t| = %7.2f  (%.0f cycles)  %s\n", *l, leaky.name,
-               tc, mean,
-               tc >= THRESHOLD ? "leak seen, as it must be"
-                               : "NOT SEEN: too noisy to conclude");
-        if (tc < THRESHOLD)
-            failures++;
+        failures += timed(*l, &leaky, n, 1, &ignored);
         double worst = 0;
-        for (size_t i = 0; i < NUM_OPS; i++) {
-            if (only && !strstr(ops[i].name, only))
-                continue;
-            double tv = measure(&ops[i], n, &mean);
-            printf("  %-8s %-28s |t| = %7.2f  (%.0f cycles)%s\n", *l,
-                   ops[i].name, tv, mean, tv >= THRESHOLD ? "  LEAK?" : "");
-            fflush(stdout);
-            if (tv >= THRESHOLD)
-                failures++;
-            if (tv > worst)
-                worst = tv;
-        }
+        for (size_t i = 0; i < NUM_OPS; i++)
+            if (!only || strstr(ops[i].name, only))
+                failures += timed(*l, &ops[i], n, 0, &worst);
         printf("  %-8s worst |t| = %.2f\n", *l, worst);
     }
     for (size_t i = 0; i < NUM_DIRECT_OPS; i++) {
         const struct op *op = &direct_ops[i].op;
         if (!direct_available(i) || (only && !strstr(op->name, only)) || level)
             continue;
-        double tv = measure(op, n, &mean);
-        printf("  %-8s %-28s |t| = %7.2f  (%.0f cycles)%s\n", "direct", op->name,
-               tv, mean, tv >= THRESHOLD ? "  LEAK?" : "");
-        if (tv >= THRESHOLD)
-            failures++;
+        failures += timed("direct", op, n, 0, &ignored);
     }
     cytls_set_level("native");
+    printf("ct_check timing: %s\n", failures ? "FAILED" : "ok");
     return failures ? 1 : 0;
 }
 
