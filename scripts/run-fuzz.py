@@ -174,21 +174,23 @@ def run_target(args: argparse.Namespace, target: str) -> tuple[bool, int, float]
         cmd.insert(-2, f"-runs={args.runs}")
     print("run-fuzz:", shlex.join(cmd), flush=True)
     t0 = time.monotonic()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.monotonic() - t0
+    # libFuzzer's progress goes straight to the log, to watch a long run.
     log = BUILD / f"{target}.log"
-    log.write_text(proc.stderr)
-    m = re.search(r"stat::number_of_executed_units:\s*(\d+)", proc.stderr)
+    with open(log, "w") as f:
+        proc = subprocess.run(cmd, env=env, stdout=f, stderr=subprocess.STDOUT, check=False)
+    elapsed = time.monotonic() - t0
+    output = log.read_text(errors="replace")
+    m = re.search(r"stat::number_of_executed_units:\s*(\d+)", output)
     execs = int(m.group(1)) if m else 0
     if proc.returncode != 0:
-        sys.stderr.write(proc.stderr[-6000:])
+        sys.stderr.write(output[-6000:])
         print(
             f"run-fuzz: {target}: FINDING (exit {proc.returncode}); input saved under "
             f"{artifacts.relative_to(ROOT)}/, full log {log.relative_to(ROOT)}",
             file=sys.stderr,
         )
         return False, execs, elapsed
-    cov = re.findall(r"cov: (\d+) ft: (\d+)", proc.stderr)
+    cov = re.findall(r"cov: (\d+) ft: (\d+)", output)
     units = len(list(corpus.iterdir()))
     print(
         f"run-fuzz: {target}: {execs} executions in {elapsed:.0f} s "
