@@ -511,10 +511,12 @@ size_t cytls_record_seal_len(const cytls_record_protector *p, size_t in_len);
  * key is set (TLS 1.3 inner content type and padding; nonce from IV and
  * sequence number; the header, or in TLS 1.2 seq||type||version||length, as
  * associated data) and writes them to out, storing the length in *out_len.
- * Nothing is written for in_len 0. out must not overlap in. It returns 0,
- * writing nothing, when out_cap is below cytls_record_seal_len, the type is
- * not one of 20..23 (or is 20 under a key), or the sequence number would
- * reach its limit.
+ * Nothing is written for in_len 0 of handshake or application data. out
+ * must not overlap in. It returns 0, writing nothing, when out_cap is below
+ * cytls_record_seal_len, the type is not one of 20..23, the content is one
+ * that cytls_record_open refuses (an alert other than exactly 2 bytes; a
+ * change_cipher_spec other than the single byte 1, or any under a key), or
+ * the sequence number would reach its limit.
  */
 int cytls_record_seal(cytls_record_protector *p, uint8_t *out, size_t out_cap,
                       size_t *out_len, uint8_t type, const uint8_t *in,

@@ -19,6 +19,23 @@
 #define CYTLS_AARCH64 1
 #endif
 
+/*
+ * CYTLS_DECLASSIFY(p, n) says that the n bytes at p, computed from secrets,
+ * are public from here on, so that code may branch on them: the verdict of
+ * a tag comparison, and what the record layer hands its caller anyway (the
+ * TLS 1.3 inner content type and padding). It compiles to nothing, except
+ * in the constant-time check of csrc/tests/ct/ (built with
+ * CYTLS_CT_VALGRIND), where valgrind memcheck treats secrets as undefined
+ * memory and reports every branch or index on them not declassified here.
+ * Each use is one of the few secret-derived values the design makes public.
+ */
+#if defined(CYTLS_CT_VALGRIND)
+#include <valgrind/memcheck.h>
+#define CYTLS_DECLASSIFY(p, n) ((void)VALGRIND_MAKE_MEM_DEFINED((p), (n)))
+#else
+#define CYTLS_DECLASSIFY(p, n) ((void)0)
+#endif
+
 void cytls_gcm_select(uint32_t features);
 const char *cytls_gcm_backend(void);
 void cytls_chacha20_select(uint32_t features);

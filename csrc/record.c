@@ -244,13 +244,25 @@ size_t cytls_record_seal_len(const cytls_record_protector *p, size_t in_len)
     return total;
 }
 
-static int type_ok_for_seal(const cytls_record_protector *p, uint8_t type)
+/*
+ * ok_for_seal says whether content of this type and length may be sealed:
+ * never what cytls_record_open refuses from a peer (check_payload below),
+ * so that we cannot send a record our own open would reject. Lengths and
+ * the CCS byte are public (the record length shows them).
+ */
+static int ok_for_seal(const cytls_record_protector *p, uint8_t type,
+                       const uint8_t *in, size_t in_len)
 {
     if (type < CYTLS_CT_CHANGE_CIPHER_SPEC || type > CYTLS_CT_APPLICATION_DATA)
         return 0;
     /* A CCS is never protected (RFC 8446 section 5; RFC 5246 section 7.1
-     * switches keys right after it). */
-    return !(p->keyed && type == CYTLS_CT_CHANGE_CIPHER_SPEC);
+     * switches keys right after it), and is the single byte 1. */
+    if (type == CYTLS_CT_CHANGE_CIPHER_SPEC)
+        return !p->keyed && in_len == 1 && in[0] == 1;
+    /* One alert per record, never fragmented (RFC 8446 section 5.1). */
+    if (type == CYTLS_CT_ALERT)
+        return in_len == 2;
+    return 1;
 }
 
 /*
@@ -320,7 +332,7 @@ int cytls_record_seal(cytls_record_protector *p, uint8_t *out, size_t out_cap,
                       size_t in_len)
 {
     *out_len = 0;
-    if (!type_ok_for_seal(p, type))
+    if (!ok_for_seal(p, type, in, in_len))
         return 0;
     if (in_len == 0)
         return 1;
@@ -345,7 +357,7 @@ int cytls_record_seal_padded(cytls_record_protector *p, uint8_t *out,
                              const uint8_t *in, size_t in_len, size_t pad)
 {
     *out_len = 0;
-    if (!type_ok_for_seal(p, type))
+    if (!ok_for_seal(p, type, in, in_len))
         return 0;
     if (in_len > cytls_record_fragment_len(p))
         return 0;
@@ -482,10 +494,17 @@ static int open_protected(cytls_record_protector *p, cytls_record_result *res,
         return 1;
     }
     /* Remove the padding: the content type is the last non-zero byte
-     * (section 5.4). Variable time over the padding only. */
+     * (section 5.4). Variable time over the padding only: each byte the
+     * scan looks at is padding or the content type, both of which the
+     * caller learns (the type, and the content length); the content
+     * before them is never looked at. */
     size_t k = len - TAG_LEN;
-    while (k > 0 && dst[k - 1] == 0)
+    while (k > 0) {
+        CYTLS_DECLASSIFY(&dst[k - 1], 1);
+        if (dst[k - 1] != 0)
+            break;
         k--;
+    }
     if (k == 0) {
         fail(res, CYTLS_RECORD_E_NO_CONTENT_TYPE, CYTLS_ALERT_UNEXPECTED_MESSAGE);
         return -1;

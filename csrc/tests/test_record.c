@@ -308,13 +308,14 @@ static void malformed(const struct suite *s)
         cytls_record_protector *w2 = keyed(s);
         r = keyed(s);
         cytls_record_set_pad_block(w2, 0);
-        CHECK(cytls_record_seal_padded(w2, sealed, sizeof sealed, &len,
-                                       bad_payloads[k].type, msg,
-                                       bad_payloads[k].n, 0) ==
-                  (bad_payloads[k].n > 0),
-              "%s: seal_padded of empty non-application record", s->name);
-        if (bad_payloads[k].n == 0)
-            len = ref_record(s, sealed, 0, bad_payloads[k].type, msg, 0);
+        /* Seal refuses each of them; open refuses them from a peer. */
+        CHECK(!cytls_record_seal_padded(w2, sealed, sizeof sealed, &len,
+                                        bad_payloads[k].type, msg,
+                                        bad_payloads[k].n, 0),
+              "%s: seal_padded of payload case %zu", s->name, k);
+        CHECK(len == 0, "%s: refused seal_padded wrote %zu", s->name, len);
+        len = ref_record(s, sealed, 0, bad_payloads[k].type, msg,
+                         bad_payloads[k].n);
         res = open_all(r, sealed, len);
         EXPECT_ALERT(res, bad_payloads[k].alert, "%s: payload case %zu: %d",
                      s->name, k, res.alert);
@@ -557,6 +558,59 @@ static void plaintext_records(void)
     cytls_record_free(r);
 }
 
+/*
+ * seal_matches_open: whatever cytls_record_seal or cytls_record_seal_padded
+ * accepts, cytls_record_open accepts from a peer, for every content type
+ * and short length, keyed with the suite (s != NULL) or plaintext; and the
+ * alerts and CCS records open refuses are refused by seal, writing nothing.
+ */
+static void seal_matches_open(const struct suite *s)
+{
+    const char *name = s ? s->name : "plaintext";
+    static const size_t lens[] = {0, 1, 2, 3, 4, 300};
+    uint8_t msg[300];
+    for (uint8_t first = 1; first <= 2; first++) {
+        memset(msg, 0, sizeof msg);
+        msg[0] = first;
+        for (uint8_t type = 20; type <= 23; type++) {
+            for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+                size_t n = lens[k];
+                int want = type == 23 || (type == 22 && n > 0) ||
+                           (type == 21 && n == 2) ||
+                           (type == 20 && !s && n == 1 && first == 1);
+                for (int padded = 0; padded <= 1; padded++) {
+                    cytls_record_protector *w = s ? keyed(s) : cytls_record_new();
+                    cytls_record_protector *r = s ? keyed(s) : cytls_record_new();
+                    size_t len = 12345;
+                    int ok = padded ? cytls_record_seal_padded(
+                                          w, sealed, sizeof sealed, &len,
+                                          type, msg, n, 3)
+                                    : cytls_record_seal(w, sealed, sizeof sealed,
+                                                        &len, type, msg, n);
+                    /* seal writes nothing for empty handshake data. */
+                    int want_ok = want || (!padded && type == 22 && n == 0);
+                    CHECK(ok == want_ok,
+                          "%s: seal%s type %u len %zu first %u: %d, want %d",
+                          name, padded ? "_padded" : "", type, n, first, ok,
+                          want_ok);
+                    CHECK(ok || len == 0, "%s: refused seal wrote %zu", name,
+                          len);
+                    if (ok && len > 0) {
+                        cytls_record_result res = open_all(r, sealed, len);
+                        CHECK(res.status != CYTLS_RECORD_ERROR &&
+                                  res.consumed == len,
+                              "%s: open refused sealed type %u len %zu: %s",
+                              name, type, n,
+                              cytls_record_error_string(res.error));
+                    }
+                    cytls_record_free(w);
+                    cytls_record_free(r);
+                }
+            }
+        }
+    }
+}
+
 /* RFC 8448 section 3: the client's first application data record. */
 static void rfc8448(void)
 {
@@ -602,9 +656,11 @@ void test_record(void)
             malformed(&suites[i]);
             stop_after_handshake(&suites[i]);
             padding_and_limits(&suites[i]);
+            seal_matches_open(&suites[i]);
         }
     }
     plaintext_records();
+    seal_matches_open(NULL);
     cytls_set_level("native");
     printf("record: %s\n", ctest_failures ? "FAILED" : "ok");
 }

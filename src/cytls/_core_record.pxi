@@ -9,7 +9,7 @@
 # GIL is released, so no other thread can resize them meanwhile.
 
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
-from libc.stdint cimport uint16_t, uint64_t
+from libc.stdint cimport UINT64_MAX, uint16_t, uint64_t
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.string cimport memcpy, memset
 from cpython.bytes cimport PyBytes_GET_SIZE
@@ -174,6 +174,17 @@ cdef class RecordProtector:
             raise ValueError(f"cannot seal content type {content_type}")
         return 0
 
+    cdef inline int _check_seal_content(self, int content_type, const uint8_t *buf,
+                                        size_t n) except -1:
+        # What cytls_record_seal refuses besides the sequence limit, which
+        # the callers report as that limit: one 2-byte alert per record
+        # (RFC 8446 §5.1) and a change_cipher_spec of the single byte 1.
+        if content_type == 21 and n != 2:
+            raise ValueError("an alert record holds exactly one 2-byte alert")
+        if content_type == 20 and (n != 1 or buf[0] != 1):
+            raise ValueError("a change_cipher_spec record is the single byte 1")
+        return 0
+
     cdef int _seal_append(self, bytearray out, int content_type, object data) except -1:
         # 1, or 0 (nothing appended) when the sequence number would pass its limit.
         cdef Py_buffer d
@@ -187,6 +198,7 @@ cdef class RecordProtector:
         PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
         try:
             dlen = <size_t>d.len
+            self._check_seal_content(content_type, <const uint8_t *>d.buf, dlen)
             need = cytls_record_seal_len(self.p, dlen)
             if need == 0:
                 return 1
@@ -222,6 +234,7 @@ cdef class RecordProtector:
         PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
         try:
             dlen = <size_t>d.len
+            self._check_seal_content(content_type, <const uint8_t *>d.buf, dlen)
             need = cytls_record_seal_len(self.p, dlen)
             if need == 0:
                 return b""
@@ -255,6 +268,7 @@ cdef class RecordProtector:
         PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
         try:
             dlen = <size_t>d.len
+            self._check_seal_content(content_type, <const uint8_t *>d.buf, dlen)
             if dlen > cytls_record_fragment_len(self.p) or (dlen == 0 and content_type != 23):
                 raise ValueError("fragment length out of range")
             if pad < 0:
@@ -669,6 +683,13 @@ cdef class RecordIO:
         return None
 
 
+cdef inline void _counter_nonce(uint8_t *nonce, uint64_t value) noexcept nogil:
+    # nonce = 0^32 || value, big-endian: a full 64-bit counter.
+    cdef int j
+    for j in range(8):
+        nonce[4 + j] = <uint8_t>(value >> (56 - 8 * j))
+
+
 cdef class _RawAEADBaseline:
     """The raw-AEAD baseline of benchmarks/bench_record.py: seal_open(data)
     seals data as chunk-byte messages into one ciphertext buffer, then
@@ -721,10 +742,13 @@ cdef class _RawAEADBaseline:
         cdef size_t chunk = self.chunk
         cdef uint8_t *ct
         cdef uint8_t *pt
+        cdef uint64_t first
         PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
         try:
             n = <size_t>d.len
             num = (n + chunk - 1) // chunk
+            if num > UINT64_MAX - self.counter:
+                raise OverflowError("nonce counter exhausted")
             if n + 16 * num + 1 > self.cap:
                 PyMem_Free(self.ct)
                 PyMem_Free(self.pt)
@@ -738,15 +762,18 @@ cdef class _RawAEADBaseline:
             pt = self.pt
             memset(nonce, 0, 12)
             memset(aad, 23, 5)
-            self.counter += 1
-            for i in range(8):
-                nonce[i] = <uint8_t>(self.counter >> (8 * i))
+            # Every chunk ever sealed under this key gets the next value of
+            # a 64-bit counter as its nonce (big-endian in the last 8
+            # bytes, as TLS builds them), so no nonce repeats, however many
+            # chunks one call holds. The opens replay the same values.
+            first = self.counter
+            self.counter += num
             with nogil:
                 off = 0
                 i = 0
                 while off < n:
                     m = n - off if n - off < chunk else chunk
-                    nonce[11] = <uint8_t>i
+                    _counter_nonce(nonce, first + i)
                     cytls_aead_seal(self.aead, ct + off + 16 * i, nonce, aad, 5,
                                     <const uint8_t *>d.buf + off, m)
                     off += m
@@ -755,7 +782,7 @@ cdef class _RawAEADBaseline:
                 i = 0
                 while off < n:
                     m = n - off if n - off < chunk else chunk
-                    nonce[11] = <uint8_t>i
+                    _counter_nonce(nonce, first + i)
                     ok &= cytls_aead_open(self.aead, pt + off, nonce, aad, 5, ct + off + 16 * i,
                                           m + 16)
                     off += m

@@ -288,6 +288,33 @@ def test_ccs_stays_plaintext_under_a_key() -> None:
     assert r.receive() == (20, b"\x01")
 
 
+@pytest.mark.parametrize("keyed", [False, True], ids=["plaintext", "keyed"])
+def test_seal_refuses_what_open_refuses(keyed: bool) -> None:
+    # RFC 8446 §5.1: one 2-byte alert per record; §5: CCS is the byte 1.
+    if keyed:
+        w, _, _, _ = keyed_pair(SUITES[0])
+    else:
+        w = RecordLayer()
+    for alert in (b"", b"\x02", b"\x02\x28\x02", b"\x02\x28" * 2):
+        with pytest.raises(ValueError, match="alert"):
+            w.send(21, alert)
+    w.send(21, b"\x02\x28")
+    for ccs in (b"", b"\x02", b"\x01\x01"):
+        with pytest.raises(ValueError):
+            w.send(20, ccs)
+    assert len(w.take_outgoing()) == (5 + 2 + 1 + 16 if keyed else 7)
+
+
+def test_raw_aead_baseline_many_chunks() -> None:
+    # 300 chunks in one call (a one-byte chunk index would wrap and repeat
+    # nonces), then a call that goes on counting from there.
+    from cytls import _core
+
+    base = _core._RawAEADBaseline(1, bytes(16), 16)
+    assert base.seal_open(bytes(16 * 300))
+    assert base.seal_open(b"x" * 17)
+
+
 def test_bad_arguments() -> None:
     layer = RecordLayer()
     with pytest.raises(ValueError):
