@@ -180,7 +180,9 @@ def check_certificate_verify(
     return SignatureChecked(cv.scheme)
 
 
-def check_peer_finished(ctx: Context, secret: bytes, body: bytes, raw: bytes) -> FinishedChecked:
+def check_peer_finished(
+    ctx: Context, secret: bytes | bytearray, body: bytes, raw: bytes
+) -> FinishedChecked:
     """Check the peer's TLS 1.3 Finished (RFC 8446 §4.4.4) keyed by its
     handshake traffic `secret`, and add it to the transcript.
 

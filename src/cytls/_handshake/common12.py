@@ -14,7 +14,7 @@ from __future__ import annotations
 import hmac
 import ssl
 
-from cytls._handshake.keyschedule import KeySchedule12
+from cytls._handshake.keyschedule import KeySchedule12, wipe
 from cytls._handshake.state import (
     TLS12,
     CertificateChecked,
@@ -65,6 +65,8 @@ def install_keys(ctx: Context, write: bool) -> None:
     else:
         ctx.record.set_read_key(ctx.suite, key, iv, TLS12)
         ctx.read_key_changed = True
+    for part in (ckey, skey, civ, siv):
+        wipe(part)  # the record layer holds (and wipes) its own copy
 
 
 def send_finished(ctx: Context) -> bytes:
