@@ -2,7 +2,9 @@
 
 Owns: listening, one thread per client, echo and -www modes, -naccept and a clean
 stop on Ctrl-C or SIGTERM. Must not: implement TLS; it drives an ssl-shaped
-context (cytls by default).
+context (cytls by default). The limits that keep it alive under slow or
+hostile clients (handshake and idle deadlines, the connection cap) are
+_guard.py's.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import time
 from types import FrameType
 from typing import Any
 
-from cytls.cli import _common, _impl
+from cytls.cli import _common, _guard, _impl
 from cytls.cli._output import CLIError, describe_error, say
 
 __all__ = ["add_parser", "run"]
 
 _HANDSHAKE_TIMEOUT = 10.0
+_IDLE_TIMEOUT = 120.0
+_MAX_CONNECTIONS = 256
 
 
 def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -38,6 +42,16 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("-www", action="store_true",
                    help="answer an HTTP GET with an HTML page of the connection parameters")
     p.add_argument("-naccept", metavar="N", type=int, help="stop after N connections")
+    p.add_argument("-handshake_timeout", metavar="SECONDS", type=float,
+                   default=_HANDSHAKE_TIMEOUT,
+                   help=f"a handshake may take this long in all, however the client "
+                        f"trickles its bytes (default {_HANDSHAKE_TIMEOUT:g}; 0: no limit)")
+    p.add_argument("-idle_timeout", metavar="SECONDS", type=float, default=_IDLE_TIMEOUT,
+                   help=f"close a connection after this long without application data "
+                        f"(default {_IDLE_TIMEOUT:g}; 0: no limit)")
+    p.add_argument("-max_conns", metavar="N", type=int, default=_MAX_CONNECTIONS,
+                   help=f"serve at most N connections at once; more wait to be accepted "
+                        f"(default {_MAX_CONNECTIONS}; 0: no limit)")
     p.set_defaults(func=run)
 
 
@@ -51,6 +65,7 @@ class _Server:
         self.workers: list[threading.Thread] = []
         self.served = 0
         self.local = threading.local()
+        self.guard = _guard.Guard(args.handshake_timeout, args.idle_timeout, args.max_conns)
         ctx.sni_callback = self._sni
 
     def _sni(self, obj: Any, name: str | None, ctx: ssl.SSLContext) -> None:
@@ -67,16 +82,23 @@ class _Server:
         with self.lock:
             self.active.add(conn)
         tls: Any = None
+        guard = self.guard
+        watched = guard.watch_handshake(conn)
         try:
-            conn.settimeout(_HANDSHAKE_TIMEOUT)
+            conn.settimeout(_timeout(self.args.handshake_timeout))
             self.local.sni = None
             started = time.perf_counter()
             try:
                 tls = self.ctx.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+                guard.rewrap(watched, tls)
                 tls.do_handshake()
             except Exception as e:
-                say(f"[{n}] {peer}: handshake failed: {describe_error(e) or repr(e)}")
+                why = describe_error(e) or repr(e)
+                if watched.expired:
+                    why = f"no handshake in {self.args.handshake_timeout:g} s"
+                say(f"[{n}] {peer}: handshake failed: {why}")
                 return
+            guard.start_idle(watched)
             elapsed = time.perf_counter() - started
             with self.lock:
                 self.active.add(tls)
@@ -88,15 +110,20 @@ class _Server:
             )
             if self.args.trace:
                 self._print_trace(tls, n)
-            tls.settimeout(None if not self.args.www else _HANDSHAKE_TIMEOUT)
+            tls.settimeout(_timeout(self.args.idle_timeout))
             if self.args.www:
-                self.www(tls, n, elapsed)
+                self.www(tls, n, elapsed, watched)
             else:
-                total = self.echo(tls)
-                self.log(f"[{n}] {peer}: closed, {total} bytes echoed")
+                total = self.echo(tls, watched)
+                idle = " (idle timeout)" if watched.expired else ""
+                self.log(f"[{n}] {peer}: closed{idle}, {total} bytes echoed")
         except Exception as e:
-            say(f"[{n}] {peer}: {describe_error(e) or repr(e)}")
+            why = describe_error(e) or repr(e)
+            if watched.expired:
+                why = f"closed, idle for {self.args.idle_timeout:g} s"
+            say(f"[{n}] {peer}: {why}")
         finally:
+            guard.forget(watched)
             for s in (tls, conn):
                 if s is not None:
                     with self.lock:
@@ -105,6 +132,13 @@ class _Server:
                         s.close()
                     except OSError:
                         pass
+
+    def serve_one(self, conn: socket.socket, addr: tuple[Any, ...], n: int) -> None:
+        """A worker: one connection, then its slot back."""
+        try:
+            self.handle(conn, addr, n)
+        finally:
+            self.guard.release_slot()
 
     def _print_trace(self, tls: Any, n: int) -> None:
         try:
@@ -115,7 +149,7 @@ class _Server:
         for line in _common.format_trace(events):
             say(f"[{n}] {line}")
 
-    def echo(self, tls: Any) -> int:
+    def echo(self, tls: Any, watched: _guard.Watched) -> int:
         total = 0
         while True:
             try:
@@ -124,12 +158,14 @@ class _Server:
                 break
             if not data:
                 break
+            self.guard.touch(watched)
             tls.sendall(data)
+            self.guard.touch(watched)
             total += len(data)
         _close_notify(tls)
         return total
 
-    def www(self, tls: Any, n: int, handshake_seconds: float) -> None:
+    def www(self, tls: Any, n: int, handshake_seconds: float, watched: _guard.Watched) -> None:
         request = b""
         while b"\r\n\r\n" not in request and b"\n\n" not in request and len(request) < 16384:
             try:
@@ -138,6 +174,7 @@ class _Server:
                 data = b""
             if not data:
                 break
+            self.guard.touch(watched)
             request += data
         if request.startswith(b"GET "):
             body = self.page(tls, handshake_seconds).encode()
@@ -187,6 +224,10 @@ class _Server:
                 s.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+
+def _timeout(seconds: float) -> float | None:
+    return seconds if seconds > 0 else None
 
 
 def _close_notify(tls: Any) -> None:
@@ -257,17 +298,27 @@ def _serve(args: argparse.Namespace, ctx: ssl.SSLContext, impl: _impl.TLSImpl,
         addr = listener.getsockname()
         host = f"[{addr[0]}]" if listener.family == socket.AF_INET6 else addr[0]
         say(f"ACCEPT {host}:{addr[1]} ({impl.name}, {'www' if args.www else 'echo'} mode)")
+        guard = server.guard
         while args.naccept is None or accepted < args.naccept:
+            # At the connection cap, clients wait in the listen backlog.
+            if not guard.acquire_slot(0.25):
+                continue
             try:
                 conn, peer = listener.accept()
             except TimeoutError:
+                guard.release_slot()
                 server.workers = [w for w in server.workers if w.is_alive()]
                 continue
+            except BaseException:
+                guard.release_slot()
+                raise
             accepted += 1
-            t = threading.Thread(target=server.handle, args=(conn, peer, accepted), daemon=True,
-                                 name=f"s_server-{accepted}")
+            t = threading.Thread(target=server.serve_one, args=(conn, peer, accepted),
+                                 daemon=True, name=f"s_server-{accepted}")
             t.start()
             server.workers.append(t)
+            if len(server.workers) > 2 * max(args.max_conns, 64):
+                server.workers = [w for w in server.workers if w.is_alive()]
         listener.close()
         for w in server.workers:
             while w.is_alive():
@@ -284,6 +335,7 @@ def _serve(args: argparse.Namespace, ctx: ssl.SSLContext, impl: _impl.TLSImpl,
                 w.join(2.0)
     finally:
         listener.close()
+        server.guard.stop()
         if old is not None:
             signal.signal(signal.SIGTERM, old)
     why = "interrupted" if interrupted else "done"
