@@ -46,6 +46,7 @@ from cytls._wire.enums import CipherSuite
 # The C core's hash ids (cytls.h); the key schedule calls the C core
 # directly, skipping the public facade's name lookups on this hot path.
 HASH_IDS = {"sha256": 1, "sha384": 2, "sha512": 3}
+_HASH_LENS = {1: 32, 2: 48, 3: 64}
 _expand_label = _core.hkdf_expand_label
 _extract = _core.hkdf_extract
 _hmac = _core.hmac_digest
@@ -355,11 +356,13 @@ def prf(alg: int, secret: bytes | bytearray, label: bytes, seed: bytes, length: 
     The output is a bytearray the caller can wipe.
     """
     seed = label + seed
-    out = bytearray()
+    size = _HASH_LENS[alg]
+    # Sized once and filled in place: growing it would leave copies behind.
+    out = bytearray(-(-length // size) * size)
     a = seed
-    while len(out) < length:
+    for i in range(0, len(out), size):
         a = _hmac(alg, secret, a)
-        out += _hmac(alg, secret, a + seed)
+        out[i : i + size] = _hmac(alg, secret, a + seed)
     result = out[:length]
     wipe(out)
     return result
