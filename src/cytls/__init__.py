@@ -7,13 +7,19 @@ the ssl module directly run on cytls.
 
 from cytls._ssl.context import SSLContext
 from cytls._ssl.defaults import create_default_context
-from cytls._ssl.inject import extract_from_ssl, inject_into_ssl, is_injected
+from cytls._ssl.inject import (
+    InjectedTooLateWarning,
+    extract_from_ssl,
+    inject_into_ssl,
+    is_injected,
+)
 from cytls._ssl.sslobject import SSLObject
 from cytls._ssl.sslsocket import SSLSocket
 from cytls._ssl.tlsobject import SSLSession
 from cytls._version import __version__
 
 __all__ = [
+    "InjectedTooLateWarning",
     "SSLContext",
     "SSLObject",
     "SSLSession",

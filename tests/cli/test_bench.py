@@ -78,3 +78,25 @@ def test_unknown_section_is_one_line() -> None:
     assert res.returncode == 1
     assert res.stderr.strip() == ("cytls bench: error: unknown section(s) nope; choose from "
                                   "aead, record, handshake, bulk, loopback")
+
+
+def test_each_measurement_is_reported_as_it_completes() -> None:
+    import io
+
+    stream = io.StringIO()
+    report = Report(progress=stream)
+    report.add(Figure("record", "seal+open 64 KiB, X", "B/s", 3e9, {"raw AEAD": 2e9}))
+    assert stream.getvalue() == "  record: seal+open 64 KiB, X: cytls 3.00 GB/s; raw AEAD 2.00 GB/s (1.50x)\n"
+    silent = Report()
+    silent.add(Figure("record", "y", "B/s", 1.0, {}))
+    assert [f.name for f in silent.figures] == ["y"]
+
+
+@pytest.mark.slow
+def test_bench_prints_progress_before_the_table() -> None:
+    res = run_cli("bench", "--quick", "--sections", "record", timeout=90)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    progress = [line for line in out.splitlines() if line.startswith("  record: ")]
+    assert progress, out
+    assert out.index(progress[-1]) < out.index("Record layer, seal + open")

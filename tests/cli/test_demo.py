@@ -79,3 +79,13 @@ def test_demo_fails_clearly_without_the_engine() -> None:
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert lines[0].startswith("cytls demo: error: cytls handshake engine not available: ")
     assert "cytls._core" in lines[0]
+
+
+def test_size_labels_match_what_is_moved() -> None:
+    res = run_cli("demo", "--size", "1", "--rounds", "2", "--no-compare", timeout=120)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "2 rounds of 1.0 MiB (2.0 MiB in all) client -> server" in out
+    bar = [line for line in out.splitlines() if line.lstrip().startswith("cytls") and "%" in line]
+    assert bar and "2.0 MiB in" in bar[-1], out
+    assert "median of 2 rounds of 1.0 MiB each" in out

@@ -153,15 +153,6 @@ class ExpectTraffic12(ExpectTraffic):
 
     expected = "application data (TLS 1.2)"
 
-    def __init__(
-        self,
-        ctx: Context,
-        cert: CertificateChecked,
-        sig: SignatureChecked,
-        fin: FinishedChecked,
-    ) -> None:
-        super().__init__(ctx, cert, sig, fin)
-
     def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
         ctx = self.ctx
         renegotiation = HT.hello_request if ctx.is_client else HT.client_hello

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import os
 import ssl
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from cytls._pki import loading
 
-if TYPE_CHECKING:
-    from typing_extensions import Buffer
+__all__ = ["PathArg", "TrustStore"]
 
-__all__ = ["TrustStore"]
+PathArg = str | bytes | os.PathLike[Any] | None
 
 
 class TrustStore:
@@ -66,13 +65,8 @@ class TrustStore:
         self.crl_count += crls
         self._anchors = None
 
-    def load_verify_locations(
-        self,
-        cafile: str | bytes | os.PathLike[Any] | None = None,
-        capath: str | bytes | os.PathLike[Any] | None = None,
-        cadata: str | Buffer | None = None,
-    ) -> None:
-        """SSLContext.load_verify_locations: see there."""
+    def load_verify_locations(self, cafile: PathArg, capath: PathArg, cadata: Any) -> None:
+        """SSLContext.load_verify_locations (which types `cadata`): see there."""
         if cafile is None and capath is None and cadata is None:
             raise TypeError("cafile, capath and cadata cannot be all omitted")
         if cadata is not None:

@@ -8,13 +8,14 @@ Must not: make any TLS decision the context does not make itself.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import ssl
 from collections.abc import Sequence
 from typing import Any
 
 from cryptography import x509
 
-from cytls.cli import _impl
+from cytls.cli import _impl, _keyfiles
 from cytls.cli._impl import TLSImpl, TraceEvent, Unavailable
 from cytls.cli._output import CLIError
 
@@ -25,6 +26,7 @@ __all__ = [
     "connection_summary",
     "format_trace",
     "parse_hostport",
+    "sni_sent",
 ]
 
 
@@ -64,6 +66,8 @@ def add_context_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-CAfile", metavar="FILE", help="PEM file of trusted CA certificates")
     p.add_argument("-cert", metavar="FILE", help="certificate chain (PEM, leaf first)")
     p.add_argument("-key", metavar="FILE", help="private key (PEM); defaults to -cert's file")
+    p.add_argument("-pass", dest="passarg", metavar="ARG",
+                   help="pass phrase of an encrypted key: pass:TEXT, env:VAR, file:PATH or stdin")
     p.add_argument("-alpn", metavar="LIST", help="comma-separated ALPN protocols, e.g. h2,http/1.1")
     p.add_argument("-tls1_2", action="store_true", help="only TLS 1.2")
     p.add_argument("-tls1_3", action="store_true", help="only TLS 1.3")
@@ -120,12 +124,23 @@ def configure_context(ctx: ssl.SSLContext, impl: TLSImpl, args: argparse.Namespa
         except (OSError, ssl.SSLError) as e:
             raise CLIError(f"cannot load -CAfile {args.CAfile}: {_reason(e)}") from e
     if args.cert:
-        try:
-            ctx.load_cert_chain(args.cert, args.key or None)
-        except (OSError, ssl.SSLError) as e:
-            raise CLIError(f"cannot load -cert {args.cert} / -key {args.key or args.cert}: {_reason(e)}") from e
+        password = _keyfiles.read_password(getattr(args, "passarg", None))
+        _keyfiles.load_cert_chain(ctx, args.cert, args.key or None, password)
     elif args.key:
         raise CLIError("-key needs -cert")
+
+
+def sni_sent(server_hostname: str | None) -> str | None:
+    """The server_name a client puts on the wire for `server_hostname`: none
+    for an IP address (RFC 6066 §3 allows host names only; the ssl module and
+    cytls both leave it out), and no trailing dot."""
+    if not server_hostname:
+        return None
+    try:
+        ipaddress.ip_address(server_hostname.strip("[]"))
+        return None
+    except ValueError:
+        return server_hostname.rstrip(".") or None
 
 
 def _reason(e: BaseException) -> str:
@@ -176,7 +191,8 @@ def connection_summary(tls: Any) -> list[tuple[str, str]]:
         else:
             rows.append(("Client cert", "(none)"))
     else:
-        rows.append(("SNI", str(getattr(tls, "server_hostname", None) or "(none)")))
+        sent = sni_sent(getattr(tls, "server_hostname", None))
+        rows.append(("SNI", sent if sent else "(none sent)"))
     rows.append(("Resumed", "yes" if getattr(tls, "session_reused", False) else "no"))
     return rows
 

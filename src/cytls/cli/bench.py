@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from cytls.cli import _certgen, _impl
 from cytls.cli._certgen import CertFiles
@@ -83,6 +83,17 @@ class Report:
     figures: list[Figure] = field(default_factory=list)
     unavailable: dict[str, str] = field(default_factory=dict)
     machine: dict[str, Any] = field(default_factory=dict)
+    # Where a line per measurement goes as it completes (None: nowhere).
+    progress: TextIO | None = None
+
+    def add(self, fig: Figure) -> None:
+        """Record a figure and, on a long run, say at once what it measured."""
+        self.figures.append(fig)
+        if self.progress is not None:
+            peers = ", ".join(f"{p} {_fmt(v, fig.unit)} ({fig.ratios[p]:.2f}x)"
+                              for p, v in fig.peers.items())
+            say(f"  {fig.section}: {fig.name}: cytls {_fmt(fig.cytls, fig.unit)}"
+                + (f"; {peers}" if peers else ""), file=self.progress)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -247,13 +258,13 @@ def bench_aead(report: Report, quick: bool) -> None:
                     seal.peers["openssl speed"] = openssl_speed(openssl_name, size, 1)
                 except _impl.Unavailable as e:
                     seal.unavailable_peers["openssl speed"] = str(e)
-            report.figures.append(seal)
+            report.add(seal)
             r = measure_rates({"cytls": partial(ours.decrypt, nonce, sealed, AAD),
                                "cryptography": partial(peer.decrypt, nonce, sealed, AAD)},
                               size, budget)
             opn = Figure("aead", f"{label} open {size} B", "B/s", r["cytls"],
                          {"cryptography": r["cryptography"]})
-            report.figures.append(opn)
+            report.add(opn)
 
 
 # ---------------------------------------------------------------------------
@@ -304,7 +315,7 @@ def bench_record(report: Report, quick: bool) -> None:
         except Exception as e:
             report.unavailable[f"record {suite}"] = f"{type(e).__name__}: {e}"
             continue
-        report.figures.append(Figure("record", f"seal+open 64 KiB, {suite}", "B/s", rates["cytls"],
+        report.add(Figure("record", f"seal+open 64 KiB, {suite}", "B/s", rates["cytls"],
                                      {"raw AEAD (same backend)": rates["raw AEAD"]}))
 
 
@@ -421,7 +432,7 @@ def bench_handshake(report: Report, quick: bool, files: CertFiles) -> None:
             fig.peers["ssl"] = rates["ssl"]
         else:
             fig.unavailable_peers["ssl"] = reasons["ssl"].get(kind, "not measured")
-        report.figures.append(fig)
+        report.add(fig)
 
 
 def _bulk_rate(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext, total: int,
@@ -479,7 +490,7 @@ def bench_bulk(report: Report, quick: bool, files: CertFiles) -> None:
             fig.unavailable_peers["ssl"] = (
                 f"the ssl module cannot select {got} for TLS 1.3 (it measured {ssl_suite})"
             )
-        report.figures.append(fig)
+        report.add(fig)
 
 
 # ---------------------------------------------------------------------------
@@ -574,7 +585,7 @@ def bench_loopback(report: Report, quick: bool, files: CertFiles) -> None:
         fig.peers["ssl"] = _loopback_rate("ssl", files, total)
     except Exception as e:
         fig.unavailable_peers["ssl"] = str(e)
-    report.figures.append(fig)
+    report.add(fig)
 
 
 # ---------------------------------------------------------------------------
@@ -637,14 +648,13 @@ def run(args: argparse.Namespace) -> int:
     bad = [s for s in chosen if s not in SECTIONS]
     if bad:
         raise CLIError(f"unknown section(s) {', '.join(bad)}; choose from {', '.join(SECTIONS)}")
-    report = Report(machine=_machine())
     progress = sys.stderr if args.json else sys.stdout
+    report = Report(machine=_machine(), progress=progress)
     with _certgen.generate("ec").write() as files:
         for section in SECTIONS:
             if section not in chosen:
                 continue
-            if not args.json:
-                say(f"measuring {section}...", file=progress)
+            say(f"measuring {section}...", file=progress)
             t0 = time.perf_counter()
             if section == "aead":
                 bench_aead(report, args.quick)

@@ -377,8 +377,10 @@ def run(args: argparse.Namespace) -> int:
             say(f"  handshake      {handshake_s * 1000:.2f} ms (client's view, loopback; the "
                 "first in this process, with a trace being recorded)")
             say("")
-            say(f"Application data: {fmt_bytes(nbytes)} client -> server in 64 KiB writes, "
-                "acknowledged by the server")
+            total = fmt_bytes(nbytes * args.rounds)
+            say(f"Application data: {args.rounds} round{'s' if args.rounds != 1 else ''} of "
+                f"{fmt_bytes(nbytes)} ({total} in all) client -> server in 64 KiB writes, "
+                "each acknowledged by the server")
 
         ours = _connect(impl, files, args, nbytes, args.rounds, notes, on_handshake=show)
         theirs = None

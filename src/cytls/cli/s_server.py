@@ -239,8 +239,17 @@ def _close_notify(tls: Any) -> None:
         pass
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C's KeyboardInterrupt would be."""
+
+
 def _sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+    raise _Terminated
+
+
+# www mode answers HTTP/1.0 and HTTP/1.1 requests only, so it may advertise
+# no other ALPN protocol (RFC 7301 §3.2: the selected protocol is spoken).
+_WWW_ALPN = frozenset({"http/1.1", "http/1.0"})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -249,6 +258,11 @@ def run(args: argparse.Namespace) -> int:
     Raises:
         CLIError: a bad option, an unloadable file, a port in use.
     """
+    if args.www and args.alpn:
+        other = [a for a in args.alpn.split(",") if a and a not in _WWW_ALPN]
+        if other:
+            raise CLIError(f"-www speaks HTTP/1.x only, so it cannot offer ALPN {', '.join(other)}"
+                           " (use -alpn http/1.1, or no -www)")
     impl = _common.load_impl(args.impl)
     generated = None
     if args.cert is None:
@@ -290,6 +304,7 @@ def _serve(args: argparse.Namespace, ctx: ssl.SSLContext, impl: _impl.TLSImpl,
     server = _Server(args, ctx, impl)
     accepted = 0
     interrupted = False
+    status = 0
     old = None
     try:
         if threading.current_thread() is threading.main_thread():
@@ -323,11 +338,13 @@ def _serve(args: argparse.Namespace, ctx: ssl.SSLContext, impl: _impl.TLSImpl,
         for w in server.workers:
             while w.is_alive():
                 w.join(0.25)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         # Ctrl-C (or SIGTERM): stop accepting, wake every connection, give the
         # workers a moment to close, and report. Workers are daemon threads, so
-        # one stuck in a peer's slow write cannot keep the process alive.
+        # one stuck in a peer's slow write cannot keep the process alive. The
+        # exit status is a shell's for the signal: 128 + SIGINT or SIGTERM.
         interrupted = True
+        status = 128 + (signal.SIGTERM if isinstance(e, _Terminated) else signal.SIGINT)
         listener.close()
         server.shutdown_active()
         for w in server.workers:
@@ -340,4 +357,4 @@ def _serve(args: argparse.Namespace, ctx: ssl.SSLContext, impl: _impl.TLSImpl,
             signal.signal(signal.SIGTERM, old)
     why = "interrupted" if interrupted else "done"
     say(f"s_server: {why}, {accepted} connection{'s' if accepted != 1 else ''} accepted")
-    return 0
+    return status
