@@ -4,7 +4,7 @@
 large inputs. It holds no protocol logic; crypto.py is the public face.
 """
 
-from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.buffer cimport PyBUF_SIMPLE, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.stdint cimport uint8_t, uint32_t
 from libc.string cimport memcpy
@@ -79,6 +79,26 @@ cdef class _Buf:
 
 cdef inline const uint8_t *_ptr(_Buf b) noexcept nogil:
     return <const uint8_t *>b.view.buf
+
+
+cdef class _OutBuf:
+    """A writable view of a buffer-protocol object (a bytearray the key
+    schedule can wipe later), released on drop."""
+    cdef Py_buffer view
+    cdef bint held
+
+    def __cinit__(self, obj):
+        PyObject_GetBuffer(obj, &self.view, PyBUF_WRITABLE)
+        self.held = True
+
+    def __dealloc__(self):
+        if self.held:
+            PyBuffer_Release(&self.view)
+
+
+# Secrets never stay on the C stack: every stack buffer that held a digest,
+# a MAC or a PRK is wiped with cytls_memzero (which the compiler cannot
+# elide) before the function returns.
 
 
 # ---------------------------------------------------------------- AEAD
@@ -222,7 +242,10 @@ cdef class Hash:
         cdef uint8_t out[64]
         memcpy(&tmp, &self.ctx, sizeof(tmp))
         cytls_hash_final(&tmp, out)
-        return out[:cytls_hash_digest_len(<cytls_hash_alg>self.alg)]
+        result = out[:cytls_hash_digest_len(<cytls_hash_alg>self.alg)]
+        cytls_memzero(&tmp, sizeof(tmp))
+        cytls_memzero(out, sizeof(out))
+        return result
 
 
 cdef size_t _digest_len(int alg) except 0:
@@ -239,7 +262,9 @@ def hmac_digest(int alg, key, msg):
     cdef _Buf m = _Buf(msg)
     cdef uint8_t out[64]
     cytls_hmac(<cytls_hash_alg>alg, out, _ptr(k), <size_t>k.view.len, _ptr(m), <size_t>m.view.len)
-    return out[:n]
+    result = out[:n]
+    cytls_memzero(out, sizeof(out))
+    return result
 
 
 def hkdf_extract(int alg, salt, ikm):
@@ -250,7 +275,22 @@ def hkdf_extract(int alg, salt, ikm):
     cdef uint8_t out[64]
     cytls_hkdf_extract(<cytls_hash_alg>alg, out, _ptr(s), <size_t>s.view.len,
                        _ptr(i), <size_t>i.view.len)
-    return out[:n]
+    result = out[:n]
+    cytls_memzero(out, sizeof(out))
+    return result
+
+
+def hkdf_extract_into(int alg, out, salt, ikm):
+    """HKDF-Extract into `out` (a writable buffer of exactly HashLen bytes),
+    so the PRK exists only where the caller can wipe it."""
+    cdef size_t n = _digest_len(alg)
+    cdef _OutBuf o = _OutBuf(out)
+    if <size_t>o.view.len != n:
+        raise ValueError("HKDF-Extract output must be HashLen bytes")
+    cdef _Buf s = _Buf(salt if salt is not None else b"")
+    cdef _Buf i = _Buf(ikm)
+    cytls_hkdf_extract(<cytls_hash_alg>alg, <uint8_t *>o.view.buf, _ptr(s), <size_t>s.view.len,
+                       _ptr(i), <size_t>i.view.len)
 
 
 def hkdf_expand(int alg, prk, info, Py_ssize_t length):
@@ -283,6 +323,26 @@ def hkdf_expand_label(int alg, secret, label, context, Py_ssize_t length):
                                    _ptr(lab), <size_t>lab.view.len, _ptr(c), <size_t>c.view.len):
         raise ValueError("HKDF-Expand-Label failed")
     return out
+
+
+def hkdf_expand_label_into(int alg, out, secret, label, context):
+    """HKDF-Expand-Label into `out` (a writable buffer; its length is the
+    output length), so the derived secret exists only where the caller can
+    wipe it."""
+    cdef size_t n = _digest_len(alg)
+    cdef _OutBuf o = _OutBuf(out)
+    cdef Py_ssize_t length = o.view.len
+    if length > 65535 or <size_t>length > 255 * n:
+        raise ValueError("HKDF-Expand-Label length out of range")
+    cdef _Buf s = _Buf(secret)
+    cdef _Buf lab = _Buf(label)
+    cdef _Buf c = _Buf(context)
+    if lab.view.len > 249 or c.view.len > 255:
+        raise ValueError("HKDF-Expand-Label label or context too long")
+    if not cytls_hkdf_expand_label(<cytls_hash_alg>alg, <uint8_t *>o.view.buf,
+                                   <size_t>length, _ptr(s), <size_t>s.view.len,
+                                   _ptr(lab), <size_t>lab.view.len, _ptr(c), <size_t>c.view.len):
+        raise ValueError("HKDF-Expand-Label failed")
 
 
 # ---------------------------------------------------------------- record layer

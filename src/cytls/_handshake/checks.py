@@ -72,12 +72,17 @@ def _load_certificate(der: bytes) -> x509.Certificate:
         return cert
     try:
         cert = x509.load_der_x509_certificate(der)
-        # The DER is parsed lazily; touch every field used later so a
-        # malformed certificate fails here, as bad_certificate.
-        _ = (cert.version, cert.subject, cert.issuer, cert.not_valid_before_utc)
-        _ = (cert.not_valid_after_utc, cert.extensions)
-    except CERT_ERRORS:
-        raise TLSAlert(AD.bad_certificate, "certificate could not be parsed") from None
+        # The DER is parsed lazily; touch every field used later (the
+        # verifier, getpeercert, the trace) so a malformed certificate fails
+        # here, as bad_certificate. `extensions` parses every extension
+        # cryptography knows, and refuses a duplicated one.
+        _ = (cert.version, cert.serial_number, cert.subject.rfc4514_string())
+        _ = (cert.issuer.rfc4514_string(), cert.not_valid_before_utc)
+        _ = (cert.not_valid_after_utc, cert.signature_algorithm_oid, cert.extensions)
+    except CERT_ERRORS as exc:
+        raise TLSAlert(
+            AD.bad_certificate, f"certificate could not be parsed: {type(exc).__name__}"
+        ) from None
     if len(_PARSED) >= _PARSED_MAX:
         _PARSED.clear()
     _PARSED[der] = cert
@@ -191,7 +196,9 @@ def check_certificate_verify(
     return SignatureChecked(cv.scheme)
 
 
-def check_peer_finished(ctx: Context, secret: bytes, body: bytes, raw: bytes) -> FinishedChecked:
+def check_peer_finished(
+    ctx: Context, secret: bytes | bytearray, body: bytes, raw: bytes
+) -> FinishedChecked:
     """Check the peer's TLS 1.3 Finished (RFC 8446 §4.4.4) keyed by its
     handshake traffic `secret`, and add it to the transcript.
 

@@ -334,7 +334,9 @@ def client_auth(
     return [cert_msg, cv_msg]
 
 
-def post_handshake_auth(ctx: Context, body: bytes, raw: bytes, write_secret: bytes) -> None:
+def post_handshake_auth(
+    ctx: Context, body: bytes, raw: bytes, write_secret: bytes | bytearray
+) -> None:
     """RFC 8446 §4.6.2: answer a post-handshake CertificateRequest with
     Certificate, CertificateVerify and a Finished keyed by the current
     client application traffic secret, over the handshake transcript plus

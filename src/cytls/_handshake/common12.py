@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hmac
 
-from cytls._handshake.keyschedule import KeySchedule12
+from cytls._handshake.keyschedule import KeySchedule12, wipe
 from cytls._handshake.state import (
     TLS12,
     CertificateChecked,
@@ -64,6 +64,8 @@ def install_keys(ctx: Context, write: bool) -> None:
     else:
         ctx.record.set_read_key(ctx.suite, key, iv, TLS12)
         ctx.read_key_changed = True
+    for part in (ckey, skey, civ, siv):
+        wipe(part)  # the record layer holds (and wipes) its own copy
 
 
 def send_finished(ctx: Context) -> bytes:

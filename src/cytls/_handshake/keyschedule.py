@@ -46,6 +46,7 @@ from cytls._wire.enums import CipherSuite
 # The C core's hash ids (cytls.h); the key schedule calls the C core
 # directly, skipping the public facade's name lookups on this hot path.
 HASH_IDS = {"sha256": 1, "sha384": 2, "sha512": 3}
+_HASH_LENS = {1: 32, 2: 48, 3: 64}
 _expand_label = _core.hkdf_expand_label
 _extract = _core.hkdf_extract
 _hmac = _core.hmac_digest
@@ -59,6 +60,7 @@ __all__ = [
     "SuiteInfo",
     "prf",
     "suite_info",
+    "wipe",
 ]
 
 
@@ -111,8 +113,30 @@ def suite_info(suite: int) -> SuiteInfo:
     return SUITES[suite]
 
 
+def wipe(secret: bytearray | None) -> None:
+    """Overwrite a secret with zeros in place (same object, same buffer)."""
+    if secret:
+        secret[:] = bytes(len(secret))
+
+
 class KeySchedule:
     """The secrets of one connection, derived stage by stage.
+
+    Each secret lives in a bytearray written by the C core (never as an
+    immutable bytes object), is kept only while a later step needs it, and is
+    zeroed and dropped when the schedule moves past that step:
+
+    - early (with a PSK): until handshake_stage derives the Handshake Secret;
+    - handshake: until master_stage derives the Master Secret;
+    - client/server handshake traffic: until finish_handshake (both
+      Finished messages need them);
+    - master: until resumption_stage derives resumption_master_secret;
+    - client/server application traffic 0: until finish_handshake hands them
+      to the traffic state, which wipes each on KeyUpdate;
+    - exporter and resumption: the connection's life (export(), the PSK of
+      every NewSessionTicket).
+
+    A wiped secret reads as b"" (empty bytearray).
 
     Args:
         suite: the negotiated TLS 1.3 cipher suite.
@@ -137,30 +161,46 @@ class KeySchedule:
         info = SUITES[suite]
         self.info = info
         self.has_psk = psk is not None
+        self.early_secret: bytes | bytearray
         if psk is None:
+            # Extract(0, 0): a public constant, the same for every connection.
             self.early_secret = info.early_no_psk
         else:
-            self.early_secret = _extract(info.alg, info.zeros, psk)
-        self.handshake_secret = b""
-        self.client_hs_secret = b""
-        self.server_hs_secret = b""
-        self.master_secret = b""
-        self.client_app_secret = b""
-        self.server_app_secret = b""
-        self.exporter_secret = b""
-        self.resumption_secret = b""
+            self.early_secret = self._extract(info.zeros, psk)
+        self.handshake_secret = bytearray()
+        self.client_hs_secret = bytearray()
+        self.server_hs_secret = bytearray()
+        self.master_secret = bytearray()
+        self.client_app_secret = bytearray()
+        self.server_app_secret = bytearray()
+        self.exporter_secret = bytearray()
+        self.resumption_secret = bytearray()
 
-    def expand_label(self, secret: bytes, label: bytes, context: bytes, length: int) -> bytes:
+    def _extract(self, salt: bytes | bytearray, ikm: bytes | bytearray) -> bytearray:
+        out = bytearray(self.info.hash_len)
+        _core.hkdf_extract_into(self.info.alg, out, salt, ikm)
+        return out
+
+    def _expand(self, secret: bytes | bytearray, label: bytes, context: bytes, n: int) -> bytearray:
+        out = bytearray(n)
+        _core.hkdf_expand_label_into(self.info.alg, out, secret, label, context)
+        return out
+
+    def expand_label(
+        self, secret: bytes | bytearray, label: bytes, context: bytes, length: int
+    ) -> bytes:
         """HKDF-Expand-Label (RFC 8446 §7.1)."""
         return _expand_label(self.info.alg, secret, label, context, length)
 
-    def derive_secret(self, secret: bytes, label: bytes, transcript_hash: bytes) -> bytes:
+    def derive_secret(
+        self, secret: bytes | bytearray, label: bytes, transcript_hash: bytes
+    ) -> bytearray:
         """Derive-Secret (RFC 8446 §7.1), given the transcript hash."""
-        info = self.info
-        return _expand_label(info.alg, secret, label, transcript_hash, info.hash_len)
+        return self._expand(secret, label, transcript_hash, self.info.hash_len)
 
     def handshake_stage(self, shared_secret: bytes, hello_hash: bytes) -> None:
-        """Handshake Secret and both handshake traffic secrets.
+        """Handshake Secret and both handshake traffic secrets; the early
+        secret is wiped.
 
         Args:
             shared_secret: the (EC)DHE output.
@@ -168,56 +208,100 @@ class KeySchedule:
         """
         info = self.info
         if not self.has_psk:
-            derived = info.derived_no_psk
+            derived: bytes | bytearray = info.derived_no_psk
         else:  # pragma: no cover - PSK handshakes come later
             derived = self.derive_secret(self.early_secret, b"derived", info.empty_hash)
-        hs = _extract(info.alg, derived, shared_secret)
+            if isinstance(self.early_secret, bytearray):
+                wipe(self.early_secret)
+            self.early_secret = bytearray()
+        hs = self._extract(derived, shared_secret)
+        if isinstance(derived, bytearray):  # pragma: no cover - PSK
+            wipe(derived)
         self.handshake_secret = hs
         self.client_hs_secret = self.derive_secret(hs, b"c hs traffic", hello_hash)
         self.server_hs_secret = self.derive_secret(hs, b"s hs traffic", hello_hash)
 
     def master_stage(self, server_finished_hash: bytes) -> None:
         """Master Secret, application traffic secrets and the exporter
-        secret, given Transcript-Hash(ClientHello..server Finished)."""
+        secret, given Transcript-Hash(ClientHello..server Finished); the
+        Handshake Secret is wiped."""
         info = self.info
         derived = self.derive_secret(self.handshake_secret, b"derived", info.empty_hash)
-        ms = _extract(info.alg, derived, info.zeros)
+        wipe(self.handshake_secret)
+        self.handshake_secret = bytearray()
+        ms = self._extract(derived, info.zeros)
+        wipe(derived)
         self.master_secret = ms
         self.client_app_secret = self.derive_secret(ms, b"c ap traffic", server_finished_hash)
         self.server_app_secret = self.derive_secret(ms, b"s ap traffic", server_finished_hash)
         self.exporter_secret = self.derive_secret(ms, b"exp master", server_finished_hash)
 
     def resumption_stage(self, client_finished_hash: bytes) -> None:
-        """resumption_master_secret, given Transcript-Hash(..client Finished)."""
+        """resumption_master_secret, given Transcript-Hash(..client
+        Finished); the Master Secret is wiped."""
         self.resumption_secret = self.derive_secret(
             self.master_secret, b"res master", client_finished_hash
         )
+        wipe(self.master_secret)
+        self.master_secret = bytearray()
 
-    def traffic_key(self, secret: bytes) -> tuple[bytes, bytes]:
-        """(write_key, write_iv) for a traffic secret (RFC 8446 §7.3)."""
+    def finish_handshake(self) -> tuple[bytearray, bytearray]:
+        """The handshake is over: wipe both handshake traffic secrets (and
+        the Master Secret, if resumption_stage never ran) and hand over the
+        application traffic secrets, which the schedule no longer holds.
+
+        Returns:
+            (client application traffic secret 0, server's), owned by the
+            caller from now on.
+        """
+        for secret in (self.client_hs_secret, self.server_hs_secret, self.master_secret):
+            wipe(secret)
+        self.client_hs_secret = bytearray()
+        self.server_hs_secret = bytearray()
+        self.master_secret = bytearray()
+        out = (self.client_app_secret, self.server_app_secret)
+        self.client_app_secret = bytearray()
+        self.server_app_secret = bytearray()
+        return out
+
+    def traffic_key(self, secret: bytes | bytearray) -> tuple[bytearray, bytearray]:
+        """(write_key, write_iv) for a traffic secret (RFC 8446 §7.3); the
+        caller wipes them once the record layer has them."""
         info = self.info
-        key = _expand_label(info.alg, secret, b"key", b"", info.key_len)
-        iv = _expand_label(info.alg, secret, b"iv", b"", info.iv_len)
-        return key, iv
+        return self._expand(secret, b"key", b"", info.key_len), self._expand(
+            secret, b"iv", b"", info.iv_len
+        )
 
-    def finished_key(self, base_key: bytes) -> bytes:
+    def finished_key(self, base_key: bytes | bytearray) -> bytearray:
         """finished_key (RFC 8446 §4.4.4)."""
-        return self.expand_label(base_key, b"finished", b"", self.info.hash_len)
+        return self._expand(base_key, b"finished", b"", self.info.hash_len)
 
-    def finished_verify_data(self, base_key: bytes, transcript_hash: bytes) -> bytes:
+    def finished_verify_data(self, base_key: bytes | bytearray, transcript_hash: bytes) -> bytes:
         """verify_data = HMAC(finished_key, Transcript-Hash(...)) (§4.4.4)."""
-        return _hmac(self.info.alg, self.finished_key(base_key), transcript_hash)
+        key = self.finished_key(base_key)
+        verify_data = _hmac(self.info.alg, key, transcript_hash)
+        wipe(key)
+        return verify_data
 
-    def next_traffic_secret(self, secret: bytes) -> bytes:
+    def next_traffic_secret(self, secret: bytes | bytearray) -> bytearray:
         """application_traffic_secret_N+1 (RFC 8446 §7.2)."""
-        return self.expand_label(secret, b"traffic upd", b"", self.info.hash_len)
+        return self._expand(secret, b"traffic upd", b"", self.info.hash_len)
+
+    def update_traffic_secret(self, secret: bytearray) -> bytearray:
+        """KeyUpdate: the next generation of `secret`, which is wiped (the
+        caller's only copy; RFC 8446 §7.2 has the old one deleted)."""
+        new = self.next_traffic_secret(secret)
+        wipe(secret)
+        return new
 
     def export(self, label: bytes, context: bytes | None, length: int) -> bytes:
         """TLS-Exporter(label, context_value, key_length) (RFC 8446 §7.5)."""
         secret = self.derive_secret(self.exporter_secret, label, self.info.empty_hash)
         alg = self.info.alg
         ctx_hash = _core.Hash(alg, context or b"").digest()
-        return _expand_label(alg, secret, b"exporter", ctx_hash, length)
+        out = _expand_label(alg, secret, b"exporter", ctx_hash, length)
+        wipe(secret)
+        return out
 
     def resumption_psk(self, nonce: bytes) -> bytes:
         """The PSK of a NewSessionTicket (RFC 8446 §4.6.1)."""
@@ -271,19 +355,24 @@ SUITES12: dict[int, Suite12] = {
 }
 
 
-def prf(alg: int, secret: bytes, label: bytes, seed: bytes, length: int) -> bytes:
+def prf(alg: int, secret: bytes | bytearray, label: bytes, seed: bytes, length: int) -> bytearray:
     """PRF(secret, label, seed) = P_hash(secret, label + seed) (RFC 5246 §5).
 
     P_hash: A(0) = seed', A(i) = HMAC(secret, A(i-1)), output
     HMAC(secret, A(1) + seed') + HMAC(secret, A(2) + seed') + ...
+    The output is a bytearray the caller can wipe.
     """
     seed = label + seed
-    out = bytearray()
+    size = _HASH_LENS[alg]
+    # Sized once and filled in place: growing it would leave copies behind.
+    out = bytearray(-(-length // size) * size)
     a = seed
-    while len(out) < length:
+    for i in range(0, len(out), size):
         a = _hmac(alg, secret, a)
-        out += _hmac(alg, secret, a + seed)
-    return bytes(out[:length])
+        out[i : i + size] = _hmac(alg, secret, a + seed)
+    result = out[:length]
+    wipe(out)
+    return result
 
 
 class KeySchedule12:
@@ -305,7 +394,9 @@ class KeySchedule12:
         self.client_random = client_random
         self.server_random = server_random
         self.extended = extended
-        self.master_secret = b""
+        # Kept for the connection's life, in a bytearray: both Finished
+        # messages and the RFC 5705 exporter need it.
+        self.master_secret: bytes | bytearray = bytearray()
 
     def session_hash(self, messages: bytes | bytearray) -> bytes:
         """Hash of the handshake messages so far, with the suite's PRF hash."""
@@ -339,9 +430,10 @@ class KeySchedule12:
         else:
             self.legacy_master_secret(premaster)
 
-    def key_block(self) -> tuple[bytes, bytes, bytes, bytes]:
+    def key_block(self) -> tuple[bytearray, bytearray, bytearray, bytearray]:
         """RFC 5246 §6.3: (client key, server key, client IV, server IV);
-        AEAD suites have no MAC keys."""
+        AEAD suites have no MAC keys. The caller wipes them once the record
+        layer has them."""
         info = self.info
         n = 2 * (info.key_len + info.iv_len)
         block = prf(
@@ -352,13 +444,15 @@ class KeySchedule12:
             n,
         )
         k, v = info.key_len, info.iv_len
-        return block[:k], block[k : 2 * k], block[2 * k : 2 * k + v], block[2 * k + v :]
+        parts = (block[:k], block[k : 2 * k], block[2 * k : 2 * k + v], block[2 * k + v :])
+        wipe(block)
+        return parts
 
     def verify_data(self, client: bool, handshake_hash: bytes) -> bytes:
         """RFC 5246 §7.4.9: 12 bytes of PRF(master_secret, finished_label,
         Hash(handshake_messages))."""
         label = b"client finished" if client else b"server finished"
-        return prf(self.info.alg, self.master_secret, label, handshake_hash, 12)
+        return bytes(prf(self.info.alg, self.master_secret, label, handshake_hash, 12))
 
     def export(self, label: bytes, context: bytes | None, length: int) -> bytes:
         """RFC 5705 §4: PRF(master_secret, label, client_random +
@@ -373,4 +467,4 @@ class KeySchedule12:
             if len(context) > 0xFFFF:
                 raise ValueError("exporter context longer than 65535 bytes")
             seed += len(context).to_bytes(2, "big") + context
-        return prf(self.info.alg, self.master_secret, label, seed, length)
+        return bytes(prf(self.info.alg, self.master_secret, label, seed, length))

@@ -461,7 +461,9 @@ class PostHandshakeAuth:
         self.expect = HT.certificate
         self.chain: list[x509.Certificate] = []
 
-    def handle(self, msg_type: int, body: bytes, raw: bytes, read_secret: bytes) -> bool:
+    def handle(
+        self, msg_type: int, body: bytes, raw: bytes, read_secret: bytes | bytearray
+    ) -> bool:
         """Take one message; True when the exchange is complete."""
         ctx = self.ctx
         cfg = ctx.config

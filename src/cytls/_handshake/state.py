@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 
 from cytls._handshake.config import Prepared, TLSConfig
-from cytls._handshake.keyschedule import KeySchedule
+from cytls._handshake.keyschedule import KeySchedule, wipe
 from cytls._handshake.transcript import Transcript
 from cytls._wire import messages as m
 from cytls._wire.alerts import AlertDescription as AD
@@ -139,7 +139,7 @@ class Context:
     def trace(self, step: str, **details: Any) -> None:
         self.trace_list.append(TraceEvent(time.perf_counter() - self.t0, self.role, step, details))
 
-    def keylog(self, label: str, secret: bytes) -> None:
+    def keylog(self, label: str, secret: bytes | bytearray) -> None:
         cb = self.config.keylog
         if cb is not None:
             cb(f"{label} {self.client_random.hex()} {secret.hex()}")
@@ -147,16 +147,20 @@ class Context:
     def send_handshake(self, data: bytes) -> None:
         self.record.send(ContentType.handshake, data)
 
-    def set_read(self, secret: bytes) -> None:
+    def set_read(self, secret: bytes | bytearray) -> None:
         assert self.ks is not None and self.suite is not None
         key, iv = self.ks.traffic_key(secret)
         self.record.set_read_key(self.suite, key, iv, TLS13)
+        wipe(key)  # the record layer holds (and wipes) its own copy
+        wipe(iv)
         self.read_key_changed = True
 
-    def set_write(self, secret: bytes) -> None:
+    def set_write(self, secret: bytes | bytearray) -> None:
         assert self.ks is not None and self.suite is not None
         key, iv = self.ks.traffic_key(secret)
         self.record.set_write_key(self.suite, key, iv, TLS13)
+        wipe(key)
+        wipe(iv)
         self.record.set_write_fragment_limit(self._write_limit())
 
     def _write_limit(self) -> int:
@@ -171,7 +175,7 @@ class Context:
         self.peer_record_limit = limit
         self.record.set_write_fragment_limit(self._write_limit())
 
-    def check_finished(self, base_key: bytes, verify_data: bytes) -> FinishedChecked:
+    def check_finished(self, base_key: bytes | bytearray, verify_data: bytes) -> FinishedChecked:
         """RFC 8446 §4.4.4: compare in constant time; decrypt_error if not."""
         assert self.ks is not None
         expected = self.ks.finished_verify_data(base_key, self.transcript.digest())
@@ -181,7 +185,7 @@ class Context:
             self.tls_unique = expected  # the client's first Finished
         return FinishedChecked(expected)
 
-    def finished_message(self, base_key: bytes) -> bytes:
+    def finished_message(self, base_key: bytes | bytearray) -> bytes:
         assert self.ks is not None
         verify_data = self.ks.finished_verify_data(base_key, self.transcript.digest())
         if self.is_client and self.tls_unique is None:

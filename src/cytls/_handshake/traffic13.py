@@ -40,7 +40,7 @@ MAX_TICKETS = 8
 
 # The client's answer to a post-handshake CertificateRequest:
 # (ctx, body, raw, client application traffic secret) -> None.
-CertificateRequestAnswer = Callable[[Context, bytes, bytes, bytes], None]
+CertificateRequestAnswer = Callable[[Context, bytes, bytes, bytearray], None]
 
 
 class ExpectTraffic13(ExpectTraffic):
@@ -62,8 +62,8 @@ class ExpectTraffic13(ExpectTraffic):
         cert: CertificateChecked,
         sig: SignatureChecked,
         fin: FinishedChecked,
-        client_app_secret: bytes,
-        server_app_secret: bytes,
+        client_app_secret: bytearray,
+        server_app_secret: bytearray,
         answer_certificate_request: CertificateRequestAnswer | None = None,
     ) -> None:
         super().__init__(ctx, cert, sig, fin)
@@ -80,7 +80,7 @@ class ExpectTraffic13(ExpectTraffic):
             # RFC 8446 §4.6.3: the peer's next message uses the new key.
             ks = ctx.ks
             assert ks is not None
-            self.read_secret = ks.next_traffic_secret(self.read_secret)
+            self.read_secret = ks.update_traffic_secret(self.read_secret)
             ctx.set_read(self.read_secret)
             ctx.trace("receive KeyUpdate", update_requested=requested)
             if requested:
@@ -112,7 +112,7 @@ class ExpectTraffic13(ExpectTraffic):
         ks = ctx.ks
         assert ks is not None
         ctx.send_handshake(m.handshake(HT.key_update, b"\x01" if request_peer else b"\x00"))
-        self.write_secret = ks.next_traffic_secret(self.write_secret)
+        self.write_secret = ks.update_traffic_secret(self.write_secret)
         ctx.set_write(self.write_secret)
         ctx.trace("send KeyUpdate", update_requested=request_peer)
 
@@ -153,6 +153,9 @@ def handshake_complete(
     application-data state, which holds the three proofs."""
     ks = ctx.ks
     assert ks is not None and ctx.suite is not None
+    # The handshake traffic secrets are wiped; the traffic state owns the
+    # application traffic secrets from here on.
+    client_app_secret, server_app_secret = ks.finish_handshake()
     ctx.complete = True
     ctx.trace("handshake complete", suite=ctx.suite, group=ctx.group, alpn=ctx.alpn)
     ctx.events.append(HandshakeComplete(TLS13, ctx.suite, ctx.group, ctx.alpn))
@@ -161,7 +164,7 @@ def handshake_complete(
         cert_proof,
         sig_proof,
         fin_proof,
-        ks.client_app_secret,
-        ks.server_app_secret,
+        client_app_secret,
+        server_app_secret,
         answer_certificate_request,
     )

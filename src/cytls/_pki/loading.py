@@ -580,7 +580,11 @@ def _other_name(gn: x509.OtherName) -> str:
 def _extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> Any:
     try:
         return cert.extensions.get_extension_for_oid(oid).value
-    except (x509.ExtensionNotFound, ValueError):
+    except x509.ExtensionNotFound:
+        return None
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType):
+        # Peer certificates were parsed whole when they arrived; this is for
+        # our own or a trust store's, which ssl also prints what it can of.
         return None
 
 

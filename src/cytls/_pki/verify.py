@@ -42,12 +42,21 @@ from cytls._wire.alerts import CertificateVerifyFailed
 __all__ = ["CERT_ERRORS", "Verifier", "VerifyOptions", "fail"]
 
 # What cryptography raises for certificates that are malformed in ways its
-# lazy parser only notices when a field is used.
-# What parsing a hostile certificate may raise. LookupError too: cryptography
-# 49 raises KeyError for an unknown ASN.1 string tag in a Name (50 raises
-# ValueError), and any such escape would become internal_error, not
-# bad_certificate.
-CERT_ERRORS = (ValueError, TypeError, LookupError, UnsupportedAlgorithm, x509.InvalidVersion)
+# lazy parser only notices when a field is used: every one is the peer's
+# fault (bad_certificate), and any that escaped would become internal_error.
+# LookupError too: cryptography 49 raises KeyError for an unknown ASN.1
+# string tag in a Name (50 raises ValueError). DuplicateExtension (an
+# extension OID twice, RFC 5280 §4.2) and UnsupportedGeneralNameType (an
+# x400Address or ediPartyName) derive from Exception alone.
+CERT_ERRORS = (
+    ValueError,
+    TypeError,
+    LookupError,
+    UnsupportedAlgorithm,
+    x509.InvalidVersion,
+    x509.DuplicateExtension,
+    x509.UnsupportedGeneralNameType,
+)
 
 _C = xv.Criticality
 

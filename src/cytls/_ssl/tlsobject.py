@@ -99,6 +99,13 @@ def sni_dispatch(server_name: str | None) -> int | TLSConfig | None:
     return tls._on_sni(server_name)
 
 _VERSION_NAMES = {0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
+
+# The most ciphertext one pull takes from a memory BIO. Reads pull only when
+# no decrypted data is buffered, so the plaintext a connection holds is
+# bounded by one pull (or by the socket transport's recv size): a peer that
+# floods a reader that does not read fills the BIO or the socket buffer,
+# never this process's memory, and TCP flow control stops the peer.
+MAX_PULL = 262144
 _CB_TYPES = ("tls-unique", "tls-exporter")
 
 
@@ -202,7 +209,7 @@ class TLSObject:
     def _pull(self) -> bytes:
         incoming = self._incoming
         assert incoming is not None
-        data = incoming.read()
+        data = incoming.read(MAX_PULL)
         if data:
             return data
         if incoming.eof:
@@ -456,6 +463,7 @@ class TLSObject:
             raise ValueError("size should not be negative")
         if len == 0:
             return b"" if view is None else 0
+        # Invariant: pull only when nothing is buffered (see MAX_PULL).
         while not conn.pending_application_data():
             if conn.peer_closed or self._eof_closed:
                 if self._close_sent:

@@ -3,7 +3,9 @@
 Owns: listening, one thread per client, echo and -www modes, -naccept, stdin
 commands (-stdin_cmds: k/K send a KeyUpdate, as openssl s_server's) and a clean
 stop on Ctrl-C or SIGTERM. Must not: implement TLS; it drives an ssl-shaped
-context (cytls by default).
+context (cytls by default). The limits that keep it alive under slow or
+hostile clients (handshake and idle deadlines, the connection cap) are
+_guard.py's.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ import time
 from types import FrameType
 from typing import Any
 
-from cytls.cli import _common, _impl
+from cytls.cli import _common, _guard, _impl
 from cytls.cli._output import CLIError, describe_error, say
 
 __all__ = ["add_parser", "run"]
 
 _HANDSHAKE_TIMEOUT = 10.0
+_IDLE_TIMEOUT = 120.0
+_MAX_CONNECTIONS = 256
 
 
 def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -46,6 +50,16 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
                    help="echo mode: read commands from stdin, one per line, for every open "
                         "connection: k sends a TLS 1.3 KeyUpdate, K one that asks the client "
                         "to update too (as openssl s_server's k/K)")
+    p.add_argument("-handshake_timeout", metavar="SECONDS", type=float,
+                   default=_HANDSHAKE_TIMEOUT,
+                   help=f"a handshake may take this long in all, however the client "
+                        f"trickles its bytes (default {_HANDSHAKE_TIMEOUT:g}; 0: no limit)")
+    p.add_argument("-idle_timeout", metavar="SECONDS", type=float, default=_IDLE_TIMEOUT,
+                   help=f"close a connection after this long without application data "
+                        f"(default {_IDLE_TIMEOUT:g}; 0: no limit)")
+    p.add_argument("-max_conns", metavar="N", type=int, default=_MAX_CONNECTIONS,
+                   help=f"serve at most N connections at once; more wait to be accepted "
+                        f"(default {_MAX_CONNECTIONS}; 0: no limit)")
     p.set_defaults(func=run)
 
 
@@ -62,6 +76,7 @@ class _Server:
         # -stdin_cmds: each open echo connection's queue of commands, which
         # its own thread runs (a connection is driven by one thread only).
         self.commands: dict[int, queue.SimpleQueue[str]] = {}
+        self.guard = _guard.Guard(args.handshake_timeout, args.idle_timeout, args.max_conns)
         ctx.sni_callback = self._sni
 
     def _sni(self, obj: Any, name: str | None, ctx: ssl.SSLContext) -> None:
@@ -78,16 +93,23 @@ class _Server:
         with self.lock:
             self.active.add(conn)
         tls: Any = None
+        guard = self.guard
+        watched = guard.watch_handshake(conn)
         try:
-            conn.settimeout(_HANDSHAKE_TIMEOUT)
+            conn.settimeout(_timeout(self.args.handshake_timeout))
             self.local.sni = None
             started = time.perf_counter()
             try:
                 tls = self.ctx.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+                guard.rewrap(watched, tls)
                 tls.do_handshake()
             except Exception as e:
-                say(f"[{n}] {peer}: handshake failed: {describe_error(e) or repr(e)}")
+                why = describe_error(e) or repr(e)
+                if watched.expired:
+                    why = f"no handshake in {self.args.handshake_timeout:g} s"
+                say(f"[{n}] {peer}: handshake failed: {why}")
                 return
+            guard.start_idle(watched)
             elapsed = time.perf_counter() - started
             with self.lock:
                 self.active.add(tls)
@@ -99,15 +121,20 @@ class _Server:
             )
             if self.args.trace:
                 self._print_trace(tls, n)
-            tls.settimeout(None if not self.args.www else _HANDSHAKE_TIMEOUT)
+            tls.settimeout(_timeout(self.args.idle_timeout))
             if self.args.www:
-                self.www(tls, n, elapsed)
+                self.www(tls, n, elapsed, watched)
             else:
-                total = self.echo(tls, n)
-                self.log(f"[{n}] {peer}: closed, {total} bytes echoed")
+                total = self.echo(tls, n, watched)
+                idle = " (idle timeout)" if watched.expired else ""
+                self.log(f"[{n}] {peer}: closed{idle}, {total} bytes echoed")
         except Exception as e:
-            say(f"[{n}] {peer}: {describe_error(e) or repr(e)}")
+            why = describe_error(e) or repr(e)
+            if watched.expired:
+                why = f"closed, idle for {self.args.idle_timeout:g} s"
+            say(f"[{n}] {peer}: {why}")
         finally:
+            guard.forget(watched)
             for s in (tls, conn):
                 if s is not None:
                     with self.lock:
@@ -116,6 +143,13 @@ class _Server:
                         s.close()
                     except OSError:
                         pass
+
+    def serve_one(self, conn: socket.socket, addr: tuple[Any, ...], n: int) -> None:
+        """A worker: one connection, then its slot back."""
+        try:
+            self.handle(conn, addr, n)
+        finally:
+            self.guard.release_slot()
 
     def _print_trace(self, tls: Any, n: int) -> None:
         try:
@@ -126,7 +160,7 @@ class _Server:
         for line in _common.format_trace(events):
             say(f"[{n}] {line}")
 
-    def echo(self, tls: Any, n: int) -> int:
+    def echo(self, tls: Any, n: int, watched: _guard.Watched) -> int:
         total = 0
         commands: queue.SimpleQueue[str] | None = None
         if self.args.stdin_cmds:
@@ -143,7 +177,9 @@ class _Server:
                     break
                 if not data:
                     break
+                self.guard.touch(watched)
                 tls.sendall(data)
+                self.guard.touch(watched)
                 total += len(data)
         finally:
             with self.lock:
@@ -187,7 +223,7 @@ class _Server:
         for q in targets:
             q.put(line)
 
-    def www(self, tls: Any, n: int, handshake_seconds: float) -> None:
+    def www(self, tls: Any, n: int, handshake_seconds: float, watched: _guard.Watched) -> None:
         request = b""
         ended = False
         while not _complete(request) and len(request) < 16384:
@@ -198,6 +234,7 @@ class _Server:
             if not data:
                 ended = True
                 break
+            self.guard.touch(watched)
             request += data
         if ended and not _complete(request):
             # RFC 5246 §7.2.1, RFC 8446 §6.1: the client closed (close_notify
@@ -276,6 +313,10 @@ def _read_commands(server: _Server) -> None:
         line = raw.strip()
         if line:
             server.command(line)
+
+
+def _timeout(seconds: float) -> float | None:
+    return seconds if seconds > 0 else None
 
 
 def _close_notify(tls: Any) -> None:
@@ -364,17 +405,27 @@ def _serve(args: argparse.Namespace, ctx: ssl.SSLContext, impl: _impl.TLSImpl,
             threading.Thread(target=_read_commands, args=(server,), daemon=True,
                              name="s_server-stdin").start()
         say(f"ACCEPT {host}:{addr[1]} ({impl.name}, {'www' if args.www else 'echo'} mode)")
+        guard = server.guard
         while args.naccept is None or accepted < args.naccept:
+            # At the connection cap, clients wait in the listen backlog.
+            if not guard.acquire_slot(0.25):
+                continue
             try:
                 conn, peer = listener.accept()
             except TimeoutError:
+                guard.release_slot()
                 server.workers = [w for w in server.workers if w.is_alive()]
                 continue
+            except BaseException:
+                guard.release_slot()
+                raise
             accepted += 1
-            t = threading.Thread(target=server.handle, args=(conn, peer, accepted), daemon=True,
-                                 name=f"s_server-{accepted}")
+            t = threading.Thread(target=server.serve_one, args=(conn, peer, accepted),
+                                 daemon=True, name=f"s_server-{accepted}")
             t.start()
             server.workers.append(t)
+            if len(server.workers) > 2 * max(args.max_conns, 64):
+                server.workers = [w for w in server.workers if w.is_alive()]
         listener.close()
         for w in server.workers:
             while w.is_alive():
@@ -393,6 +444,7 @@ def _serve(args: argparse.Namespace, ctx: ssl.SSLContext, impl: _impl.TLSImpl,
                 w.join(2.0)
     finally:
         listener.close()
+        server.guard.stop()
         if old is not None:
             signal.signal(signal.SIGTERM, old)
     why = "interrupted" if interrupted else "done"
