@@ -525,32 +525,6 @@ class SSLContext(CertificateSettings, ConfigBuilder, PSKRefusal, ssl.SSLContext)
         raise NotImplementedError("NPN is not supported; use set_alpn_protocols()")
 
     # ------------------------------------------------------------------
-    # External PSKs (the ssl module has them from Python 3.13)
-    # ------------------------------------------------------------------
-
-    def set_psk_client_callback(self, callback: Callable[..., Any] | None) -> None:
-        """External PSKs are not implemented: unsetting (None) is accepted, and a
-        callback raises rather than being ignored while certificates are used.
-
-        Raises:
-            NotImplementedError: `callback` is not None, as the ssl module raises
-                where its OpenSSL has no PSK support.
-        """
-        if callback is not None:
-            raise NotImplementedError("cytls does not support external PSKs")
-
-    def set_psk_server_callback(
-        self, callback: Callable[..., Any] | None, identity_hint: str | None = None
-    ) -> None:
-        """See set_psk_client_callback: external PSKs are not implemented.
-
-        Raises:
-            NotImplementedError: `callback` is not None.
-        """
-        if callback is not None:
-            raise NotImplementedError("cytls does not support external PSKs")
-
-    # ------------------------------------------------------------------
     # SNI and key log
     # ------------------------------------------------------------------
 
