@@ -13,9 +13,9 @@ from cytls._ssl.inject import (
     inject_into_ssl,
     is_injected,
 )
+from cytls._ssl.sessions import SSLSession
 from cytls._ssl.sslobject import SSLObject
 from cytls._ssl.sslsocket import SSLSocket
-from cytls._ssl.tlsobject import SSLSession
 from cytls._version import __version__
 
 __all__ = [

@@ -16,6 +16,7 @@ from cryptography import x509
 
 from cytls._handshake.client import start_client
 from cytls._handshake.config import TLSConfig
+from cytls._handshake.psk13 import ExpectEndOfEarlyData
 from cytls._handshake.server import ExpectClientHello
 from cytls._handshake.server13 import request_certificate
 from cytls._handshake.state import Context, ExpectTraffic, Hooks, State
@@ -28,6 +29,7 @@ from cytls._wire.events import (
     AlertReceived,
     ApplicationDataReceived,
     ConnectionClosed,
+    EarlyDataReceived,
     Event,
     NewSessionTicket,
     TraceEvent,
@@ -46,12 +48,25 @@ class Connection:
     Args:
         config: the settings (shared, never mutated).
         hooks: test-only injection of randoms, ephemeral keys and messages.
+        session: client: a ticket (from `session_tickets`) to resume with;
+            it is offered only while valid for config.server_hostname.
+        early_data: client: 0-RTT data sent right after the ClientHello
+            when the ticket allows early data (cut to its limit). Whether
+            the server took it is `early_data_status`; when "rejected",
+            the application sends it again after the handshake.
 
     Raises:
         ValueError: the config is inconsistent (see TLSConfig.validate).
     """
 
-    def __init__(self, config: TLSConfig, *, hooks: Hooks | None = None) -> None:
+    def __init__(
+        self,
+        config: TLSConfig,
+        *,
+        hooks: Hooks | None = None,
+        session: NewSessionTicket | None = None,
+        early_data: bytes | None = None,
+    ) -> None:
         config.validate()
         self.config = config
         self.is_client = config.is_client
@@ -66,6 +81,9 @@ class Connection:
         self._record = RecordLayer() if hook is None else TracingRecordLayer(hook)
         self._record.set_write_fragment_limit(config.max_fragment)
         self._ctx = Context(config, self._record, self._events, self.trace, hooks)
+        if config.is_client:
+            self._ctx.session = session
+            self._ctx.early_data = bytes(early_data) if early_data is not None else None
         self._state: State | None = None
         self._error: TLSAlert | None = None
         self._hs_buffer = bytearray()
@@ -73,6 +91,7 @@ class Connection:
         # (RFC 8446 §4.1.2), and what the config allows for the others.
         self._max_message = config.max_handshake_message
         self._pre_buffer = bytearray()
+        self._early = bytearray()
         self._started = False
         if not config.is_client:
             self._state = ExpectClientHello(self._ctx)
@@ -141,6 +160,28 @@ class Connection:
         return self._ctx.tickets
 
     @property
+    def session_resumed(self) -> bool:
+        """The handshake resumed a session with a PSK (RFC 8446 §2.2)."""
+        return self._ctx.resumed
+
+    @property
+    def psk_outcome(self) -> str | None:
+        """Server: "hit", "miss" or "timeout" when the client offered a
+        PSK (the ssl module's session_stats() counters), else None."""
+        return self._ctx.psk_outcome
+
+    @property
+    def early_data_status(self) -> str | None:
+        """Client 0-RTT: None (none sent), "offered" (no answer yet),
+        "accepted" or "rejected" (send it again after the handshake)."""
+        return self._ctx.early_status
+
+    @property
+    def early_data_sent(self) -> bytes:
+        """Client: the 0-RTT bytes sent (the ticket's limit may cut them)."""
+        return (self._ctx.early_data or b"") if self._ctx.early_status else b""
+
+    @property
     def client_auth_requested(self) -> bool:
         """Client: the server sent a CertificateRequest."""
         return self._ctx.client_auth_requested
@@ -164,6 +205,13 @@ class Connection:
         return exc
 
     # ------------------------------------------------------------- handshake
+
+    def set_session(self, session: NewSessionTicket | None, early_data: bytes | None) -> None:
+        """Client, before start_handshake: the ticket to resume with and
+        the 0-RTT data (see the constructor's session and early_data)."""
+        if self.is_client and not self._started:
+            self._ctx.session = session
+            self._ctx.early_data = early_data
 
     def start_handshake(self) -> None:
         """Client: queue the ClientHello. Server: nothing (it waits).
@@ -260,13 +308,17 @@ class Connection:
             seq = record.read_seq if during else 0
             item = record.receive()
             grown = len(app) - before
-            if during and (grown or self._opened_data(seq, item)):
+            early = isinstance(self._state, ExpectEndOfEarlyData) and not self._hs_buffer
+            if early and grown:
+                # RFC 8446 §4.2.10: accepted 0-RTT data, under the early key.
+                self._take_early(app, before)
+            elif during and not early and (grown or self._opened_data(seq, item)):
                 # RFC 8446 §5.1: no application data before the handshake
                 # ends, nor inside a fragmented message; not even an empty
                 # record (§5.4 allows those only as traffic).
                 del app[before:]
                 raise TLSAlert(AD.unexpected_message, "application data during the handshake")
-            if grown:
+            elif grown:
                 self._events.append(ApplicationDataReceived(grown))
             if item is None:
                 return
@@ -310,6 +362,26 @@ class Connection:
             and record.read_version is not None
         )
         return record.read_seq - seq > (1 if returned else 0)
+
+    def _take_early(self, app: bytearray, before: int) -> None:
+        """Server: 0-RTT data (RFC 8446 §4.2.10) goes to the early buffer;
+        past the ticket's max_early_data, unexpected_message."""
+        ctx = self._ctx
+        n = len(app) - before
+        ctx.early_received += n
+        if ctx.early_received > ctx.early_limit:
+            del app[before:]
+            raise TLSAlert(AD.unexpected_message, "more early data than max_early_data")
+        self._early += app[before:]
+        del app[before:]
+        self._events.append(EarlyDataReceived(n))
+
+    def read_early_data(self) -> bytes:
+        """Server: take the 0-RTT data received so far (it may be a replay:
+        act on it only as an idempotent request, RFC 8446 §8)."""
+        out = bytes(self._early)
+        self._early.clear()
+        return out
 
     def _plain_alerts(self, data: bytes | bytearray | memoryview) -> bytes:
         """Server, between its flight and the client's first protected

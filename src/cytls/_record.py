@@ -129,6 +129,12 @@ class RecordLayer(_core.RecordIO):
             self._write.set_limit(self._write_limit)
         self._write.set_pad_block(self._pad_block)
 
+    def clear_write_key(self) -> None:
+        """Send plaintext records again: a client whose 0-RTT data a
+        HelloRetryRequest rejected sends its second ClientHello in clear
+        (RFC 8446 §4.1.2, §4.2.10)."""
+        self._write.clear_key()
+
     def set_read_key(self, suite: int, key: Buffer, iv: Buffer, version: int) -> None:
         """Open records we receive with this key from now on; seq restarts.
 

@@ -20,6 +20,8 @@ from cytls._handshake.config import is_ip_address
 from cytls._handshake.groups import KeyShare
 from cytls._handshake.keyschedule import SUITES, SUITES12
 from cytls._handshake.offer import Offer
+from cytls._handshake.psk13 import add_offer, fill_binder, send_early_data
+from cytls._handshake.resume12 import client_offer12
 from cytls._handshake.state import GROUPS12, TLS12, TLS13, Context, State, unexpected
 from cytls._wire import messages as m
 from cytls._wire.alerts import AlertDescription as AD
@@ -54,10 +56,13 @@ def build_client_hello(ctx: Context, shares: dict[int, KeyShare]) -> m.ClientHel
     groups = cfg.groups if tls13 else [g for g in cfg.groups if g in GROUPS12]
     exts[Ext.supported_groups] = m.serialize_u16_list(groups)
     exts[Ext.signature_algorithms] = prep.sigalgs_ext
+    sid12 = None
     if tls12:
         exts[Ext.ec_point_formats] = b"\x01\x00"  # uncompressed only
         exts[Ext.extended_master_secret] = b""
         exts[Ext.renegotiation_info] = b"\x00"  # RFC 5746 §3.4: initial handshake
+        # RFC 5077: ask for a ticket, or offer the TLS 1.2 session's.
+        exts[Ext.session_ticket], sid12 = client_offer12(ctx)
     if tls13:
         versions = [TLS13, TLS12] if tls12 else [TLS13]
         exts[Ext.supported_versions] = m.serialize_client_versions(versions)
@@ -73,6 +78,8 @@ def build_client_hello(ctx: Context, shares: dict[int, KeyShare]) -> m.ClientHel
     if cfg.post_handshake_auth and tls13:
         exts[Ext.post_handshake_auth] = b""
         ctx.offered_pha = True
+    if tls13:
+        add_offer(ctx, exts)  # pre_shared_key, when offered, is last
     hooks = ctx.hooks
     random = hooks.random if hooks.random is not None else ctx.random(32)
     # A TLS 1.2-only client has no middlebox compatibility session id (and
@@ -80,6 +87,8 @@ def build_client_hello(ctx: Context, shares: dict[int, KeyShare]) -> m.ClientHel
     # (then no change_cipher_spec either, RFC 8446 §D.4).
     compat = tls13 and cfg.middlebox_compat
     sid = hooks.session_id if hooks.session_id is not None else ctx.random(32) if compat else b""
+    if sid12 is not None:
+        sid = sid12
     suites = [s for s in cfg.cipher_suites if (s in SUITES and tls13) or (s in SUITES12 and tls12)]
     return m.ClientHello(random, sid, suites, exts)
 
@@ -95,15 +104,18 @@ def start_client(ctx: Context) -> State:
         ch = m.ClientHello.parse(hooks.client_hello[4:])
         raw = hooks.client_hello
         shares = {g: KeyShare(g, hooks.key_shares.get(g)) for g in hooks.key_shares}
+        if Ext.pre_shared_key in ch.extensions:
+            ctx.psk_offered = ctx.session  # the injected binder is for it
     else:
         ch = build_client_hello(ctx, shares)
-        raw = ch.serialize()
+        raw = fill_binder(ctx, ch, ch.serialize(), None)
     ctx.client_random = ch.random
     ctx.client_hello_raw = raw
     ctx.record.set_legacy_record_version(0x0301)
     ctx.send_handshake(raw)
     ctx.record.set_legacy_record_version(0x0303)
     ctx.transcript.add(raw)
+    send_early_data(ctx, raw)
     ctx.trace(
         "send ClientHello",
         suites=list(ch.cipher_suites),
@@ -177,7 +189,13 @@ class ExpectServerHello(State):
         ch2.session_id = old.session_id
         if cookie is not None:
             ch2.extensions[Ext.cookie] = vec16(cookie)
-        raw2 = ch2.serialize()
+            if Ext.pre_shared_key in ch2.extensions:  # it stays last
+                ch2.extensions[Ext.pre_shared_key] = ch2.extensions.pop(Ext.pre_shared_key)
+        raw2 = fill_binder(ctx, ch2, ch2.serialize(), ctx.transcript)
+        if ctx.early_status == "offered":
+            # RFC 8446 §4.1.2: a retry rejects 0-RTT; ClientHello2 is plaintext.
+            ctx.early_status = "rejected"
+            ctx.record.clear_write_key()
         # RFC 8446 §D.4: the dummy ChangeCipherSpec before the second flight.
         if old.session_id:
             ctx.record.send_change_cipher_spec()

@@ -5,8 +5,8 @@ negotiation in client.py hands it over), the server's Certificate, ServerKeyExch
 CertificateRequest and ServerHelloDone (no ServerKeyExchange with the opt-in
 RSA key transport of rsa_kx12.py), and the client's second flight.
 One class per state, named for what it waits for.
-Must not: touch record framing (the Connection does), resume sessions or
-renegotiate.
+Must not: touch record framing (the Connection does) or renegotiate; what
+resumption needs beyond the abbreviated ServerHello is resume12's.
 
     client.ExpectServerHello -> ExpectCertificate
         -> ExpectServerKeyExchange -> ExpectCertificateRequestOrServerHelloDone
@@ -24,6 +24,7 @@ from cytls._handshake.common12 import ExpectChangeCipherSpec, add_message, send_
 from cytls._handshake.groups import KeyShare
 from cytls._handshake.keyschedule import SUITES12, KeySchedule12
 from cytls._handshake.offer import Offer
+from cytls._handshake.resume12 import ExpectNewSessionTicket12, resumed_server_proof12
 from cytls._handshake.rsa_kx12 import client_key_transport
 from cytls._handshake.state import (
     GROUPS12,
@@ -66,8 +67,9 @@ def server_hello12(
         raise _illegal("server selected a cipher suite that was not offered")
     if sh.compression != 0:
         raise _illegal("server selected a compression method")
-    if sh.session_id and sh.session_id == offer.ch.session_id:
-        # We never offer a session to resume; an echo claims one.
+    resumed = bool(sh.session_id) and sh.session_id == offer.ch.session_id
+    if resumed and (ctx.offered12 is None or suite != ctx.offered12.cipher_suite):
+        # An echo of our session id claims a resumption we did not offer.
         raise _illegal("server resumed a session that was not offered")
     exts = sh.extensions
     for etype in exts:
@@ -101,7 +103,26 @@ def server_hello12(
     ctx.ks12 = KeySchedule12(suite, offer.ch.random, sh.random, extended=ems)
     ctx.messages12 = bytearray(ctx.client_hello_raw)
     add_message(ctx, raw)
-    ctx.trace("receive ServerHello", version=TLS12, suite=suite, alpn=ctx.alpn)
+    ctx.session_id12 = sh.session_id
+    ctx.ticket_promised12 = Ext.session_ticket in exts
+    ctx.trace("receive ServerHello", version=TLS12, suite=suite, alpn=ctx.alpn, resumed=resumed)
+    if resumed:
+        # RFC 5246 §7.3: the abbreviated handshake, with the session's
+        # master secret (extended or not, as the session's, RFC 7627 §5.3).
+        session = ctx.offered12
+        assert session is not None
+        if session.ems != ems:
+            # RFC 7627 §5.3: the session's master secret kind carries over.
+            raise TLSAlert(
+                AD.handshake_failure, "resumed session's extended master secret state changed"
+            )
+        ctx.resumed = True
+        ctx.ks12.master_secret = bytearray(session.psk)
+        ctx.keylog("CLIENT_RANDOM", session.psk)
+        then: State = ExpectChangeCipherSpec(
+            ctx, resumed_server_proof12(ctx, session), SignatureChecked(0)
+        )
+        return ExpectNewSessionTicket12(ctx, then) if ctx.ticket_promised12 else then
     return ExpectCertificate(ctx, offer)
 
 
@@ -222,7 +243,10 @@ class ExpectCertificateRequestOrServerHelloDone(State):
         add_message(ctx, raw)
         ctx.trace("receive ServerHelloDone")
         self._second_flight()
-        return ExpectChangeCipherSpec(ctx, self.cert, self.sig)
+        then: State = ExpectChangeCipherSpec(ctx, self.cert, self.sig)
+        if ctx.ticket_promised12:
+            return ExpectNewSessionTicket12(ctx, then)
+        return then
 
     def _second_flight(self) -> None:
         """[Certificate] ClientKeyExchange [CertificateVerify]

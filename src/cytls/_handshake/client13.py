@@ -27,6 +27,7 @@ from cytls._handshake.checks import (
 from cytls._handshake.groups import KeyShare
 from cytls._handshake.keyschedule import SUITES, KeySchedule
 from cytls._handshake.offer import Offer
+from cytls._handshake.psk13 import client_psk, resumed_server_proof
 from cytls._handshake.state import (
     TLS13,
     CertificateChecked,
@@ -85,30 +86,37 @@ def server_hello13(
         raise _illegal("cookie in ServerHello")
     if hrr_suite is not None and sh.cipher_suite != hrr_suite:
         raise _illegal("ServerHello suite differs from HelloRetryRequest")
-    if Ext.key_share not in exts:
-        raise TLSAlert(AD.missing_extension, "ServerHello without key_share")
-    group, peer = m.parse_server_key_share(exts[Ext.key_share])
-    share = shares.get(group)
-    if share is None:
-        raise _illegal(f"server key share for group 0x{group:04x} that was not sent")
-    shared = share.exchange(peer)
-
+    psk = client_psk(ctx, sh)
     suite = sh.cipher_suite
+    info = SUITES[suite]
+    group = None
+    if Ext.key_share in exts or psk is None:
+        if Ext.key_share not in exts:
+            raise TLSAlert(AD.missing_extension, "ServerHello without key_share")
+        group, peer = m.parse_server_key_share(exts[Ext.key_share])
+        share = shares.get(group)
+        if share is None:
+            raise _illegal(f"server key share for group 0x{group:04x} that was not sent")
+        shared = share.exchange(peer)
+    else:
+        shared = info.zeros  # psk_ke (RFC 8446 §7.1)
+
     ctx.version = TLS13
     ctx.suite = suite
     ctx.group = group
-    info = SUITES[suite]
     ctx.transcript.set_hash(info.hash_name)
     ctx.transcript.add(raw)
-    ks = KeySchedule(suite)
+    ks = KeySchedule(suite, psk)
     ctx.ks = ks
     ks.handshake_stage(shared, ctx.transcript.digest())
     ctx.keylog("SERVER_HANDSHAKE_TRAFFIC_SECRET", ks.server_hs_secret)
     ctx.keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", ks.client_hs_secret)
     ctx.set_read(ks.server_hs_secret)
     # From here on our records (alerts included) are protected; the
-    # middlebox CCS stays plaintext whenever it is sent.
-    ctx.set_write(ks.client_hs_secret)
+    # middlebox CCS stays plaintext whenever it is sent. With 0-RTT data
+    # still possibly accepted, the early key writes until EndOfEarlyData.
+    if ctx.early_status != "offered":
+        ctx.set_write(ks.client_hs_secret)
     ctx.trace("receive ServerHello", version=TLS13, suite=suite, group=group)
     ctx.trace("derive handshake keys", hash=info.hash_name)
     # RFC 8446 §D.4: in middlebox compatibility mode (a session id was
@@ -144,8 +152,28 @@ class ExpectEncryptedExtensions(State):
                 ctx.apply_peer_record_limit(m.parse_record_size_limit(ebody))
             elif etype == Ext.supported_groups:
                 m.parse_u16_list(ebody, "supported_groups")
+            elif etype == Ext.early_data:
+                m.check_empty(ebody, "early_data")
         ctx.transcript.add(raw)
         ctx.trace("receive EncryptedExtensions", alpn=ctx.alpn, extensions=list(ee.extensions))
+        if ctx.early_status == "offered":
+            if Ext.early_data in ee.extensions and ctx.resumed:
+                ticket = ctx.psk_offered
+                if ticket is None or ctx.suite != ticket.cipher_suite:
+                    # RFC 8446 §4.2.10: 0-RTT only with the ticket's suite.
+                    raise _illegal("early data accepted under another cipher suite")
+                ctx.early_status = "accepted"
+            else:
+                ctx.early_status = "rejected"
+                ks = ctx.ks
+                assert ks is not None
+                ctx.set_write(ks.client_hs_secret)
+        elif Ext.early_data in ee.extensions:
+            raise _illegal("early_data accepted but none was sent")
+        if ctx.resumed:
+            # RFC 8446 §2.2: the PSK authenticates the server.
+            proof = resumed_server_proof(ctx)
+            return ExpectFinished(ctx, self.ccs_pending, None, proof, SignatureChecked(0))
         return ExpectCertificateOrCertificateRequest(ctx, self.offer, self.ccs_pending)
 
 
@@ -284,7 +312,13 @@ class ExpectFinished(State):
         ctx.keylog("EXPORTER_SECRET", ks.exporter_secret)
         ctx.set_read(ks.server_app_secret)
 
-        # Our second flight: [CCS] [Certificate CertificateVerify] Finished.
+        # Our second flight: [EndOfEarlyData] [CCS] [Certificate
+        # CertificateVerify] Finished.
+        if ctx.early_status == "accepted":
+            eoed = m.handshake(HT.end_of_early_data, b"")
+            ctx.send_handshake(eoed)
+            ctx.transcript.add(eoed)
+            ctx.set_write(ks.client_hs_secret)
         if self.ccs_pending:
             ctx.record.send_change_cipher_spec()
         flight = []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 
 from cytls._handshake.keyschedule import KeySchedule12, wipe
+from cytls._handshake.resume12 import client_session_done12, full_handshake_done12
 from cytls._handshake.state import (
     TLS12,
     CertificateChecked,
@@ -76,6 +77,7 @@ def send_finished(ctx: Context) -> bytes:
     ctx.record.send_change_cipher_spec()
     ctx.trace("send ChangeCipherSpec")
     install_keys(ctx, write=True)
+    ctx.finished_sent12 = True
     verify_data = ks.verify_data(ctx.is_client, handshake_hash(ctx))
     fin = m.handshake(HT.finished, verify_data)
     add_message(ctx, fin)
@@ -109,8 +111,9 @@ class ExpectChangeCipherSpec(State):
 
 
 class ExpectFinished12(State):
-    """RFC 5246 §7.4.9: the peer's Finished; the server answers with its
-    own ChangeCipherSpec and Finished, the client is done."""
+    """RFC 5246 §7.4.9: the peer's Finished; whoever has not sent its own
+    ChangeCipherSpec and Finished yet answers (the server in a full
+    handshake, after its NewSessionTicket; the client in a resumed one)."""
 
     expected = "Finished"
 
@@ -136,8 +139,14 @@ class ExpectFinished12(State):
         ctx.trace(f"verify {peer} Finished")
         if ctx.tls_unique is None:
             ctx.tls_unique = expected
-        if not ctx.is_client:
+        # Full handshake: the server answers; abbreviated (RFC 5246 §7.3):
+        # the server spoke first and the client answers.
+        if not ctx.finished_sent12:
+            if not ctx.is_client:
+                full_handshake_done12(ctx)
             send_finished(ctx)
+        if ctx.is_client:
+            client_session_done12(ctx)
         ctx.complete = True
         ctx.trace("handshake complete", suite=ctx.suite, group=ctx.group, alpn=ctx.alpn)
         ctx.events.append(HandshakeComplete(TLS12, ctx.suite or 0, ctx.group, ctx.alpn))

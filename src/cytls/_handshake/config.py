@@ -9,6 +9,7 @@ translate `SSLContext` settings into a `TLSConfig`; the protocol core reads it.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 from collections.abc import Callable
@@ -208,6 +209,19 @@ class TLSConfig:
         max_handshake_message: the longest handshake message body accepted,
             ClientHello excepted (it may always be as long as the largest
             legal one, `messages.MAX_CLIENT_HELLO`); at least that long.
+        num_tickets: server: TLS 1.3 NewSessionTickets sent after the
+            handshake (0: none; needs ticket_keys).
+        ticket_keys: server: the `tickets.TicketKeyRing` that seals and
+            opens session tickets; None: no tickets issued or accepted.
+        ticket_lifetime: server: seconds a ticket is valid (at most 7 days).
+        psk_modes: client: PSK key exchange modes offered, in order; server:
+            the modes accepted, preferred first (RFC 8446 §4.2.9: 1
+            psk_dhe_ke, 0 psk_ke, which has no forward secrecy).
+        max_early_data: server: 0-RTT bytes a ticket allows (0: no 0-RTT).
+        session_cache: server: the `resume12.SessionCache` of TLS 1.2
+            session IDs; None: no session IDs (tickets may still resume).
+        anti_replay: server: the `antireplay.StrikeRegister` that lets each
+            ticket's early data in once; 0-RTT is accepted only with one.
         now: clock for certificate validity checks (tests); None for UTC now.
     """
 
@@ -249,6 +263,13 @@ class TLSConfig:
     require_extended_master_secret: bool = False
     hello_retry_cookie: bool = False
     max_handshake_message: int = 1 << 18
+    num_tickets: int = 0
+    ticket_keys: Any = None
+    ticket_lifetime: int = 7200
+    psk_modes: tuple[int, ...] = (1,)
+    max_early_data: int = 0
+    anti_replay: Any = None
+    session_cache: Any = None
     now: Callable[[], datetime] | None = None
 
     # Precomputed state, rebuilt when the identity of its inputs changes.
@@ -298,6 +319,10 @@ class TLSConfig:
             raise ValueError(f"max_handshake_message must be at least {MAX_CLIENT_HELLO}")
         if self.verify_mode not in (0, 1, 2):
             raise ValueError("verify_mode must be 0, 1 or 2")
+        if not 0 < self.ticket_lifetime <= 604800:
+            raise ValueError("ticket_lifetime must be in 1..604800 seconds")
+        if not self.psk_modes or any(mode not in (0, 1) for mode in self.psk_modes):
+            raise ValueError("psk_modes must name 0 (psk_ke) or 1 (psk_dhe_ke)")
         if self.crl_check not in (0, 1, 2):
             raise ValueError("crl_check must be 0, 1 or 2")
 
@@ -323,7 +348,13 @@ class TLSConfig:
             id(self.client_ca_names),
             tuple(self.signature_schemes),
             tuple(id(c) for c in self.crls),  # the CRL objects, kept alive by self
-            self._verify_options(),
+            # What _verify_options() is built from (read per connection, so
+            # plain values rather than the options object).
+            self.verify_partial_chain,
+            self.verify_strict,
+            self.crl_check,
+            self.hostname_checks_common_name,
+            self.security_level,
         )
 
     def _verify_options(self) -> Any:
@@ -378,6 +409,7 @@ class TLSConfig:
         return cache
 
 
+@functools.lru_cache(maxsize=256)
 def is_ip_address(name: str) -> bool:
     """True when name is an IPv4 or IPv6 literal (no SNI is sent for it)."""
     try:

@@ -126,7 +126,8 @@ class KeySchedule:
     immutable bytes object), is kept only while a later step needs it, and is
     zeroed and dropped when the schedule moves past that step:
 
-    - early (with a PSK): until handshake_stage derives the Handshake Secret;
+    - early (with a PSK): until handshake_stage derives the Handshake Secret
+      (the binder and the 0-RTT secrets, early_stage, come before);
     - handshake: until master_stage derives the Master Secret;
     - client/server handshake traffic: until finish_handshake (both
       Finished messages need them);
@@ -198,24 +199,49 @@ class KeySchedule:
         """Derive-Secret (RFC 8446 §7.1), given the transcript hash."""
         return self._expand(secret, label, transcript_hash, self.info.hash_len)
 
+    def binder_key(self) -> bytearray:
+        """binder_key = Derive-Secret(Early Secret, "res binder", "")
+        (RFC 8446 §7.1; resumption PSKs only, so never "ext binder")."""
+        return self.derive_secret(self.early_secret, b"res binder", self.info.empty_hash)
+
+    def binder(self, truncated_hash: bytes) -> bytes:
+        """A PSK binder (RFC 8446 §4.2.11.2): the Finished computation
+        (§4.4.4) keyed by binder_key over Transcript-Hash(Truncate(ClientHello1))
+        or, after a HelloRetryRequest, over the transcript before it too."""
+        key = self.binder_key()
+        verify_data = self.finished_verify_data(key, truncated_hash)
+        wipe(key)
+        return verify_data
+
+    def early_stage(self, client_hello_hash: bytes) -> tuple[bytearray, bytearray]:
+        """(client_early_traffic_secret, early_exporter_master_secret),
+        given Transcript-Hash(ClientHello) (RFC 8446 §7.1); before
+        handshake_stage, which wipes the early secret."""
+        es = self.early_secret
+        return (
+            self.derive_secret(es, b"c e traffic", client_hello_hash),
+            self.derive_secret(es, b"e exp master", client_hello_hash),
+        )
+
     def handshake_stage(self, shared_secret: bytes, hello_hash: bytes) -> None:
         """Handshake Secret and both handshake traffic secrets; the early
         secret is wiped.
 
         Args:
-            shared_secret: the (EC)DHE output.
+            shared_secret: the (EC)DHE output; for psk_ke (no (EC)DHE),
+                Hash.length zero bytes (RFC 8446 §7.1).
             hello_hash: Transcript-Hash(ClientHello..ServerHello).
         """
         info = self.info
         if not self.has_psk:
             derived: bytes | bytearray = info.derived_no_psk
-        else:  # pragma: no cover - PSK handshakes come later
+        else:
             derived = self.derive_secret(self.early_secret, b"derived", info.empty_hash)
             if isinstance(self.early_secret, bytearray):
                 wipe(self.early_secret)
             self.early_secret = bytearray()
         hs = self._extract(derived, shared_secret)
-        if isinstance(derived, bytearray):  # pragma: no cover - PSK
+        if isinstance(derived, bytearray):
             wipe(derived)
         self.handshake_secret = hs
         self.client_hs_secret = self.derive_secret(hs, b"c hs traffic", hello_hash)

@@ -6,8 +6,9 @@ the server's first flight with the RFC 8446 §4.1.3 downgrade sentinel, the
 client's certificate, key exchange (ECDHE, or the opt-in RSA key transport
 of rsa_kx12.py) and CertificateVerify. One class per
 state, named for what it waits for.
-Must not: touch record framing (the Connection does), resume sessions,
-send session tickets or renegotiate.
+Must not: touch record framing (the Connection does) or renegotiate.
+Resumption (RFC 5077 tickets, session IDs) is resume12's; the abbreviated
+flight is here.
 
     server.ExpectClientHello -> client_hello12 -> [ExpectCertificate]
         -> ExpectClientKeyExchange -> [ExpectCertificateVerify]
@@ -27,10 +28,11 @@ from cytls._handshake.checks import (
     sign,
     verify_client_chain,
 )
-from cytls._handshake.common12 import ExpectChangeCipherSpec, add_message
+from cytls._handshake.common12 import ExpectChangeCipherSpec, add_message, send_finished
 from cytls._handshake.config import TLSConfig
 from cytls._handshake.groups import KeyShare
 from cytls._handshake.keyschedule import SUITES12, KeySchedule12
+from cytls._handshake.resume12 import find_session12, new_session_ticket12, restored_proof
 from cytls._handshake.rsa_kx12 import ServerKeyTransport, parse_encrypted_premaster
 from cytls._handshake.state import (
     GROUPS12,
@@ -41,6 +43,7 @@ from cytls._handshake.state import (
     State,
     unexpected,
 )
+from cytls._handshake.tickets import SessionState
 from cytls._wire import messages as m
 from cytls._wire.alerts import AlertDescription as AD
 from cytls._wire.alerts import TLSAlert
@@ -91,8 +94,8 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     if 0 not in ch.compression_methods:
         raise _illegal("ClientHello does not offer the null compression method")
     # RFC 7627 §5.2: without the extension, the RFC 5246 master secret,
-    # unless the configuration requires the extended one. (§5.3 and §5.4,
-    # on resuming such a session, will apply once sessions are resumed.)
+    # unless the configuration requires the extended one. (§5.3, on
+    # resuming a session: find_session12.)
     ems = Ext.extended_master_secret in exts
     if ems:
         m.check_empty(exts[Ext.extended_master_secret], "extended_master_secret")
@@ -187,8 +190,15 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     if alpn is not None:
         sh_exts[Ext.application_layer_protocol_negotiation] = m.serialize_alpn([alpn])
         ctx.alpn = alpn.decode("ascii", "replace")
-    # An empty session id: no session will be resumed.
-    sh = m.ServerHello(random, b"", suite, sh_exts)
+    ctx.offered_ticket12 = Ext.session_ticket in exts
+    resumed = find_session12(ctx, ch, suite, ems)
+    if resumed is not None:
+        return _abbreviated(ctx, ch, raw, resumed, random, sh_exts)
+    if ctx.offered_ticket12 and cfg.ticket_keys is not None and cfg.num_tickets:
+        sh_exts[Ext.session_ticket] = b""  # RFC 5077 §3.2: a ticket will follow
+    # A session ID only when a cache can resume it (RFC 5246 §7.4.1.3).
+    ctx.session_id12 = ctx.random(32) if cfg.session_cache is not None else b""
+    sh = m.ServerHello(random, ctx.session_id12, suite, sh_exts)
     ks = KeySchedule12(suite, ch.random, random, extended=ems)
     ctx.ks12 = ks
     ctx.messages12 = bytearray(raw)
@@ -236,6 +246,39 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
         return ExpectCertificate(ctx, exchange)
     proof = CertificateChecked([], [], False, "no client certificate requested")
     return ExpectClientKeyExchange(ctx, exchange, proof)
+
+
+def _abbreviated(
+    ctx: Context,
+    ch: m.ClientHello,
+    raw: bytes,
+    state: SessionState,
+    random: bytes,
+    sh_exts: dict[int, bytes],
+) -> State:
+    """RFC 5246 §7.3 abbreviated handshake: ServerHello, [NewSessionTicket],
+    ChangeCipherSpec, Finished; the client's ChangeCipherSpec and Finished
+    follow. The master secret (extended or not, RFC 7627 §5.3) is the
+    session's; the keys come from the new randoms."""
+    ctx.resumed12 = state
+    nst = new_session_ticket12(ctx)
+    if nst is not None:
+        sh_exts[Ext.session_ticket] = b""
+    # RFC 5077 §3.4: accepting a ticket, echo the client's session ID.
+    sh = m.ServerHello(random, ch.session_id, state.suite, sh_exts)
+    ks = KeySchedule12(state.suite, ch.random, random, extended=state.ems)
+    ks.master_secret = bytearray(state.secret)
+    ctx.ks12 = ks
+    ctx.messages12 = bytearray(raw)
+    flight = [sh.serialize()] + ([nst] if nst is not None else [])
+    for msg in flight:
+        add_message(ctx, msg)
+    ctx.send_handshake(b"".join(flight))
+    ctx.keylog("CLIENT_RANDOM", ks.master_secret)
+    ctx.trace("send ServerHello", version=TLS12, suite=state.suite, resumed=True)
+    proof = restored_proof(ctx, state)
+    send_finished(ctx)
+    return ExpectChangeCipherSpec(ctx, proof, SignatureChecked(0))
 
 
 def _certificate12_body(ctx: Context) -> bytes:

@@ -34,6 +34,16 @@ from cytls._handshake.checks import (
 from cytls._handshake.config import TLSConfig
 from cytls._handshake.groups import server_exchange
 from cytls._handshake.keyschedule import SUITES, KeySchedule
+from cytls._handshake.psk13 import (
+    PSK_KE,
+    ExpectEndOfEarlyData,
+    Resumption,
+    accept_early_data,
+    issue_tickets,
+    read_early_key,
+    resumed_client_proof,
+    server_psk,
+)
 from cytls._handshake.state import (
     TLS13,
     CertificateChecked,
@@ -98,10 +108,16 @@ def client_hello13(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
         key_shares=[g for g, _ in shares],
         server_name=ctx.server_name,
     )
+    res = server_psk(ctx, ch, raw, choice.suite)
+    if res is not None and res.mode == PSK_KE:
+        return _server_flight(ctx, ch, raw, choice, None, retried=False, res=res)
     share = next((k for g, k in shares if g == choice.group), None)
     if share is None:
+        # A PSK is resumed only without a retry (the client's second
+        # ClientHello would need new binders): a full handshake it is.
+        ctx.resumed = False
         return _hello_retry(ctx, ch, raw, choice)
-    return _server_flight(ctx, ch, raw, choice, share, retried=False)
+    return _server_flight(ctx, ch, raw, choice, share, retried=False, res=res)
 
 
 def _usable13(cfg: TLSConfig, client_schemes: set[int]) -> bool:
@@ -184,7 +200,8 @@ def _hello_retry(ctx: Context, ch: m.ClientHello, raw: bytes, choice: Choice) ->
     the HelloRetryRequest carries exactly supported_versions and key_share
     (as OpenSSL's); with `hello_retry_cookie`, a cookie too, which the
     second ClientHello must echo (§4.2.2)."""
-    cookie = ctx.random(32) if ctx.config.hello_retry_cookie else None
+    cfg = ctx.config
+    cookie = ctx.random(32) if cfg.hello_retry_cookie else None
     exts: dict[int, bytes] = {
         Ext.supported_versions: _SV_TLS13,
         Ext.key_share: choice.group.to_bytes(2, "big"),
@@ -202,7 +219,7 @@ def _hello_retry(ctx: Context, ch: m.ClientHello, raw: bytes, choice: Choice) ->
     if Ext.early_data in ch.extensions:
         # RFC 8446 §4.2.10: skip the client's 0-RTT records (application
         # data, which we cannot read) until its second ClientHello.
-        ctx.record.set_early_data_skip(EARLY_DATA_SKIP)
+        ctx.record.set_early_data_skip(max(EARLY_DATA_SKIP, cfg.max_early_data))
     ctx.trace(
         "send HelloRetryRequest", group=choice.group, suite=choice.suite, cookie=cookie is not None
     )
@@ -261,33 +278,48 @@ class ExpectClientHelloRetry(State):
 
 
 def _server_flight(
-    ctx: Context, ch: m.ClientHello, raw: bytes, choice: Choice, share: bytes, retried: bool
+    ctx: Context,
+    ch: m.ClientHello,
+    raw: bytes,
+    choice: Choice,
+    share: bytes | None,
+    retried: bool,
+    res: Resumption | None = None,
 ) -> State:
-    """ServerHello, [CCS], EncryptedExtensions, [CertificateRequest],
-    Certificate, CertificateVerify, Finished (RFC 8446 §2)."""
+    """ServerHello, [CCS], EncryptedExtensions, [CertificateRequest,
+    Certificate, CertificateVerify], Finished (RFC 8446 §2, §2.2: a resumed
+    handshake authenticates with the PSK instead; psk_ke has no share)."""
     cfg = ctx.config
     suite = choice.suite
     info = SUITES[suite]
-    server_share, shared = server_exchange(choice.group, share, ctx.hooks.server_private)
+    sh_exts: dict[int, bytes] = {}
+    if res is not None:
+        sh_exts[Ext.pre_shared_key] = res.server_hello_extension()
+    if share is not None:
+        server_share, shared = server_exchange(choice.group, share, ctx.hooks.server_private)
+        sh_exts[Ext.key_share] = m.serialize_server_key_share(choice.group, server_share)
+        ctx.group = choice.group
+    else:
+        shared = info.zeros  # psk_ke (RFC 8446 §7.1)
+    sh_exts[Ext.supported_versions] = _SV_TLS13
     ctx.suite = suite
-    ctx.group = choice.group
     random = ctx.hooks.random if ctx.hooks.random is not None else ctx.random(32)
-    sh = m.ServerHello(
-        random,
-        ch.session_id,
-        suite,
-        {
-            Ext.key_share: m.serialize_server_key_share(choice.group, server_share),
-            Ext.supported_versions: _SV_TLS13,
-        },
-    )
+    sh = m.ServerHello(random, ch.session_id, suite, sh_exts)
     sh_raw = sh.serialize()
     t = ctx.transcript
     t.set_hash(info.hash_name)
     t.add(raw)
+    early = accept_early_data(ctx, ch, res, suite, choice.alpn)
+    if early:
+        ctx.early_hello_hash = t.digest()
     t.add(sh_raw)
-    ks = KeySchedule(suite)
+    ks = res.schedule if res is not None and res.schedule else KeySchedule(suite)
     ctx.ks = ks
+    if early:
+        # Before handshake_stage, which wipes the early secret.
+        assert res is not None
+        read_early_key(ctx, ks)
+        ctx.early_limit = res.state.max_early_data
     ks.handshake_stage(shared, t.digest())
     ctx.keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", ks.client_hs_secret)
     ctx.keylog("SERVER_HANDSHAKE_TRAFFIC_SECRET", ks.server_hs_secret)
@@ -299,11 +331,12 @@ def _server_flight(
     ctx.trace("send ServerHello", suite=suite, group=choice.group)
     ctx.version = TLS13
     ctx.set_write(ks.server_hs_secret)
-    ctx.set_read(ks.client_hs_secret)
-    if Ext.early_data in ch.extensions:
-        # RFC 8446 §4.2.10: 0-RTT is declined (no PSK); skip the client's
-        # early data records, which cannot decrypt under this key.
-        ctx.record.set_early_data_skip(EARLY_DATA_SKIP)
+    if not early:
+        ctx.set_read(ks.client_hs_secret)
+        if Ext.early_data in ch.extensions:
+            # RFC 8446 §4.2.10: 0-RTT is declined; skip the client's early
+            # data records, which cannot decrypt under this key.
+            ctx.record.set_early_data_skip(max(EARLY_DATA_SKIP, cfg.max_early_data))
     ctx.trace("derive handshake keys", hash=info.hash_name)
 
     ee_exts: list[tuple[int, bytes]] = list(ctx.hooks.ee_extra)
@@ -317,10 +350,12 @@ def _server_flight(
             (Ext.application_layer_protocol_negotiation, m.serialize_alpn([choice.alpn]))
         )
         ctx.alpn = choice.alpn.decode("ascii", "replace")
+    if early:
+        ee_exts.append((Ext.early_data, b""))
     flight = [m.handshake(HT.encrypted_extensions, m.serialize_extensions(ee_exts))]
     # OpenSSL's SSL_VERIFY_POST_HANDSHAKE: no request in a TLS 1.3
     # handshake; the application asks later (RFC 8446 §4.6.2).
-    request = cfg.verify_mode != 0 and not cfg.client_auth_post_handshake_only
+    request = cfg.verify_mode != 0 and not cfg.client_auth_post_handshake_only and res is None
     if request:
         cr_exts = [(int(Ext.signature_algorithms), ctx.prepared.sigalgs_ext)]
         if ctx.prepared.ca_names_ext is not None:
@@ -329,14 +364,16 @@ def _server_flight(
             m.handshake(HT.certificate_request, b"\x00" + m.serialize_extensions(cr_exts))
         )
     cert_prep = ctx.cert_prepared
-    flight.append(m.handshake(HT.certificate, cert_prep.certificate_body))
+    if res is None:
+        flight.append(m.handshake(HT.certificate, cert_prep.certificate_body))
     for msg in flight:
         t.add(msg)
-    content = signatures.SERVER_CONTEXT + t.digest()
-    sig = sign(ctx, ctx.cert_config.private_key, choice.scheme, content)
-    cv = m.CertificateVerify(choice.scheme, sig).serialize()
-    t.add(cv)
-    flight.append(cv)
+    if res is None:
+        content = signatures.SERVER_CONTEXT + t.digest()
+        sig = sign(ctx, ctx.cert_config.private_key, choice.scheme, content)
+        cv = m.CertificateVerify(choice.scheme, sig).serialize()
+        t.add(cv)
+        flight.append(cv)
     fin = ctx.finished_message(ks.server_hs_secret)
     t.add(fin)
     flight.append(fin)
@@ -345,8 +382,9 @@ def _server_flight(
         "send server flight",
         alpn=ctx.alpn,
         client_auth=request,
-        certificates=len(cert_prep.chain_der),
+        certificates=0 if res is not None else len(cert_prep.chain_der),
         scheme=choice.scheme,
+        resumed=res is not None,
     )
     # The client may fail on our flight before it installs its handshake
     # key and send a plaintext alert (OpenSSL does); accept those until its
@@ -360,6 +398,9 @@ def _server_flight(
     if request:
         ctx.client_auth_requested = True
         return ExpectCertificate(ctx)
+    if res is not None:
+        then = ExpectFinished(ctx, resumed_client_proof(ctx, res), SignatureChecked(0))
+        return ExpectEndOfEarlyData(ctx, then) if early else then
     proof = CertificateChecked([], [], False, "no client certificate requested")
     return ExpectFinished(ctx, proof, SignatureChecked(0))
 
@@ -443,6 +484,9 @@ class ExpectFinished(State):
         ctx.handshake_transcript = ctx.transcript
         ctx.set_read(ks.client_app_secret)
         ctx.trace("verify client Finished")
+        # RFC 8446 §4.6.1: the tickets go out with our last handshake
+        # flight, before any application data we write.
+        issue_tickets(ctx)
         return handshake_complete(ctx, self.cert_proof, self.sig_proof, fin_proof)
 
 

@@ -45,6 +45,7 @@ __all__ = [
 
 TLS13 = 0x0304
 TLS12 = 0x0303
+_new_tuple = tuple.__new__
 # The groups TLS 1.2 ECDHE can use (RFC 8422 §5.1.1, RFC 7748).
 GROUPS12 = frozenset({0x001D, 0x001E, 0x0017, 0x0018, 0x0019})
 
@@ -130,6 +131,32 @@ class Context:
         self.ks12: Any = None
         self.tls_unique: bytes | None = None
         self.warnings = 0
+        # Resumption (psk13.py). Client: the ticket to offer (set by the
+        # Connection), the one offered, and the early data to send with it.
+        self.session: NewSessionTicket | None = None
+        self.psk_offered: NewSessionTicket | None = None
+        self.early_data: bytes | None = None
+        # Both: the handshake resumed a session. Server: "hit", "miss" or
+        # "timeout" when the client offered a PSK (session_stats()).
+        self.resumed = False
+        self.psk_outcome: str | None = None
+        # 0-RTT: None (not offered), "offered" (client, no answer yet),
+        # "accepted" or "rejected". Server: bytes of early data received
+        # so far, the limit, and Transcript-Hash(ClientHello).
+        self.early_status: str | None = None
+        self.early_received = 0
+        self.early_limit = 0
+        self.early_hello_hash = b""
+        # TLS 1.2 resumption (resume12.py): the client sent session_ticket,
+        # the session resumed, our session ID, whether our Finished is out.
+        self.offered_ticket12 = False
+        self.resumed12: Any = None
+        self.session_id12 = b""
+        self.finished_sent12 = False
+        # Client: the TLS 1.2 session offered, and (lifetime, ticket) received.
+        self.offered12: NewSessionTicket | None = None
+        self.ticket12: tuple[int, bytes] | None = None
+        self.ticket_promised12 = False
 
     # ------------------------------------------------------------ helpers
 
@@ -137,7 +164,10 @@ class Context:
         return os.urandom(n)
 
     def trace(self, step: str, **details: Any) -> None:
-        self.trace_list.append(TraceEvent(time.perf_counter() - self.t0, self.role, step, details))
+        # tuple.__new__: a NamedTuple's own constructor is Python code, and a
+        # handshake records a dozen steps.
+        event = _new_tuple(TraceEvent, (time.perf_counter() - self.t0, self.role, step, details))
+        self.trace_list.append(event)
 
     def keylog(self, label: str, secret: bytes | bytearray) -> None:
         cb = self.config.keylog

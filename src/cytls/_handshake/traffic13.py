@@ -135,6 +135,8 @@ class ExpectTraffic13(ExpectTraffic):
             server_name=ctx.config.server_hostname,
             alpn_protocol=ctx.alpn,
             received_at=time.time(),
+            peer_certificates=tuple(ctx.peer_certificates),
+            verified_chain=tuple(ctx.verified_chain),
         )
         ctx.tickets.append(ticket)
         del ctx.tickets[:-MAX_TICKETS]

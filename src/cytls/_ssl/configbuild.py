@@ -24,6 +24,7 @@ from cytls._pki import loading
 from cytls._pki.chainbuild import auto_chain
 from cytls._ssl.ciphers import CipherSuite, engine_suites, no_cipher_error
 from cytls._ssl.options import EngineOptions
+from cytls._ssl.sessions import ResumptionSettings
 from cytls._ssl.tlsobject import sni_dispatch
 from cytls._ssl.truststore import TrustStore
 
@@ -33,7 +34,7 @@ TLS1_2 = 0x0303
 TLS1_3 = 0x0304
 
 
-class ConfigBuilder(EngineOptions):
+class ConfigBuilder(EngineOptions, ResumptionSettings):
     """The config-building half of cytls.SSLContext (its base class).
 
     The attributes below are the context's settings, set by SSLContext.
@@ -48,6 +49,7 @@ class ConfigBuilder(EngineOptions):
     _cy_check_hostname: bool
     _cy_hostname_checks_common_name: bool
     _cy_post_handshake_auth: bool
+    _cy_num_tickets: int
     _cy_tls12: list[CipherSuite]
     _cy_tls13: list[CipherSuite]
     _cy_groups: list[int] | None
@@ -163,6 +165,9 @@ class ConfigBuilder(EngineOptions):
             "hostname_checks_common_name": self._cy_hostname_checks_common_name,
             **self._verify_flag_settings(),
             **self._engine_option_settings(),
+            **self._resumption_config(
+                server_side, 0 if self._cy_options & ssl.OP_NO_TICKET else self._cy_num_tickets
+            ),
         }
         if self._cy_groups is not None:
             groups = [g for g in self._cy_groups if g in {int(x) for x in config_mod.SUPPORTED_GROUPS}]

@@ -310,7 +310,8 @@ class SSLContext(CertificateSettings, ConfigBuilder, PSKRefusal, ssl.SSLContext)
 
     @property
     def num_tickets(self) -> int:
-        """Session tickets a TLS 1.3 server sends (stored for parity)."""
+        """Session tickets a TLS 1.3 server sends after each handshake
+        (default 2; none with OP_NO_TICKET)."""
         return self._cy_num_tickets
 
     @num_tickets.setter

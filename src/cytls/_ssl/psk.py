@@ -21,7 +21,7 @@ from cytls._wire.alerts import api_error
 __all__ = ["PSKRefusal"]
 
 _MESSAGE = (
-    "cytls does not implement TLS external pre-shared keys "
+    "cytls does not implement TLS external PSKs (pre-shared keys) "
     "(set_psk_client_callback / set_psk_server_callback)"
 )
 

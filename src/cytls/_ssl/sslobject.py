@@ -51,6 +51,22 @@ class SSLObject(ssl.SSLObject):
         self._sslobj = sslobj
         return self
 
+    def set_early_data(self, data: Buffer) -> None:
+        """Client 0-RTT data for the resumed session, before the
+        handshake; see TLSObject.set_early_data."""
+        self._sslobj.set_early_data(data)
+
+    def read_early_data(self) -> bytes:
+        """Server: the 0-RTT data received; see TLSObject.read_early_data."""
+        result: bytes = self._sslobj.read_early_data()
+        return result
+
+    @property
+    def early_data_status(self) -> str | None:
+        """See TLSObject.early_data_status."""
+        result: str | None = self._sslobj.early_data_status
+        return result
+
     def read(self, len: int = 1024, buffer: Buffer | None = None) -> Any:
         """Read up to len bytes (into buffer); see TLSObject.read."""
         return self._sslobj.read(len, buffer)

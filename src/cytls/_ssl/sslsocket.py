@@ -287,6 +287,21 @@ class SocketTLSObject(TLSObject):
         self._deadline = None
         return super().read(len, buffer)
 
+    def _poll_tickets(self) -> None:
+        """Process the records that have arrived, never blocking (the
+        `session` property's look for tickets sent after the handshake)."""
+        try:
+            sock = self._socket()
+            while True:
+                data = _recv(sock, _RECV_SIZE, _socket.MSG_DONTWAIT)
+                if not data:
+                    return
+                self._conn.receive_data(data)
+                if self._conn.session_tickets:
+                    return
+        except (ssl.SSLError, OSError, ValueError):
+            return
+
     def shutdown(self) -> Any:
         """unwrap(): exchange close_notify, then hand back the plain socket.
 
@@ -355,6 +370,45 @@ class SSLSocket(ssl.SSLSocket):
     """ssl.SSLSocket over cytls: what `cytls.SSLContext.wrap_socket()` returns."""
 
     _sslobj: Any
+    _cy_closed_sslobj: Any = None
+
+    @property
+    def session(self) -> Any:
+        """The client's session (see TLSObject.session); unlike the ssl
+        module's, it survives close(), clean or not."""
+        obj = self._sslobj if self._sslobj is not None else self._cy_closed_sslobj
+        return obj.session if obj is not None else None
+
+    @session.setter
+    def session(self, session: Any) -> None:
+        self._session = session
+        if self._sslobj is not None:
+            self._sslobj.session = session
+
+    def _real_close(self) -> None:
+        if self._sslobj is not None:
+            self._cy_closed_sslobj = self._sslobj
+        super()._real_close()  # type: ignore[misc]
+
+    def set_early_data(self, data: Buffer) -> None:
+        """Client 0-RTT data for the resumed session: call before the
+        handshake (wrap_socket(..., do_handshake_on_connect=False)); see
+        TLSObject.set_early_data."""
+        if self._sslobj is None:
+            raise ValueError("the socket is not connected yet")
+        self._sslobj.set_early_data(data)
+
+    def read_early_data(self) -> bytes:
+        """Server: the 0-RTT data received; see TLSObject.read_early_data."""
+        if self._sslobj is None:
+            return b""
+        result: bytes = self._sslobj.read_early_data()
+        return result
+
+    @property
+    def early_data_status(self) -> str | None:
+        """See TLSObject.early_data_status."""
+        return None if self._sslobj is None else self._sslobj.early_data_status
 
     def sendall(self, data: Buffer, flags: int = 0) -> None:
         """Send all of data (ssl.SSLSocket.sendall), as one TLS write.

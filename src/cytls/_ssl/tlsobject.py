@@ -16,7 +16,6 @@ Hot paths are thin on purpose: one `Connection` call per write, one
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import ssl
 import sys
 import threading
@@ -28,6 +27,7 @@ from cytls._pki import loading
 from cytls._ssl.ciphers import SUITES_BY_CODE
 from cytls._ssl.errors import eof_error, ssl_error, want_read_error, zero_return_error
 from cytls._ssl.msgtrace import MsgTracer
+from cytls._ssl.sessions import SSLSession
 from cytls._wire.enums import NamedGroup
 
 try:
@@ -58,6 +58,7 @@ class EngineContext(Protocol):
     _cy_verify_mode: int
     _cy_sni_callback: Callable[..., int | None] | None
     _cy_msg_callback: Callable[..., Any] | None
+    dangerous_reuse_tickets: bool
 
     def _check_side(self, server_side: bool) -> None: ...
 
@@ -117,24 +118,6 @@ def group_name(code: int | None) -> str | None:
         return NamedGroup(code).name
     except ValueError:
         return f"0x{code:04x}"
-
-
-class SSLSession:
-    """A TLS 1.3 session ticket received by a client (ssl.SSLSession's shape).
-
-    cytls records the tickets a server sends; resumption is not offered yet,
-    so setting `session` on a new connection does not shorten its handshake.
-    """
-
-    __slots__ = ("_ticket", "has_ticket", "id", "ticket_lifetime_hint", "time", "timeout")
-
-    def __init__(self, ticket: Any) -> None:
-        self._ticket = ticket
-        self.has_ticket = True
-        self.id = hashlib.sha256(bytes(ticket.ticket)).digest()
-        self.ticket_lifetime_hint = int(ticket.lifetime)
-        self.timeout = self.ticket_lifetime_hint
-        self.time = int(ticket.received_at)
 
 
 class TLSObject:
@@ -203,6 +186,11 @@ class TLSObject:
         self._ignore_eof = bool(context._cy_options & ssl.OP_IGNORE_UNEXPECTED_EOF)
         self._eof_closed = False
         self._peercert: Any = None
+        # The session of this connection's own tickets, made once so that
+        # every read of `session` returns the same object.
+        self._session_obj: SSLSession | None = None
+        self._early_data: bytes | None = None
+        self._early_resent = False
 
     # -- transport (memory BIO) ------------------------------------------
 
@@ -300,11 +288,24 @@ class TLSObject:
 
     @property
     def session(self) -> SSLSession | None:
-        """The latest session ticket received (client), else None."""
-        tickets = self._conn.session_tickets
-        if not tickets:
-            return self._session if isinstance(self._session, SSLSession) else None
-        return SSLSession(tickets[-1])
+        """Client: the session of the tickets this connection received (the
+        same object on every read; tickets arriving later join it); before
+        any arrived, the session it was given. It stays available after the
+        connection failed or closed uncleanly. None on a server.
+
+        TLS 1.3 tickets come after the handshake: reading this takes the
+        bytes that have arrived meanwhile, without blocking."""
+        if self.server_side:
+            return None
+        if self._session_obj is None:
+            if self._done and not self._conn.session_tickets:
+                self._poll_tickets()
+            tickets = self._conn.session_tickets
+            if tickets:
+                self._session_obj = SSLSession(tickets)
+        if self._session_obj is not None:
+            return self._session_obj
+        return self._session if isinstance(self._session, SSLSession) else None
 
     @session.setter
     def session(self, value: Any) -> None:
@@ -316,10 +317,65 @@ class TLSObject:
             raise ValueError("Cannot set session after handshake.")
         self._session = value
 
+    def _poll_tickets(self) -> None:
+        """Process what the peer has sent so far, without waiting (best
+        effort: a failure is left for the next read to raise)."""
+        try:
+            while True:
+                data = self._pull()
+                if not data:
+                    return
+                self._conn.receive_data(data)
+                if self._conn.session_tickets:
+                    return
+        except (ssl.SSLError, OSError, ValueError):
+            return
+
     @property
     def session_reused(self) -> bool:
-        """Whether the handshake resumed a session (never, for now)."""
-        return bool(getattr(self._conn, "session_resumed", False))
+        """Whether the handshake resumed a session."""
+        return bool(self._conn.session_resumed)
+
+    # -- 0-RTT (beyond the ssl module) ---------------------------------------
+
+    def set_early_data(self, data: Buffer) -> None:
+        """Client: send data as TLS 1.3 0-RTT early data with the resumed
+        session (when its ticket allows early data and the server takes
+        it); otherwise, or when the server rejects it, it is sent as
+        ordinary application data once the handshake completes. Either way
+        it is delivered once. Early data can be replayed by an attacker:
+        send only idempotent requests this way (RFC 8446 §8).
+
+        Raises:
+            ValueError: on a server, or after the handshake started.
+        """
+        if self.server_side:
+            raise ValueError("only a client sends early data")
+        if self._started:
+            raise ValueError("Cannot set early data after the handshake started.")
+        self._early_data = bytes(memoryview(data).cast("B"))
+
+    def read_early_data(self) -> bytes:
+        """Server: the 0-RTT data received so far (b"" when none), apart
+        from ordinary data. It may be a replay across servers: act on it
+        only as an idempotent request (RFC 8446 §8)."""
+        if not self.server_side:
+            raise ValueError("only a server receives early data")
+        return bytes(self._conn.read_early_data())
+
+    @property
+    def early_data_status(self) -> str | None:
+        """Client: None (no early data), "offered" (no answer yet),
+        "accepted", "rejected" (resent after the handshake) or "not sent"
+        (no ticket allowed it: sent after the handshake). Server: None (not
+        offered), "accepted" or "rejected"."""
+        if self.server_side:
+            result: str | None = self._conn.early_data_status
+            return result
+        if self._early_data is None:
+            return None
+        status: str | None = self._conn.early_data_status
+        return status or ("not sent" if self._started else None)
 
     # -- handshake ----------------------------------------------------------
 
@@ -364,12 +420,33 @@ class TLSObject:
             if self._context._cy_check_hostname and not self.server_hostname:
                 raise ValueError("check_hostname requires server_hostname")
             stats["connect"] += 1
+            session = self._session
+            if isinstance(session, SSLSession):
+                ticket = session._take(self._context.dangerous_reuse_tickets)
+                self._conn.set_session(ticket, self._early_data)
+            elif self._early_data is not None:
+                self._conn.set_session(None, self._early_data)
         self._conn.start_handshake()
 
     def _finish(self) -> None:
         self._done = True
-        self._context._cy_stats["accept_good" if self.server_side else "connect_good"] += 1
+        conn = self._conn
+        stats = self._context._cy_stats
+        stats["accept_good" if self.server_side else "connect_good"] += 1
+        if conn.session_resumed:
+            stats["hits"] += 1
+        elif conn.psk_outcome in ("miss", "timeout"):
+            stats["misses" if conn.psk_outcome == "miss" else "timeouts"] += 1
         self._note_trust_lookups()
+        early = self._early_data
+        if early and not self._early_resent:
+            # What 0-RTT did not carry (all of it when rejected, the rest
+            # past the ticket's limit) goes now, under the 1-RTT keys.
+            self._early_resent = True
+            taken = len(conn.early_data_sent) if conn.early_data_status == "accepted" else 0
+            if taken < len(early):
+                conn.send_application_data(early[taken:])
+                self._flush()
 
     def _note_trust_lookups(self) -> None:
         """Tell the trust store which capath certificates the peer's chain

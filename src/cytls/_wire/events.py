@@ -14,6 +14,7 @@ __all__ = [
     "AlertReceived",
     "ApplicationDataReceived",
     "ConnectionClosed",
+    "EarlyDataReceived",
     "Event",
     "HandshakeComplete",
     "KeyUpdated",
@@ -58,6 +59,15 @@ class AlertReceived(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class EarlyDataReceived(Event):
+    """Server: 0-RTT application data arrived (RFC 8446 §2.3); it waits in
+    the early data buffer, apart from ordinary data. It may be a replay
+    across servers that do not share an anti-replay register."""
+
+    nbytes: int
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectionClosed(Event):
     """The peer sent close_notify; no more data will arrive."""
 
@@ -78,6 +88,14 @@ class NewSessionTicket:
         server_name: the SNI used, if any.
         alpn_protocol: the ALPN protocol negotiated, if any.
         received_at: time.time() when it arrived.
+        peer_certificates, verified_chain: the server's chain (x509
+            objects) as sent and as verified, restored on resumption.
+        version: 0x0304, or 0x0303 for a TLS 1.2 session (RFC 5077 ticket
+            or session ID; `psk` is then its master secret, `ticket` may be
+            empty and `session_id` names it).
+        session_id: TLS 1.2: the server's session ID.
+        ems: TLS 1.2: the session's master secret is an extended one
+            (RFC 7627), which its resumption must carry over (§5.3).
     """
 
     lifetime: int
@@ -90,6 +108,11 @@ class NewSessionTicket:
     server_name: str | None
     alpn_protocol: str | None
     received_at: float
+    peer_certificates: tuple[Any, ...] = ()
+    verified_chain: tuple[Any, ...] = ()
+    version: int = 0x0304
+    session_id: bytes = b""
+    ems: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -335,53 +335,86 @@ def _pair_contexts(impl: _impl.TLSImpl, files: CertFiles) -> tuple[ssl.SSLContex
     return client, server, notes
 
 
+def _resumable(client: ssl.SSLContext, server: ssl.SSLContext,
+               one: Callable[..., None]) -> Callable[[], None]:
+    """A resumed handshake with one session over and over (the ssl module
+    reuses a session's ticket; cytls hands each out once unless told)."""
+    if hasattr(client, "dangerous_reuse_tickets"):
+        client.dangerous_reuse_tickets = True
+    first = _Pair(client, server)
+    first.handshake()
+    session = first.take_ticket()
+    if session is None:
+        raise _impl.Unavailable("no session ticket reached the client")
+    probe = _Pair(client, server, session)
+    probe.handshake()
+    if not probe.client.session_reused:
+        raise _impl.Unavailable("the session was not resumed")
+
+    def again() -> None:
+        one(sess=session)
+
+    return again
+
+
 def bench_handshake(report: Report, quick: bool, files: CertFiles) -> None:
     budget = 0.6 if quick else 2.0
-    full: dict[str, Callable[[], object]] = {}
-    resumed: dict[str, Callable[[], object]] = {}
+    kinds = ("full", "resumed", "resumed_psk_ke")
+    fns: dict[str, dict[str, Callable[[], object]]] = {k: {} for k in kinds}
     reasons: dict[str, dict[str, str]] = {"cytls": {}, "ssl": {}}
+    # OpenSSL 3.0 takes psk_dhe_ke whenever a client offers it, and the ssl
+    # module cannot make a client offer psk_ke alone.
+    reasons["ssl"]["resumed_psk_ke"] = "the ssl module has no psk_ke-only resumption"
     for name in ("cytls", "ssl"):
         try:
             impl = _impl.load(name)
             client, server, _ = _pair_contexts(impl, files)
             _Pair(client, server).handshake()
         except Exception as e:
-            reasons[name]["full"] = reasons[name]["resumed"] = f"{name} handshake failed: {e}"
+            for kind in kinds:
+                reasons[name][kind] = f"{name} handshake failed: {e}"
             continue
 
         def one(c: ssl.SSLContext = client, s: ssl.SSLContext = server, sess: Any = None) -> None:
             _Pair(c, s, sess).handshake()
 
-        full[name] = one
+        fns["full"][name] = one
         try:
-            first = _Pair(client, server)
-            first.handshake()
-            session = first.take_ticket()
-            if session is None:
-                raise _impl.Unavailable("no session ticket reached the client")
-            probe = _Pair(client, server, session)
-            probe.handshake()
-            if not probe.client.session_reused:
-                raise _impl.Unavailable("the session was not resumed")
+            fns["resumed"][name] = _resumable(client, server, one)
         except Exception as e:
             reasons[name]["resumed"] = f"{name} resumption: {e}"
+        if name != "cytls":
             continue
-        def again(one: Callable[..., None] = one, session: Any = session) -> None:
-            one(sess=session)
+        try:
+            kc, ks, _ = _pair_contexts(impl, files)
+            kc.dangerous_psk_ke = ks.dangerous_psk_ke = True  # type: ignore[attr-defined]
 
-        resumed[name] = again
+            def one_ke(c: ssl.SSLContext = kc, s: ssl.SSLContext = ks, sess: Any = None) -> None:
+                _Pair(c, s, sess).handshake()
+
+            fns["resumed_psk_ke"][name] = _resumable(kc, ks, one_ke)
+        except Exception as e:
+            reasons[name]["resumed_psk_ke"] = f"cytls psk_ke resumption: {e}"
     label = {"full": "full handshake, TLS 1.3, x25519, ECDSA P-256 chain verified",
-             "resumed": "resumed handshake (TLS 1.3 ticket, psk_dhe_ke)"}
-    for kind, fns in (("full", full), ("resumed", resumed)):
-        if "cytls" not in fns:
+             "resumed": "resumed handshake (TLS 1.3 ticket, psk_dhe_ke)",
+             "resumed_psk_ke": "resumed handshake (TLS 1.3 ticket, psk_ke)"}
+    # Every contender in one alternating measurement, so that the resumed
+    # and full rates (and cytls's and ssl's) share the machine's moments.
+    together = {f"{name} {kind}": fn for kind in kinds for name, fn in fns[kind].items()}
+    rates = measure_rates(together, 1, budget * len(together) / 2) if together else {}
+    cytls_full = rates.get("cytls full")
+    for kind in kinds:
+        if "cytls" not in fns[kind]:
             report.unavailable[f"handshake {kind}"] = reasons["cytls"].get(kind, "not measured")
             continue
-        rates = measure_rates(fns, 1, budget)
-        fig = Figure("handshake", label[kind], "handshakes/s", rates["cytls"])
-        if "ssl" in rates:
-            fig.peers["ssl"] = rates["ssl"]
+        fig = Figure("handshake", label[kind], "handshakes/s", rates[f"cytls {kind}"])
+        peer = f"ssl {kind}"
+        if peer in rates:
+            fig.peers["ssl"] = rates[peer]
         else:
             fig.unavailable_peers["ssl"] = reasons["ssl"].get(kind, "not measured")
+        if kind != "full" and cytls_full:
+            fig.peers["cytls full"] = cytls_full
         report.add(fig)
 
 
