@@ -2,7 +2,9 @@
 
 Owns: `TLSObject`, which plays the part `_ssl._SSLSocket` plays for the ssl
 module (do_handshake, read, write, shutdown, getpeercert, ...), with the ssl
-module's semantics and exceptions; its memory-BIO transport; `SSLSession`;
+module's semantics and exceptions (its session and 0-RTT attributes are
+in tlssession.py, its after-handshake facts in tlsfacts.py); its memory-BIO
+transport; `SSLSession`;
 the per-thread record of the handshake in progress that a server's SNI hook
 finds its connection by; `EngineContext`, what a TLSObject needs of its
 context.
@@ -24,11 +26,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cytls._pki import loading
-from cytls._ssl.ciphers import SUITES_BY_CODE
 from cytls._ssl.errors import eof_error, ssl_error, want_read_error, zero_return_error
 from cytls._ssl.msgtrace import MsgTracer
 from cytls._ssl.sessions import SSLSession
-from cytls._wire.enums import NamedGroup
+from cytls._ssl.tlsfacts import ConnectionFacts
+from cytls._ssl.tlssession import SessionAccess
 
 try:
     # The protocol core (and the C core under it), loaded with the adapters
@@ -42,7 +44,6 @@ if TYPE_CHECKING:
     from typing_extensions import Buffer
 
     from cytls._handshake.config import TLSConfig
-    from cytls._wire.events import TraceEvent
 
 __all__ = ["EngineContext", "SSLSession", "TLSObject", "current", "sni_dispatch"]
 
@@ -99,34 +100,23 @@ def sni_dispatch(server_name: str | None) -> int | TLSConfig | None:
         return None
     return tls._on_sni(server_name)
 
-_VERSION_NAMES = {0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
-
 # The most ciphertext one pull takes from a memory BIO. Reads pull only when
 # no decrypted data is buffered, so the plaintext a connection holds is
 # bounded by one pull (or by the socket transport's recv size): a peer that
 # floods a reader that does not read fills the BIO or the socket buffer,
 # never this process's memory, and TCP flow control stops the peer.
 MAX_PULL = 262144
-_CB_TYPES = ("tls-unique", "tls-exporter")
 
 
-def group_name(code: int | None) -> str | None:
-    """OpenSSL's name of a TLS NamedGroup code ("x25519", "X25519MLKEM768"...)."""
-    if code is None:
-        return None
-    try:
-        return NamedGroup(code).name
-    except ValueError:
-        return f"0x{code:04x}"
-
-
-class TLSObject:
+class TLSObject(SessionAccess, ConnectionFacts):
     """One TLS connection with the interface of `_ssl._SSLSocket`.
 
     Subclasses provide the transport: `_pull()` returns incoming bytes (b""
     at end of stream) or raises SSLWantReadError; `_push(data)` sends.
     This class moves ciphertext over ssl.MemoryBIO objects.
     """
+
+    _context: EngineContext
 
     def __init__(
         self,
@@ -285,97 +275,6 @@ class TLSObject:
         # Inside a server's SNI callback this switches the certificate served
         # (the ssl module's SSL_set_SSL_CTX); see _on_sni.
         self._context = ctx
-
-    @property
-    def session(self) -> SSLSession | None:
-        """Client: the session of the tickets this connection received (the
-        same object on every read; tickets arriving later join it); before
-        any arrived, the session it was given. It stays available after the
-        connection failed or closed uncleanly. None on a server.
-
-        TLS 1.3 tickets come after the handshake: reading this takes the
-        bytes that have arrived meanwhile, without blocking."""
-        if self.server_side:
-            return None
-        if self._session_obj is None:
-            if self._done and not self._conn.session_tickets:
-                self._poll_tickets()
-            tickets = self._conn.session_tickets
-            if tickets:
-                self._session_obj = SSLSession(tickets)
-        if self._session_obj is not None:
-            return self._session_obj
-        return self._session if isinstance(self._session, SSLSession) else None
-
-    @session.setter
-    def session(self, value: Any) -> None:
-        if not isinstance(value, SSLSession):
-            raise TypeError("Value is not a SSLSession.")
-        if self.server_side:
-            raise ValueError("Cannot set session for server-side SSLSocket.")
-        if self._started:
-            raise ValueError("Cannot set session after handshake.")
-        self._session = value
-
-    def _poll_tickets(self) -> None:
-        """Process what the peer has sent so far, without waiting (best
-        effort: a failure is left for the next read to raise)."""
-        try:
-            while True:
-                data = self._pull()
-                if not data:
-                    return
-                self._conn.receive_data(data)
-                if self._conn.session_tickets:
-                    return
-        except (ssl.SSLError, OSError, ValueError):
-            return
-
-    @property
-    def session_reused(self) -> bool:
-        """Whether the handshake resumed a session."""
-        return bool(self._conn.session_resumed)
-
-    # -- 0-RTT (beyond the ssl module) ---------------------------------------
-
-    def set_early_data(self, data: Buffer) -> None:
-        """Client: send data as TLS 1.3 0-RTT early data with the resumed
-        session (when its ticket allows early data and the server takes
-        it); otherwise, or when the server rejects it, it is sent as
-        ordinary application data once the handshake completes. Either way
-        it is delivered once. Early data can be replayed by an attacker:
-        send only idempotent requests this way (RFC 8446 §8).
-
-        Raises:
-            ValueError: on a server, or after the handshake started.
-        """
-        if self.server_side:
-            raise ValueError("only a client sends early data")
-        if self._started:
-            raise ValueError("Cannot set early data after the handshake started.")
-        self._early_data = bytes(memoryview(data).cast("B"))
-
-    def read_early_data(self) -> bytes:
-        """Server: the 0-RTT data received so far (b"" when none), apart
-        from ordinary data. It may be a replay across servers: act on it
-        only as an idempotent request (RFC 8446 §8)."""
-        if not self.server_side:
-            raise ValueError("only a server receives early data")
-        return bytes(self._conn.read_early_data())
-
-    @property
-    def early_data_status(self) -> str | None:
-        """Client: None (no early data), "offered" (no answer yet),
-        "accepted", "rejected" (resent after the handshake) or "not sent"
-        (no ticket allowed it: sent after the handshake). Server: None (not
-        offered), "accepted" or "rejected"."""
-        if self.server_side:
-            result: str | None = self._conn.early_data_status
-            return result
-        if self._early_data is None:
-            return None
-        status: str | None = self._conn.early_data_status
-        return status or ("not sent" if self._started else None)
 
     # -- handshake ----------------------------------------------------------
 
@@ -631,123 +530,6 @@ class TLSObject:
 
     def _transport_object(self) -> Any:
         return None
-
-    # -- connection facts ----------------------------------------------------
-
-    def getpeercert(self, binary_form: bool = False) -> Any:
-        """The peer's certificate: a dict (verified peers), {} or DER bytes.
-
-        Raises:
-            ValueError: before the handshake is complete.
-        """
-        if not self._done:
-            raise ValueError("handshake not done yet")
-        certs = self._conn.peer_certificates
-        if not certs:
-            return None
-        if binary_form:
-            return loading.der(certs[0])
-        if self._context._cy_verify_mode == ssl.CERT_NONE:
-            return {}
-        if self._peercert is None:
-            self._peercert = loading.decode_certificate(certs[0])
-        return self._peercert
-
-    def get_verified_chain(self) -> list[bytes]:
-        """The verified chain, leaf first, as DER ([] when not verified)."""
-        if not self._done:
-            return []
-        return [loading.der(c) for c in self._conn.verified_chain]
-
-    def get_unverified_chain(self) -> list[bytes]:
-        """The certificates the peer sent, as DER."""
-        if not self._done:
-            return []
-        return [loading.der(c) for c in self._conn.peer_certificates]
-
-    def cipher(self) -> tuple[str, str, int] | None:
-        """(suite name, protocol version, secret bits), or None before the handshake."""
-        if not self._done or self._conn.cipher_suite is None:
-            return None
-        suite = SUITES_BY_CODE[self._conn.cipher_suite]
-        return (suite.name, suite.protocol, suite.bits)
-
-    def shared_ciphers(self) -> list[tuple[str, str, int]] | None:
-        """Server: the client's offered suites that this side also enables,
-        in the client's order, as (name, protocol, secret bits).
-
-        Returns:
-            The list on a server after the handshake; None on a client or
-            before the handshake (as the ssl module).
-        """
-        if not self._done or not self.server_side:
-            return None  # as the ssl module: only a server knows the client's list
-        offered = self._conn.peer_offered_cipher_suites
-        enabled = set(self._config.cipher_suites)
-        return [
-            (SUITES_BY_CODE[c].name, SUITES_BY_CODE[c].protocol, SUITES_BY_CODE[c].bits)
-            for c in offered
-            if c in enabled and c in SUITES_BY_CODE
-        ]
-
-    def group(self) -> str | None:
-        """The negotiated key exchange group, e.g. "X25519MLKEM768" or
-        "x25519" (OpenSSL's names), or None before the handshake."""
-        return group_name(self._conn.group) if self._done else None
-
-    def handshake_trace(self) -> list[TraceEvent]:
-        """The handshake steps recorded so far, in order.
-
-        Returns:
-            `cytls._wire.events.TraceEvent` tuples (time, role, step, details)
-            whose `time` is the absolute time.perf_counter() value of the
-            step, so the client's and the server's traces (and any
-            perf_counter() reading of the caller) share one clock.
-        """
-        conn = self._conn
-        base = conn.created
-        return [e._replace(time=base + e.time) for e in conn.trace]
-
-    def compression(self) -> None:
-        """Always None: TLS compression is not supported (CRIME)."""
-        return None
-
-    def version(self) -> str | None:
-        """'TLSv1.3' or 'TLSv1.2', or None before the handshake."""
-        if not self._done:
-            return None
-        return _VERSION_NAMES.get(self._conn.version or 0)
-
-    def selected_alpn_protocol(self) -> str | None:
-        """The ALPN protocol agreed on, if any."""
-        if not self._done:
-            return None
-        return self._conn.alpn_protocol
-
-    def selected_npn_protocol(self) -> None:
-        """Always None: NPN is not implemented."""
-        return None
-
-    def get_channel_binding(self, cb_type: str = "tls-unique") -> bytes | None:
-        """Channel binding data: "tls-unique" (TLS 1.2, RFC 5929) or
-        "tls-exporter" (RFC 9266).
-
-        Raises:
-            ValueError: an unknown channel binding type.
-        """
-        if cb_type not in _CB_TYPES:
-            raise ValueError(f"'{cb_type}' channel binding type not implemented")
-        if not self._done:
-            return None
-        conn = self._conn
-        if cb_type == "tls-exporter":
-            # RFC 9266 §2: label "EXPORTER-Channel-Binding", empty context, 32 bytes.
-            return bytes(conn.export_keying_material(b"EXPORTER-Channel-Binding", b"", 32))
-        # TLS 1.3 defines no tls-unique (RFC 8446 §C.5); as the ssl module,
-        # the client's Finished is returned then (tls-exporter is the binding
-        # RFC 9266 defines for TLS 1.3).
-        value = getattr(conn, "tls_unique", None)
-        return bytes(value) if value is not None else None
 
     def key_update(self, update_requested: bool = False) -> None:
         """TLS 1.3: send a KeyUpdate and switch our sending key (RFC 8446
