@@ -83,16 +83,64 @@ def test_dangerous_reuse_tickets(pki: Pki) -> None:
     assert reused == [True, True, True]
 
 
+@pytest.mark.parametrize("smod", [cytls, ssl], ids=["cytls-server", "ssl-server"])
 @pytest.mark.parametrize(("count", "option"), [(0, False), (1, False), (3, False), (2, True)])
-def test_num_tickets_and_op_no_ticket(count: int, option: bool, pki: Pki) -> None:
-    client_ctx, server_ctx = contexts(cytls, cytls, pki)
+def test_num_tickets_and_op_no_ticket(
+    smod: ModuleType, count: int, option: bool, pki: Pki
+) -> None:
+    # A cytls client counts the tickets each server sends (the ssl module
+    # keeps only the last one), so the same body checks both servers.
+    # OP_NO_TICKET does not stop TLS 1.3 tickets in OpenSSL: they become
+    # stateful (an identifier of a session the server keeps).
+    client_ctx, server_ctx = contexts(cytls, smod, pki)
     server_ctx.num_tickets = count
     if option:
         server_ctx.options |= ssl.OP_NO_TICKET
     pair = connect(client_ctx, server_ctx)
-    expected = 0 if option else count
-    assert len(pair.client._sslobj._conn.session_tickets) == expected
-    assert (pair.client.session is None) == (expected == 0)
+    assert len(pair.client._sslobj._conn.session_tickets) == count
+    assert (pair.client.session is None) == (count == 0)
+
+
+# Deliberate difference: the ssl module's server (OpenSSL 3.0 here) sends
+# stateful tickets under OP_NO_TICKET and keeps their sessions in its cache
+# (session_stats()["number"] grows), but a client presenting one gets a full
+# handshake (a miss) in this setup; a cytls server resumes them, once each,
+# as OpenSSL documents stateful tickets. So these two run on cytls servers.
+@pytest.mark.parametrize("cmod", [cytls, ssl], ids=["cytls-client", "ssl-client"])
+def test_op_no_ticket_sessions_stay_on_their_server(cmod: ModuleType, pki: Pki) -> None:
+    smod = cytls
+    client_ctx, server_ctx = contexts(cmod, smod, pki)
+    server_ctx.options |= ssl.OP_NO_TICKET
+    session = connect(client_ctx, server_ctx).client.session
+    assert session is not None and session.has_ticket
+    # Another server with the same certificate and even the same ticket
+    # keys has no such session: the ticket names a session, it holds none.
+    _, other = contexts(cmod, smod, pki)
+    other.options |= ssl.OP_NO_TICKET
+    other.set_ticket_keys(server_ctx.export_ticket_keys())
+    missed = connect(client_ctx, other, session)
+    assert not missed.client.session_reused and not missed.server.session_reused
+    # The server that keeps it resumes it (a cytls client offered its
+    # first ticket to `other`, so it offers the second one here).
+    resumed = connect(client_ctx, server_ctx, session)
+    assert resumed.client.session_reused and resumed.server.session_reused
+    assert server_ctx.session_stats()["hits"] == 1
+
+
+def test_op_no_ticket_tickets_resume_once(pki: Pki) -> None:
+    smod = cytls
+    # A stateful ticket is taken out of the server's store when it is used:
+    # offered again (dangerous_reuse_tickets makes a cytls client do so),
+    # it is a full handshake, as with OpenSSL's stateful tickets.
+    client_ctx, server_ctx = contexts(cytls, smod, pki)
+    client_ctx.dangerous_reuse_tickets = True
+    server_ctx.num_tickets = 1
+    server_ctx.options |= ssl.OP_NO_TICKET
+    session = connect(client_ctx, server_ctx).client.session
+    first = connect(client_ctx, server_ctx, session)
+    again = connect(client_ctx, server_ctx, session)
+    assert first.client.session_reused
+    assert not again.client.session_reused and not again.server.session_reused
 
 
 @pytest.mark.parametrize("cmod", [cytls, ssl], ids=["cytls-client", "ssl-client"])

@@ -34,7 +34,6 @@ pytestmark = [needs_engine, pytest.mark.timeout(60)]
 HONOURED = "honoured"  # changes what cytls does, as OpenSSL (tested here or named)
 ALWAYS = "always on"  # cytls behaves as if set; clearing it changes nothing in ssl either
 FAIL_CLOSED = "not honoured, fails closed"  # a weakening switch cytls does not offer
-SESSIONS = "issue 12"  # session tickets: the sessions work (another branch)
 
 OPTIONS: dict[str, tuple[str, str]] = {
     "OP_ALL": (ALWAYS, "OpenSSL's bug workarounds: none concern TLS 1.2+ AEAD peers"),
@@ -51,7 +50,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "OP_NO_TLSv1_3": (HONOURED, "test_version_options"),
     "OP_SINGLE_DH_USE": (ALWAYS, "every handshake uses fresh ephemeral keys"),
     "OP_SINGLE_ECDH_USE": (ALWAYS, "every handshake uses fresh ephemeral keys"),
-    "OP_NO_TICKET": (SESSIONS, "session tickets are issue 12"),
+    "OP_NO_TICKET": (HONOURED, "test_session_parity.py::test_num_tickets_and_op_no_ticket"),
     # 3.12+
     "OP_ENABLE_KTLS": (ALWAYS, "kernel TLS is an offload; OpenSSL falls back silently too"),
     "OP_LEGACY_SERVER_CONNECT": (
@@ -76,7 +75,7 @@ ATTRIBUTES: dict[str, tuple[str, str]] = {
     "keylog_filename": (HONOURED, "test_context_parity.py"),
     "maximum_version": (HONOURED, "test_version_options, test_setters_parity.py"),
     "minimum_version": (HONOURED, "test_version_options, test_setters_parity.py"),
-    "num_tickets": (SESSIONS, "session tickets are issue 12"),
+    "num_tickets": (HONOURED, "test_session_parity.py::test_num_tickets_and_op_no_ticket"),
     "options": (HONOURED, "OPTIONS above"),
     "post_handshake_auth": (HONOURED, "test_post_handshake_parity.py, test_chain_parity.py"),
     "protocol": (HONOURED, "read only"),

@@ -14,6 +14,7 @@ from tls_helpers import client_config, pump, server_config, split_records
 from cytls._connection import Connection
 from cytls._handshake.config import TLSConfig
 from cytls._handshake.resume12 import SessionCache
+from cytls._handshake.sessionstore import StatefulTickets
 from cytls._handshake.state import Hooks
 from cytls._handshake.tickets import TicketKeyRing
 from cytls._wire import messages as m
@@ -242,3 +243,16 @@ def test_session_cache_is_bounded() -> None:
     assert len(cache) == 2
     assert not connect(scfg, sessions[0])[0].session_resumed  # the oldest went out
     assert connect(scfg, sessions[2])[0].session_resumed
+
+
+def test_op_no_ticket_store_sends_no_tls12_ticket() -> None:
+    # OP_NO_TICKET puts a StatefulTickets store where the key ring was:
+    # TLS 1.2 then resumes by session ID only, as OpenSSL does.
+    cache = SessionCache()
+    scfg = servers(ticket_keys=StatefulTickets(), session_cache=cache)
+    c, _ = connect(scfg)
+    (session,) = c.session_tickets
+    assert not session.ticket and session.session_id and len(cache) == 1
+    c2, s2 = connect(scfg, session)
+    assert c2.session_resumed and s2.session_resumed
+    assert not c2.session_tickets[0].ticket

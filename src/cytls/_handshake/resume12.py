@@ -1,25 +1,25 @@
 """TLS 1.2 session resumption: RFC 5077 tickets and session IDs (RFC 5246 §7.3).
 
-Owns: the server's bounded session-ID cache, finding a resumable session
+Owns: finding a resumable session
 in a ClientHello (a ticket sealed by the same ring as TLS 1.3 tickets, or a
 cached session ID), the checks a resumed TLS 1.2 session must pass
 (version, suite offered and enabled, extended master secret carried over,
 RFC 7627 §5.3, lifetime, server name), the TLS 1.2 NewSessionTicket, and
 recording a completed full handshake for later resumption.
-Must not: build the abbreviated flight (server12 does) or import the TLS 1.3
-modules.
+Must not: build the abbreviated flight (server12 does), keep sessions
+(sessionstore.py does) or import the TLS 1.3 modules.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import replace
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from cytls._handshake.config import TLSConfig
+from cytls._handshake.sessionstore import SessionCache
 from cytls._handshake.state import TLS12, CertificateChecked, Context, State, unexpected
 from cytls._handshake.tickets import SessionState
 from cytls._wire import messages as m
@@ -41,37 +41,14 @@ __all__ = [
     "remember12",
     "restored_proof",
     "resumed_server_proof12",
+    "stateless_tickets",
 ]
 
 
-class SessionCache:
-    """Server: TLS 1.2 sessions by session ID, least recently used out first.
-
-    Args:
-        capacity: most sessions kept (OpenSSL's default cache size).
-    """
-
-    def __init__(self, capacity: int = 20480) -> None:
-        self.capacity = capacity
-        self._items: OrderedDict[bytes, SessionState] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get(self, session_id: bytes) -> SessionState | None:
-        with self._lock:
-            state = self._items.get(session_id)
-            if state is not None:
-                self._items.move_to_end(session_id)
-            return state
-
-    def put(self, session_id: bytes, state: SessionState) -> None:
-        with self._lock:
-            self._items[session_id] = state
-            self._items.move_to_end(session_id)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
+def stateless_tickets(cfg: TLSConfig) -> bool:
+    """Whether this server seals TLS 1.2 tickets (RFC 5077): it has a key
+    ring, not the OP_NO_TICKET store, whose identifiers TLS 1.3 alone uses."""
+    return cfg.ticket_keys is not None and getattr(cfg.ticket_keys, "stateless", True)
 
 
 def _now_ms(ctx: Context) -> int:
@@ -96,7 +73,7 @@ def find_session12(
     ticket = exts.get(Ext.session_ticket, b"")
     state: SessionState | None = None
     if ticket:
-        if cfg.ticket_keys is not None:
+        if stateless_tickets(cfg):
             state = cfg.ticket_keys.open(ticket)
     elif ch.session_id and cfg.session_cache is not None:
         state = cfg.session_cache.get(ch.session_id)
@@ -129,7 +106,7 @@ def new_session_ticket12(ctx: Context) -> bytes | None:
     """Server: a TLS 1.2 NewSessionTicket (RFC 5077 §3.3) for this session,
     when the client asked for tickets and we issue them; else None."""
     cfg = ctx.config
-    if not ctx.offered_ticket12 or cfg.ticket_keys is None or not cfg.num_tickets:
+    if not ctx.offered_ticket12 or not stateless_tickets(cfg) or not cfg.num_tickets:
         return None
     state = _state(ctx)
     body = cfg.ticket_lifetime.to_bytes(4, "big") + vec16(cfg.ticket_keys.seal(state))

@@ -32,7 +32,12 @@ from cytls._handshake.common12 import ExpectChangeCipherSpec, add_message, send_
 from cytls._handshake.config import TLSConfig
 from cytls._handshake.groups import KeyShare
 from cytls._handshake.keyschedule import SUITES12, KeySchedule12
-from cytls._handshake.resume12 import find_session12, new_session_ticket12, restored_proof
+from cytls._handshake.resume12 import (
+    find_session12,
+    new_session_ticket12,
+    restored_proof,
+    stateless_tickets,
+)
 from cytls._handshake.rsa_kx12 import ServerKeyTransport, parse_encrypted_premaster
 from cytls._handshake.state import (
     GROUPS12,
@@ -194,7 +199,7 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     resumed = find_session12(ctx, ch, suite, ems)
     if resumed is not None:
         return _abbreviated(ctx, ch, raw, resumed, random, sh_exts)
-    if ctx.offered_ticket12 and cfg.ticket_keys is not None and cfg.num_tickets:
+    if ctx.offered_ticket12 and stateless_tickets(cfg) and cfg.num_tickets:
         sh_exts[Ext.session_ticket] = b""  # RFC 5077 §3.2: a ticket will follow
     # A session ID only when a cache can resume it (RFC 5246 §7.4.1.3).
     ctx.session_id12 = ctx.random(32) if cfg.session_cache is not None else b""

@@ -166,7 +166,7 @@ class ConfigBuilder(EngineOptions, ResumptionSettings):
             **self._verify_flag_settings(),
             **self._engine_option_settings(),
             **self._resumption_config(
-                server_side, 0 if self._cy_options & ssl.OP_NO_TICKET else self._cy_num_tickets
+                server_side, stateful=bool(self._cy_options & ssl.OP_NO_TICKET)
             ),
         }
         if self._cy_groups is not None:

@@ -311,7 +311,8 @@ class SSLContext(CertificateSettings, ConfigBuilder, PSKRefusal, ssl.SSLContext)
     @property
     def num_tickets(self) -> int:
         """Session tickets a TLS 1.3 server sends after each handshake
-        (default 2; none with OP_NO_TICKET)."""
+        (default 2; with OP_NO_TICKET they name sessions this context keeps,
+        as OpenSSL's stateful tickets)."""
         return self._cy_num_tickets
 
     @num_tickets.setter

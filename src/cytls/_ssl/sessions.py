@@ -33,10 +33,10 @@ from cytls._wire.events import NewSessionTicket
 try:
     # Tickets are sealed by the C core's AES-GCM; without it the package
     # still imports (and TLSObject() says the core is missing).
-    from cytls._handshake.resume12 import SessionCache
+    from cytls._handshake.sessionstore import SessionCache, StatefulTickets
     from cytls._handshake.tickets import TicketKeyRing, parse_key_material
 except ImportError:  # the C core is not built
-    SessionCache = None  # type: ignore[assignment,misc]
+    SessionCache = StatefulTickets = None  # type: ignore[assignment,misc]
     TicketKeyRing = None  # type: ignore[assignment,misc]
     parse_key_material = None  # type: ignore[assignment]
 
@@ -114,6 +114,7 @@ class ResumptionSettings:
     _cy_max_early_data = 0
     _cy_psk_ke = False
     _cy_reuse_tickets = False
+    _cy_num_tickets: int  # set by SSLContext
 
     def _ticket_ring(self) -> TicketKeyRing:
         """The context's ring, made (with a random key) on first use.
@@ -135,6 +136,14 @@ class ResumptionSettings:
             cache = SessionCache()
             self.__dict__["_cy_session_cache"] = cache
         return cache
+
+    def _stateful_tickets(self) -> Any:
+        """The context's store of OP_NO_TICKET sessions, made on first use."""
+        store = self.__dict__.get("_cy_stateful_tickets")
+        if store is None:
+            store = StatefulTickets()
+            self.__dict__["_cy_stateful_tickets"] = store
+        return store
 
     def _anti_replay(self) -> StrikeRegister:
         """The context's 0-RTT strike register, made on first use."""
@@ -229,12 +238,14 @@ class ResumptionSettings:
     def dangerous_reuse_tickets(self, value: bool) -> None:
         self._cy_reuse_tickets = bool(value)
 
-    def _resumption_config(self, server_side: bool, num_tickets: int) -> dict[str, Any]:
-        """TLSConfig fields for these settings."""
+    def _resumption_config(self, server_side: bool, stateful: bool) -> dict[str, Any]:
+        """TLSConfig fields for these settings; `stateful` (OP_NO_TICKET):
+        TLS 1.3 tickets name sessions kept in this context, and TLS 1.2
+        sends none, as OpenSSL."""
         fields: dict[str, Any] = {"psk_modes": (0, 1) if self._cy_psk_ke else (1,)}
         if server_side:
-            fields["num_tickets"] = num_tickets
-            fields["ticket_keys"] = self._ticket_ring()
+            fields["num_tickets"] = self._cy_num_tickets
+            fields["ticket_keys"] = self._stateful_tickets() if stateful else self._ticket_ring()
             fields["session_cache"] = self._session_cache()
             fields["ticket_lifetime"] = self._cy_ticket_lifetime
             fields["max_early_data"] = self._cy_max_early_data
