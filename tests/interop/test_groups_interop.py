@@ -23,6 +23,7 @@ from peers import (
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 
+from pyopenssl_peer import Peer, exchange, run
 from tls_helpers import client_config, pki, server_config
 
 from cytls._connection import Connection
@@ -159,35 +160,6 @@ PY_CASES = [(g, False) for g in PYOPENSSL_GROUPS] + [(g, True) for g in GROUPS12
 PY_IDS = [f"{PYOPENSSL_GROUPS[g]}-{'tls12' if t else 'tls13'}" for g, t in PY_CASES]
 
 
-def _pump(conn: Connection, peer: object, rounds: int = 10) -> None:
-    ssl_mod = pytest.importorskip("OpenSSL.SSL")
-    for _ in range(rounds):
-        data = conn.data_to_send()
-        if data:
-            peer.bio_write(data)  # type: ignore[attr-defined]
-        try:
-            peer.do_handshake()  # type: ignore[attr-defined]
-        except ssl_mod.WantReadError:
-            pass
-        try:
-            out = peer.bio_read(1 << 16)  # type: ignore[attr-defined]
-        except ssl_mod.WantReadError:
-            out = b""
-        if out:
-            conn.receive_data(out)
-        if not data and not out:
-            return
-
-
-def _check_data(conn: Connection, peer: object) -> None:
-    conn.send_application_data(b"hello over a new group")
-    peer.bio_write(conn.data_to_send())  # type: ignore[attr-defined]
-    assert peer.recv(100) == b"hello over a new group"  # type: ignore[attr-defined]
-    peer.send(b"and back")  # type: ignore[attr-defined]
-    conn.receive_data(peer.bio_read(1 << 16))  # type: ignore[attr-defined]
-    assert conn.read_application_data() == b"and back"
-
-
 @pytest.mark.parametrize(("group", "tls12"), PY_CASES, ids=PY_IDS)
 def test_pyopenssl_server(pyopenssl: object, group: int, tls12: bool) -> None:
     SSL = pytest.importorskip("OpenSSL.SSL")
@@ -197,18 +169,16 @@ def test_pyopenssl_server(pyopenssl: object, group: int, tls12: bool) -> None:
     ctx.use_certificate(crypto.X509.from_cryptography(p.leaf))
     ctx.add_extra_chain_cert(crypto.X509.from_cryptography(p.inter))
     ctx.use_privatekey(crypto.PKey.from_cryptography_key(p.leaf_key))
-    peer = SSL.Connection(ctx, None)
-    peer.set_accept_state()
+    peer = Peer(SSL, ctx, server=True)
     # TLS 1.2 with an ECDSA certificate: its curve must be listed too.
     groups = [group, 0x0017] if tls12 else [group]
     cfg = client_config(groups=groups, key_share_groups=[group])
     cfg.max_version = 0x0303 if tls12 else 0x0304
     conn = Connection(cfg)
-    conn.start_handshake()
-    _pump(conn, peer)
+    run(conn, peer)
     assert conn.handshake_complete and conn.group == group
-    assert peer.get_group_name() == PYOPENSSL_GROUPS[group]
-    _check_data(conn, peer)
+    assert peer.obj.get_group_name() == PYOPENSSL_GROUPS[group]
+    exchange(conn, peer)
 
 
 @pytest.mark.parametrize(("group", "tls12"), PY_CASES, ids=PY_IDS)
@@ -218,18 +188,11 @@ def test_pyopenssl_client(pyopenssl: object, group: int, tls12: bool) -> None:
     ctx.set_verify(SSL.VERIFY_NONE)
     if tls12:
         ctx.set_max_proto_version(SSL.TLS1_2_VERSION)
-    peer = SSL.Connection(ctx, None)
-    peer.set_connect_state()
-    peer.set_tlsext_host_name(b"localhost")
+    peer = Peer(SSL, ctx, server=False, hostname="localhost")
     # The server has only this group: in TLS 1.3 a HelloRetryRequest asks
     # OpenSSL for a share of it.
     conn = Connection(server_config(groups=[group]))
-    try:
-        peer.do_handshake()
-    except SSL.WantReadError:
-        pass
-    conn.receive_data(peer.bio_read(1 << 16))
-    _pump(conn, peer)
+    run(conn, peer)
     assert conn.handshake_complete and conn.group == group
-    assert peer.get_group_name() == PYOPENSSL_GROUPS[group]
-    _check_data(conn, peer)
+    assert peer.obj.get_group_name() == PYOPENSSL_GROUPS[group]
+    exchange(conn, peer)
