@@ -125,7 +125,7 @@ def verify_server_chain(ctx: Context, chain: list[x509.Certificate]) -> Certific
     ctx.trace(
         "receive Certificate",
         certificates=len(chain),
-        subject=chain[0].subject.rfc4514_string(),
+        subject=chain[0].subject,
     )
     if cfg.verify_mode == 0:
         return CertificateChecked(chain, [], False, "verify_mode is CERT_NONE")

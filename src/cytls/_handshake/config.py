@@ -186,6 +186,9 @@ class TLSConfig:
             server's certificate has no DNS subjectAltName.
         security_level: OpenSSL's level (0..5): the key and signature
             digest floors of the peer's chain (see _pki/seclevel.py).
+        verify_cache_size: how many verified peer chains to remember, so
+            that a peer met again is not verified in full (0: none; see
+            _pki/verifycache.py).
         alternates: server: configs with other certificate chains and keys
             (an RSA and an ECDSA one), of which each handshake serves the
             first the client can use (certselect.py).
@@ -258,6 +261,7 @@ class TLSConfig:
     middlebox_compat: bool = True
     alternates: list[TLSConfig] = field(default_factory=list)
     security_level: int = 2
+    verify_cache_size: int = 256
     message_callback: Callable[[str, int, bytes], None] | None = None
     max_fragment: int = 16384
     require_extended_master_secret: bool = False
@@ -355,6 +359,7 @@ class TLSConfig:
             self.crl_check,
             self.hostname_checks_common_name,
             self.security_level,
+            self.verify_cache_size,
         )
 
     def _verify_options(self) -> Any:
@@ -457,7 +462,10 @@ class Prepared:
             if not self.own_schemes:
                 self.own_schemes = [s for s in possible if s in CV_SCHEMES]
         self.verifier = Verifier(
-            list(config.trust_anchors), list(config.crls), config._verify_options()
+            list(config.trust_anchors),
+            list(config.crls),
+            config._verify_options(),
+            cache_size=config.verify_cache_size,
         )
         names = config.client_ca_names
         if names is None:

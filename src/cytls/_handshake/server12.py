@@ -337,7 +337,7 @@ class ExpectCertificate(State):
         ctx.trace(
             "receive Certificate",
             certificates=len(chain),
-            subject=chain[0].subject.rfc4514_string(),
+            subject=chain[0].subject,
         )
         return ExpectClientKeyExchange(ctx, self.exchange, verify_client_chain(ctx, chain))
 

@@ -431,7 +431,7 @@ class ExpectCertificate(State):
         ctx.trace(
             "receive Certificate",
             certificates=len(chain),
-            subject=chain[0].subject.rfc4514_string(),
+            subject=chain[0].subject,
         )
         return ExpectCertificateVerify(ctx, verify_client_chain(ctx, chain))
 

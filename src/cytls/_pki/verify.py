@@ -36,6 +36,7 @@ from cryptography.x509 import verification as xv
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from cytls._pki.seclevel import chain_weakness
+from cytls._pki.verifycache import DEFAULT_SIZE, VerifiedChains
 from cytls._wire.alerts import AlertDescription as AD
 from cytls._wire.alerts import CertificateVerifyFailed
 
@@ -264,6 +265,8 @@ class Verifier:
         anchors: trusted CA certificates.
         crls: certificate revocation lists loaded with the trust store.
         options: the verify flags in force.
+        cache_size: how many verified chains to remember (verifycache.py);
+            0 verifies every chain in full, as OpenSSL does.
     """
 
     def __init__(
@@ -271,6 +274,7 @@ class Verifier:
         anchors: list[x509.Certificate],
         crls: list[x509.CertificateRevocationList] | None = None,
         options: VerifyOptions | None = None,
+        cache_size: int = DEFAULT_SIZE,
     ) -> None:
         self.anchors = anchors
         self.crls = list(crls or [])
@@ -281,6 +285,7 @@ class Verifier:
         self._ee_san = _ee_policy(True)
         self._ee_any = _ee_policy(False)
         self._ca = _ca_policy()
+        self.verified_chains = VerifiedChains(cache_size)
 
     def verify(
         self,
@@ -308,6 +313,13 @@ class Verifier:
         if self.store is None:
             self._diagnose_safely(chain, hostname, now, server)
             raise fail(20)
+        cache = self.verified_chains
+        remember = cache.size > 0 and not self.options.crl_check
+        if remember:
+            key = cache.key(chain, server, hostname)
+            hit = cache.get(key, chain, _as_utc(now) if now is not None else datetime.now(UTC))
+            if hit is not None:
+                return hit
         b = xv.PolicyBuilder().store(self.store)
         if now is not None:
             b = b.time(now)
@@ -346,6 +358,8 @@ class Verifier:
             raise
         except CERT_ERRORS:
             raise fail(1) from None
+        if remember:
+            cache.put(key, chain, verified)
         return verified
 
     def _is_anchor(self, cert: x509.Certificate) -> bool:

@@ -3,7 +3,8 @@
 Owns: load_cert_chain (one chain per key type, as OpenSSL keeps them, with
 the security level's floors), load_verify_locations, set_default_verify_paths,
 load_default_certs, get_ca_certs and cert_store_stats, with the ssl
-module's argument checks and exceptions.
+module's argument checks and exceptions; verify_cache_size (cytls's own:
+how many verified peer chains a context remembers).
 Must not: build configs (configbuild.py) or hold other settings (context.py).
 """
 
@@ -19,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 
 from cytls._pki import loading
 from cytls._pki.seclevel import chain_weakness
+from cytls._pki.verifycache import DEFAULT_SIZE
 from cytls._ssl import argcheck
 from cytls._ssl.truststore import TrustStore
 
@@ -53,6 +55,7 @@ class CertificateSettings:
     _cy_other_chains: dict[str, tuple[list[x509.Certificate], Any]]
     _cy_trust: TrustStore
     _cy_configs: dict[bool, TLSConfig]
+    _cy_verify_cache_size: int = DEFAULT_SIZE
 
     if TYPE_CHECKING:
 
@@ -163,3 +166,20 @@ class CertificateSettings:
     def cert_store_stats(self) -> dict[str, int]:
         """Counts of loaded certificates, CA certificates and CRLs."""
         return self._cy_trust.stats()
+
+    @property
+    def verify_cache_size(self) -> int:
+        """How many peer chains that verified this context remembers
+        (default 256), so that a peer met again with the very same
+        certificates, host name and trust store is not verified in full; a
+        hit still checks that every certificate is valid now. 0 verifies
+        every chain in full, as OpenSSL does. Not kept with CRL checks."""
+        return self._cy_verify_cache_size
+
+    @verify_cache_size.setter
+    def verify_cache_size(self, value: int) -> None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"verify_cache_size must be an int, not {type(value).__name__}")
+        if value < 0:
+            raise ValueError("verify_cache_size must not be negative")
+        self._cy_verify_cache_size = value

@@ -56,6 +56,7 @@ class ConfigBuilder(EngineOptions, ResumptionSettings):
     _cy_alpn: list[str]
     _cy_alpn_strict: bool
     _cy_security_level: int
+    _cy_verify_cache_size: int
     _cy_sni_callback: Callable[..., int | None] | None
     _cy_chain: list[x509.Certificate]
     _cy_key: loading.PrivateKey | None
@@ -152,6 +153,7 @@ class ConfigBuilder(EngineOptions, ResumptionSettings):
             "server_preference": bool(self._cy_options & ssl.OP_CIPHER_SERVER_PREFERENCE),
             "middlebox_compat": bool(self._cy_options & ssl.OP_ENABLE_MIDDLEBOX_COMPAT),
             "security_level": self._cy_security_level,
+            "verify_cache_size": self._cy_verify_cache_size,
             "sni_callback": sni_dispatch if server_side and self._cy_sni_callback else None,
             "keylog": self._keylog_line if self._cy_keylog_filename else None,
             "post_handshake_auth": self._cy_post_handshake_auth and not server_side,

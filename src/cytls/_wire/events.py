@@ -141,7 +141,8 @@ class TraceEvent(NamedTuple):
         time: seconds since the connection was created (time.perf_counter).
         role: "client" or "server".
         step: a short name, e.g. "send ClientHello", "verify certificate".
-        details: step-specific facts (suite, group, sizes, names).
+        details: step-specific facts (suite, group, sizes, names; a
+            certificate's subject as an x509.Name, rendered only when shown).
     """
 
     time: float

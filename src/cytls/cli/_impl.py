@@ -147,9 +147,11 @@ def key_update(obj: Any, update_requested: bool) -> None:
 
 
 def name_of(kind: str, value: Any) -> str:
-    """The registry name of a wire number (suite, group, scheme, version...), else str()."""
+    """The registry name of a wire number (suite, group, scheme, version...),
+    an X.509 name in RFC 4514 form, else str()."""
     if not isinstance(value, int) or isinstance(value, bool):
-        return str(value)
+        render = getattr(value, "rfc4514_string", None)
+        return render() if callable(render) else str(value)
     try:
         from cytls._wire import enums as _enums
         from cytls._wire.alerts import AlertDescription
