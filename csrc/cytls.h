@@ -327,6 +327,25 @@ int cytls_hkdf_expand_label(cytls_hash_alg alg, uint8_t *out, size_t out_len,
                             const uint8_t *label, size_t label_len,
                             const uint8_t *context, size_t context_len);
 
+/* One HKDF-Expand-Label output: out_len bytes into out for label and context. */
+typedef struct cytls_hkdf_label {
+    uint8_t *out;
+    size_t out_len;
+    const uint8_t *label;
+    size_t label_len;
+    const uint8_t *context;
+    size_t context_len;
+} cytls_hkdf_label;
+
+/*
+ * cytls_hkdf_expand_labels derives several HKDF-Expand-Label outputs from
+ * one secret (a TLS 1.3 traffic secret's key and iv, a stage's secrets),
+ * keying the HMAC once. It returns 0, writing nothing, when any request is
+ * out of range as for cytls_hkdf_expand_label (or over 255 * HashLen).
+ */
+int cytls_hkdf_expand_labels(cytls_hash_alg alg, const uint8_t *secret, size_t secret_len,
+                             const cytls_hkdf_label *labels, size_t num_labels);
+
 /* ------------------------------------------------------------------ */
 /* Record layer (record.c) -- declared below by its section.           */
 /* ------------------------------------------------------------------ */

@@ -26,23 +26,17 @@ int cytls_hkdf_extract(cytls_hash_alg alg, uint8_t *out, const uint8_t *salt,
     return cytls_hmac(alg, out, salt, salt_len, ikm, ikm_len);
 }
 
-/* see cytls.h */
-int cytls_hkdf_expand(cytls_hash_alg alg, uint8_t *out, size_t out_len,
-                      const uint8_t *prk, size_t prk_len,
-                      const uint8_t *info, size_t info_len)
+/* HKDF-Expand from an HMAC already keyed with the PRK (left intact). */
+static void expand_keyed(const cytls_hmac_ctx *keyed, size_t dl, uint8_t *out,
+                         size_t out_len, const uint8_t *info, size_t info_len)
 {
-    size_t dl = cytls_hash_digest_len(alg);
-    if (dl == 0 || out_len > 255 * dl)
-        return 0;
-    /* RFC 5869 section 2.3: T(i) = HMAC(PRK, T(i-1) | info | i). The keyed
-     * HMAC state is computed once and copied for each block. */
-    cytls_hmac_ctx keyed, ctx;
+    /* RFC 5869 section 2.3: T(i) = HMAC(PRK, T(i-1) | info | i). */
+    cytls_hmac_ctx ctx;
     uint8_t t[CYTLS_HASH_MAX_LEN];
     size_t t_len = 0, done = 0;
-    cytls_hmac_init(&keyed, alg, prk, prk_len);
     for (unsigned i = 1; done < out_len; i++) {
         uint8_t counter = (uint8_t)i;
-        ctx = keyed;
+        ctx = *keyed;
         cytls_hmac_update(&ctx, t, t_len);
         if (info_len > 0)
             cytls_hmac_update(&ctx, info, info_len);
@@ -53,22 +47,33 @@ int cytls_hkdf_expand(cytls_hash_alg alg, uint8_t *out, size_t out_len,
         memcpy(out + done, t, take);
         done += take;
     }
-    cytls_memzero(&keyed, sizeof keyed);
     cytls_memzero(t, sizeof t);
-    return 1;
 }
 
 /* see cytls.h */
-int cytls_hkdf_expand_label(cytls_hash_alg alg, uint8_t *out, size_t out_len,
-                            const uint8_t *secret, size_t secret_len,
-                            const uint8_t *label, size_t label_len,
-                            const uint8_t *context, size_t context_len)
+int cytls_hkdf_expand(cytls_hash_alg alg, uint8_t *out, size_t out_len,
+                      const uint8_t *prk, size_t prk_len,
+                      const uint8_t *info, size_t info_len)
+{
+    size_t dl = cytls_hash_digest_len(alg);
+    if (dl == 0 || out_len > 255 * dl)
+        return 0;
+    /* The keyed HMAC state is computed once and copied for each block. */
+    cytls_hmac_ctx keyed;
+    cytls_hmac_init(&keyed, alg, prk, prk_len);
+    expand_keyed(&keyed, dl, out, out_len, info, info_len);
+    cytls_memzero(&keyed, sizeof keyed);
+    return 1;
+}
+
+/* RFC 8446 section 7.1: struct { uint16 length; opaque label<7..255>;
+ * opaque context<0..255>; } HkdfLabel, into info (2 + 1 + 255 + 1 + 255
+ * bytes); the info length, or 0 when a length is out of range. */
+static size_t hkdf_label(uint8_t *info, size_t out_len, const uint8_t *label,
+                         size_t label_len, const uint8_t *context, size_t context_len)
 {
     static const char prefix[] = "tls13 ";
     const size_t prefix_len = sizeof prefix - 1;
-    /* RFC 8446 section 7.1: struct { uint16 length; opaque label<7..255>;
-     * opaque context<0..255>; } HkdfLabel. */
-    uint8_t info[2 + 1 + 255 + 1 + 255];
     if (out_len > 65535 || label_len > 255 - prefix_len || context_len > 255)
         return 0;
     size_t n = 0;
@@ -84,5 +89,47 @@ int cytls_hkdf_expand_label(cytls_hash_alg alg, uint8_t *out, size_t out_len,
     if (context_len > 0)
         memcpy(info + n, context, context_len);
     n += context_len;
+    return n;
+}
+
+int cytls_hkdf_expand_label(cytls_hash_alg alg, uint8_t *out, size_t out_len,
+                            const uint8_t *secret, size_t secret_len,
+                            const uint8_t *label, size_t label_len,
+                            const uint8_t *context, size_t context_len)
+{
+    uint8_t info[2 + 1 + 255 + 1 + 255];
+    size_t n = hkdf_label(info, out_len, label, label_len, context, context_len);
+    if (n == 0)
+        return 0;
     return cytls_hkdf_expand(alg, out, out_len, secret, secret_len, info, n);
+}
+
+/* see cytls.h */
+int cytls_hkdf_expand_labels(cytls_hash_alg alg, const uint8_t *secret, size_t secret_len,
+                             const cytls_hkdf_label *labels, size_t num_labels)
+{
+    size_t dl = cytls_hash_digest_len(alg);
+    if (dl == 0)
+        return 0;
+    uint8_t info[2 + 1 + 255 + 1 + 255];
+    /* Every request is checked before any output is written. */
+    for (size_t i = 0; i < num_labels; i++) {
+        const cytls_hkdf_label *l = &labels[i];
+        if (l->out_len > 255 * dl
+            || hkdf_label(info, l->out_len, l->label, l->label_len, l->context,
+                          l->context_len) == 0)
+            return 0;
+    }
+    /* One keyed HMAC for every output: the PRK's ipad and opad blocks are
+     * hashed once rather than once per label. */
+    cytls_hmac_ctx keyed;
+    cytls_hmac_init(&keyed, alg, secret, secret_len);
+    for (size_t i = 0; i < num_labels; i++) {
+        const cytls_hkdf_label *l = &labels[i];
+        size_t n = hkdf_label(info, l->out_len, l->label, l->label_len, l->context,
+                              l->context_len);
+        expand_keyed(&keyed, dl, l->out, l->out_len, info, n);
+    }
+    cytls_memzero(&keyed, sizeof keyed);
+    return 1;
 }

@@ -506,6 +506,40 @@ static void expand_label_known_answer(void)
                             (const uint8_t *)"iv", 2, NULL, 0);
     ctest_unhex(want, sizeof want, "5bd3c71b836e0b76bb73265f");
     CHECK(memcmp(iv, want, 12) == 0, "RFC 8448 client handshake iv");
+
+    /* Several labels from one keyed HMAC give what one call each gives. */
+    for (int a = 0; a < 3; a++) {
+        cytls_hash_alg alg = a == 0 ? CYTLS_SHA256 : a == 1 ? CYTLS_SHA384 : CYTLS_SHA512;
+        size_t dl = cytls_hash_digest_len(alg);
+        uint8_t ctx[64], outs[3][200], one[200];
+        memset(ctx, 0x5a, sizeof ctx);
+        cytls_hkdf_label reqs[3] = {
+            {outs[0], 16, (const uint8_t *)"key", 3, NULL, 0},
+            {outs[1], dl, (const uint8_t *)"c hs traffic", 12, ctx, dl},
+            {outs[2], 200, (const uint8_t *)"long", 4, ctx, 7}, /* several blocks */
+        };
+        CHECK(cytls_hkdf_expand_labels(alg, secret, 32, reqs, 3), "expand_labels ok");
+        for (int i = 0; i < 3; i++) {
+            CHECK(cytls_hkdf_expand_label(alg, one, reqs[i].out_len, secret, 32, reqs[i].label,
+                                          reqs[i].label_len, reqs[i].context,
+                                          reqs[i].context_len)
+                      && memcmp(one, outs[i], reqs[i].out_len) == 0,
+                  "expand_labels output %d equals expand_label (alg %d)", i, a);
+        }
+        /* One bad request (context over 255 bytes) fails the call and writes nothing. */
+        uint8_t big_ctx[256] = {0};
+        memset(outs, 0xee, sizeof outs);
+        cytls_hkdf_label bad[2] = {
+            {outs[0], 16, (const uint8_t *)"key", 3, NULL, 0},
+            {outs[1], 16, (const uint8_t *)"iv", 2, big_ctx, 256},
+        };
+        CHECK(!cytls_hkdf_expand_labels(alg, secret, 32, bad, 2), "oversized context refused");
+        CHECK(outs[0][0] == 0xee && outs[0][15] == 0xee, "nothing written on refusal");
+        cytls_hkdf_label too_long = {outs[0], 255 * dl + 1, (const uint8_t *)"k", 1, NULL, 0};
+        CHECK(!cytls_hkdf_expand_labels(alg, secret, 32, &too_long, 1),
+              "output past 255 * HashLen refused");
+        CHECK(cytls_hkdf_expand_labels(alg, secret, 32, NULL, 0), "no labels is a no-op");
+    }
 }
 
 void test_sha(void)

@@ -62,6 +62,15 @@ cdef extern from "cytls.h" nogil:
                                 const uint8_t *secret, size_t secret_len,
                                 const uint8_t *label, size_t label_len,
                                 const uint8_t *context, size_t context_len)
+    ctypedef struct cytls_hkdf_label:
+        uint8_t *out
+        size_t out_len
+        const uint8_t *label
+        size_t label_len
+        const uint8_t *context
+        size_t context_len
+    int cytls_hkdf_expand_labels(cytls_hash_alg alg, const uint8_t *secret, size_t secret_len,
+                                 const cytls_hkdf_label *labels, size_t num_labels)
 
 
 # Record layer (csrc/record.c).

@@ -5,6 +5,9 @@ large inputs. It holds no protocol logic; crypto.py is the public face.
 """
 
 from cpython.buffer cimport PyBUF_SIMPLE, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_FromStringAndSize
+from cpython.ref cimport Py_INCREF
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.stdint cimport uint8_t, uint32_t
 from libc.string cimport memcpy
@@ -343,6 +346,51 @@ def hkdf_expand_label_into(int alg, out, secret, label, context):
                                    <size_t>length, _ptr(s), <size_t>s.view.len,
                                    _ptr(lab), <size_t>lab.view.len, _ptr(c), <size_t>c.view.len):
         raise ValueError("HKDF-Expand-Label failed")
+
+
+DEF _MAX_LABELS = 8
+
+
+def hkdf_expand_labels(int alg, secret, tuple requests):
+    """Several HKDF-Expand-Labels from one secret, keying the HMAC once:
+    `requests` is a tuple of (label, context, length) with bytes labels
+    and contexts (at most 8); returns a tuple of new bytearrays (which the
+    key schedule can wipe), in order. ValueError for an out-of-range
+    request, before anything is derived."""
+    cdef Py_ssize_t count = len(requests)
+    if count > _MAX_LABELS:
+        raise ValueError(f"at most {_MAX_LABELS} HKDF-Expand-Label requests")
+    cdef size_t n = _digest_len(alg)
+    cdef cytls_hkdf_label labels[_MAX_LABELS]
+    cdef Py_ssize_t i, length
+    cdef bytes label, context
+    cdef tuple request
+    outs = PyTuple_New(count)
+    for i in range(count):
+        request = <tuple?>requests[i]
+        if len(request) != 3:
+            raise ValueError("an HKDF-Expand-Label request is (label, context, length)")
+        label = <bytes?>request[0]
+        context = <bytes?>request[1]
+        length = request[2]
+        if length < 0 or length > 65535 or <size_t>length > 255 * n:
+            raise ValueError("HKDF-Expand-Label length out of range")
+        if len(label) > 249 or len(context) > 255:
+            raise ValueError("HKDF-Expand-Label label or context too long")
+        out = PyByteArray_FromStringAndSize(NULL, length)
+        Py_INCREF(out)
+        PyTuple_SET_ITEM(outs, i, out)
+        labels[i].out = <uint8_t *>PyByteArray_AS_STRING(out)
+        labels[i].out_len = <size_t>length
+        labels[i].label = <const uint8_t *>PyBytes_AS_STRING(label)
+        labels[i].label_len = <size_t>len(label)
+        labels[i].context = <const uint8_t *>PyBytes_AS_STRING(context)
+        labels[i].context_len = <size_t>len(context)
+    cdef _Buf s = _Buf(secret)
+    if not cytls_hkdf_expand_labels(<cytls_hash_alg>alg, _ptr(s), <size_t>s.view.len,
+                                    labels, <size_t>count):
+        raise ValueError("HKDF-Expand-Label failed")
+    return outs
 
 
 # ---------------------------------------------------------------- record layer

@@ -98,6 +98,54 @@ def test_expand_label_limits() -> None:
         crypto.hkdf_expand_label("sha256", secret, b"key", b"c" * 256, 32)
 
 
+@pytest.mark.parametrize("alg,dl", [(1, 32), (2, 48), (3, 64)])
+def test_expand_labels_equals_one_call_each(level: str, alg: int, dl: int) -> None:
+    from cytls import _core
+
+    secret = bytes(range(dl))
+    requests = (
+        (b"key", b"", 16),
+        (b"iv", b"", 12),
+        (b"c hs traffic", bytes(range(dl, 2 * dl)), dl),
+        (b"long", b"ctx", 3 * dl + 5),  # several HKDF blocks
+        (b"empty", b"", 0),
+    )
+    outs = _core.hkdf_expand_labels(alg, secret, requests)
+    assert all(type(o) is bytearray for o in outs)
+    assert [bytes(o) for o in outs] == [
+        _core.hkdf_expand_label(alg, secret, label, ctx, n) for label, ctx, n in requests
+    ]
+    assert _core.hkdf_expand_labels(alg, secret, ()) == ()
+
+
+def test_expand_labels_refuses_bad_requests() -> None:
+    from cytls import _core
+
+    secret = bytes(32)
+    good = (b"key", b"", 16)
+    for bad in (
+        (b"x" * 250, b"", 16),  # label over 249 bytes
+        (b"key", b"c" * 256, 16),  # context over 255 bytes
+        (b"key", b"", 255 * 32 + 1),  # past 255 * HashLen
+        (b"key", b"", -1),
+    ):
+        with pytest.raises(ValueError):
+            _core.hkdf_expand_labels(1, secret, (good, bad))
+    for wrong_type in (("key", b"", 16), (b"key", bytearray(), 16), (b"key", b"", "16")):
+        with pytest.raises(TypeError):
+            _core.hkdf_expand_labels(1, secret, (wrong_type,))
+    with pytest.raises(ValueError):
+        _core.hkdf_expand_labels(1, secret, ((b"key", b""),))  # not a triple
+    with pytest.raises(TypeError):
+        _core.hkdf_expand_labels(1, secret, ([b"key", b"", 16],))  # not a tuple
+    with pytest.raises(ValueError):
+        _core.hkdf_expand_labels(1, secret, (good,) * 9)  # more than 8
+    with pytest.raises(ValueError):
+        _core.hkdf_expand_labels(99, secret, (good,))  # unknown hash
+    with pytest.raises(TypeError):
+        _core.hkdf_expand_labels(1, None, (good,))
+
+
 def load_trace() -> dict[str, Any]:
     trace: dict[str, Any] = json.loads(RFC8448.read_text())
     return trace

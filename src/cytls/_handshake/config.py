@@ -373,6 +373,15 @@ class TLSConfig:
             security_level=self.security_level,
         )
 
+    def with_server_hostname(self, server_hostname: str) -> TLSConfig:
+        """A copy naming another server, sharing this config's fields and
+        precomputed state (a client connection's config; far cheaper than
+        dataclasses.replace, which runs __init__ over every field)."""
+        copy = object.__new__(TLSConfig)
+        copy.__dict__.update(self.__dict__)
+        copy.server_hostname = server_hostname
+        return copy
+
     def adopt_prepared(self, source: TLSConfig) -> bool:
         """Reuse source's precomputed state (chain DER, chain verifier over
         the trust store...) when it was built from the very same inputs.

@@ -45,8 +45,6 @@ _MLKEM768_CT = 1088
 
 _X962 = Encoding.X962
 _UNCOMPRESSED = PublicFormat.UncompressedPoint
-_RAW = Encoding.Raw
-_RAWPUB = PublicFormat.Raw
 
 
 def _bad_share(group: int, why: str) -> TLSAlert:
@@ -119,10 +117,10 @@ class KeyShare:
         priv: Any
         if group == NamedGroup.x25519:
             priv = private or x25519.X25519PrivateKey.generate()
-            self.public = priv.public_key().public_bytes(_RAW, _RAWPUB)
+            self.public = priv.public_key().public_bytes_raw()
         elif group == NamedGroup.x448:
             priv = private or x448.X448PrivateKey.generate()
-            self.public = priv.public_key().public_bytes(_RAW, _RAWPUB)
+            self.public = priv.public_key().public_bytes_raw()
         elif group in _CURVES:
             priv = private or ec.generate_private_key(_CURVES[group])
             self.public = priv.public_key().public_bytes(_X962, _UNCOMPRESSED)
@@ -132,7 +130,7 @@ class KeyShare:
             priv = private
             self.public = priv[0].public_key().public_bytes_raw() + priv[
                 1
-            ].public_key().public_bytes(_RAW, _RAWPUB)
+            ].public_key().public_bytes_raw()
         elif ffdhe.is_ffdhe(group):
             priv = ffdhe.FFDHEKey(group, private)
             self.public = priv.public
@@ -187,14 +185,14 @@ def server_exchange(group: int, client_share: bytes, private: Any = None) -> tup
             private = x25519.X25519PrivateKey.generate()
         priv = private
         shared = _x25519_shared(priv, client_share, group)
-        return priv.public_key().public_bytes(_RAW, _RAWPUB), shared
+        return priv.public_key().public_bytes_raw(), shared
     if group == NamedGroup.x448:
         if len(client_share) != 56:
             raise _bad_share(group, "wrong length")
         if not isinstance(private, x448.X448PrivateKey):
             private = x448.X448PrivateKey.generate()
         shared = _x448_shared(private, client_share, group)
-        return private.public_key().public_bytes(_RAW, _RAWPUB), shared
+        return private.public_key().public_bytes_raw(), shared
     if group in _CURVES:
         curve = _CURVES[group]
         # An injected key is used only when it is for this curve.
@@ -215,7 +213,7 @@ def server_exchange(group: int, client_share: bytes, private: Any = None) -> tup
             raise _bad_share(group, str(exc)) from None
         xpriv = x25519.X25519PrivateKey.generate()
         ss_x = _x25519_shared(xpriv, client_share[_MLKEM768_EK:], group)
-        return ct + xpriv.public_key().public_bytes(_RAW, _RAWPUB), ss_pq + ss_x
+        return ct + xpriv.public_key().public_bytes_raw(), ss_pq + ss_x
     if ffdhe.is_ffdhe(group):
         return ffdhe.server_exchange(group, client_share)
     raise ValueError(f"unsupported group 0x{group:04x}")

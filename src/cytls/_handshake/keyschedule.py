@@ -244,8 +244,10 @@ class KeySchedule:
         if isinstance(derived, bytearray):
             wipe(derived)
         self.handshake_secret = hs
-        self.client_hs_secret = self.derive_secret(hs, b"c hs traffic", hello_hash)
-        self.server_hs_secret = self.derive_secret(hs, b"s hs traffic", hello_hash)
+        n = info.hash_len
+        self.client_hs_secret, self.server_hs_secret = _core.hkdf_expand_labels(
+            info.alg, hs, ((b"c hs traffic", hello_hash, n), (b"s hs traffic", hello_hash, n))
+        )
 
     def master_stage(self, server_finished_hash: bytes) -> None:
         """Master Secret, application traffic secrets and the exporter
@@ -258,9 +260,12 @@ class KeySchedule:
         ms = self._extract(derived, info.zeros)
         wipe(derived)
         self.master_secret = ms
-        self.client_app_secret = self.derive_secret(ms, b"c ap traffic", server_finished_hash)
-        self.server_app_secret = self.derive_secret(ms, b"s ap traffic", server_finished_hash)
-        self.exporter_secret = self.derive_secret(ms, b"exp master", server_finished_hash)
+        h, n = server_finished_hash, info.hash_len
+        self.client_app_secret, self.server_app_secret, self.exporter_secret = (
+            _core.hkdf_expand_labels(
+                info.alg, ms, ((b"c ap traffic", h, n), (b"s ap traffic", h, n), (b"exp master", h, n))
+            )
+        )
 
     def resumption_stage(self, client_finished_hash: bytes) -> None:
         """resumption_master_secret, given Transcript-Hash(..client
@@ -294,9 +299,10 @@ class KeySchedule:
         """(write_key, write_iv) for a traffic secret (RFC 8446 §7.3); the
         caller wipes them once the record layer has them."""
         info = self.info
-        return self._expand(secret, b"key", b"", info.key_len), self._expand(
-            secret, b"iv", b"", info.iv_len
+        key, iv = _core.hkdf_expand_labels(
+            info.alg, secret, ((b"key", b"", info.key_len), (b"iv", b"", info.iv_len))
         )
+        return key, iv
 
     def finished_key(self, base_key: bytes | bytearray) -> bytearray:
         """finished_key (RFC 8446 §4.4.4)."""

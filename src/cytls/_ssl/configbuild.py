@@ -243,6 +243,4 @@ class ConfigBuilder(EngineOptions, ResumptionSettings):
         shared = self._shared_config(server_side)
         if server_side or server_hostname is None:
             return shared
-        config = dataclasses.replace(shared, server_hostname=server_hostname)
-        config.adopt_prepared(shared)
-        return config
+        return shared.with_server_hostname(server_hostname)
