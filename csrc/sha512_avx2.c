@@ -7,8 +7,8 @@
  * With one block per lane there is no dependency inside a vector, so the
  * schedule W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16] costs a
  * quarter of the scalar work per block and leaves the scalar units to the
- * round function. A tail of one to three blocks fills the unused lanes
- * with the first block and ignores their words.
+ * round function. A tail of one to three blocks takes a scalar schedule
+ * (one_block), which is faster for so few.
  *
  * Constant time: the only branches are on the block count, which is
  * public; the data decide no branch and no memory index.
@@ -107,21 +107,73 @@ static void rounds(uint64_t state[8], uint64_t wk[80][4], int j)
     state[7] += h;
 }
 
+static inline uint64_t load_be64(const uint8_t *p)
+{
+    return ((uint64_t)p[0] << 56) | ((uint64_t)p[1] << 48) | ((uint64_t)p[2] << 40) |
+           ((uint64_t)p[3] << 32) | ((uint64_t)p[4] << 24) | ((uint64_t)p[5] << 16) |
+           ((uint64_t)p[6] << 8) | (uint64_t)p[7];
+}
+
+/*
+ * One block with a scalar schedule (RORX under -mbmi2): for the one to
+ * three blocks a short message has (the handshake's HMACs and transcript
+ * digests), computing four lanes of schedule and wiping them costs more
+ * than it saves.
+ */
+static void one_block(uint64_t state[8], const uint8_t *data)
+{
+    uint64_t wk[80][1], w[80];
+    for (int t = 0; t < 16; t++)
+        w[t] = load_be64(data + 8 * t);
+    for (int t = 16; t < 80; t++) {
+        uint64_t x = w[t - 15], y = w[t - 2];
+        uint64_t s0 = ror64(x, 1) ^ ror64(x, 8) ^ (x >> 7);
+        uint64_t s1 = ror64(y, 19) ^ ror64(y, 61) ^ (y >> 6);
+        w[t] = s0 + s1 + w[t - 7] + w[t - 16];
+    }
+    for (int t = 0; t < 80; t++)
+        wk[t][0] = w[t] + cytls_sha512_k[t];
+    const int j = 0;
+    uint64_t a = state[0], b = state[1], c = state[2], d = state[3];
+    uint64_t e = state[4], f = state[5], g = state[6], h = state[7];
+    for (int t = 0; t < 80; t += 8) {
+        ROUND(a, b, c, d, e, f, g, h, t + 0);
+        ROUND(h, a, b, c, d, e, f, g, t + 1);
+        ROUND(g, h, a, b, c, d, e, f, t + 2);
+        ROUND(f, g, h, a, b, c, d, e, t + 3);
+        ROUND(e, f, g, h, a, b, c, d, t + 4);
+        ROUND(d, e, f, g, h, a, b, c, t + 5);
+        ROUND(c, d, e, f, g, h, a, b, t + 6);
+        ROUND(b, c, d, e, f, g, h, a, t + 7);
+    }
+    state[0] += a;
+    state[1] += b;
+    state[2] += c;
+    state[3] += d;
+    state[4] += e;
+    state[5] += f;
+    state[6] += g;
+    state[7] += h;
+    cytls_memzero(wk, sizeof wk);
+    cytls_memzero(w, sizeof w);
+}
+
 /* see sha_impl.h */
 void cytls_sha512_blocks_avx2(uint64_t state[8], const uint8_t *data,
                               size_t num_blocks)
 {
-    _Alignas(32) uint64_t wk[80][4];
-    while (num_blocks > 0) {
-        size_t n = num_blocks < 4 ? num_blocks : 4;
-        const uint8_t *p[4];
-        for (size_t j = 0; j < 4; j++)
-            p[j] = data + 128 * (j < n ? j : 0);
-        schedule4(wk, p);
-        for (size_t j = 0; j < n; j++)
-            rounds(state, wk, (int)j);
-        data += 128 * n;
-        num_blocks -= n;
+    if (num_blocks >= 4) {
+        _Alignas(32) uint64_t wk[80][4];
+        while (num_blocks >= 4) {
+            const uint8_t *p[4] = {data, data + 128, data + 256, data + 384};
+            schedule4(wk, p);
+            for (int j = 0; j < 4; j++)
+                rounds(state, wk, j);
+            data += 512;
+            num_blocks -= 4;
+        }
+        cytls_memzero(wk, sizeof wk);
     }
-    cytls_memzero(wk, sizeof wk);
+    for (; num_blocks > 0; num_blocks--, data += 128)
+        one_block(state, data);
 }
