@@ -359,7 +359,7 @@ def _resumable(client: ssl.SSLContext, server: ssl.SSLContext,
 
 def bench_handshake(report: Report, quick: bool, files: CertFiles) -> None:
     budget = 0.6 if quick else 2.0
-    kinds = ("full", "resumed", "resumed_psk_ke")
+    kinds = ("full", "full_uncached", "resumed", "resumed_psk_ke")
     fns: dict[str, dict[str, Callable[[], object]]] = {k: {} for k in kinds}
     reasons: dict[str, dict[str, str]] = {"cytls": {}, "ssl": {}}
     # OpenSSL 3.0 takes psk_dhe_ke whenever a client offers it, and the ssl
@@ -379,6 +379,16 @@ def bench_handshake(report: Report, quick: bool, files: CertFiles) -> None:
             _Pair(c, s, sess).handshake()
 
         fns["full"][name] = one
+        if name == "cytls":
+            # OpenSSL verifies every chain in full; cytls remembers chains
+            # that verified (verify_cache_size). Both figures are shown.
+            uc, us, _ = _pair_contexts(impl, files)
+            uc.verify_cache_size = 0  # type: ignore[attr-defined]
+
+            def one_uncached(c: ssl.SSLContext = uc, s: ssl.SSLContext = us) -> None:
+                _Pair(c, s).handshake()
+
+            fns["full_uncached"][name] = one_uncached
         try:
             fns["resumed"][name] = _resumable(client, server, one)
         except Exception as e:
@@ -395,7 +405,9 @@ def bench_handshake(report: Report, quick: bool, files: CertFiles) -> None:
             fns["resumed_psk_ke"][name] = _resumable(kc, ks, one_ke)
         except Exception as e:
             reasons[name]["resumed_psk_ke"] = f"cytls psk_ke resumption: {e}"
+    reasons["ssl"]["full_uncached"] = "compared with ssl full (OpenSSL has no such cache)"
     label = {"full": "full handshake, TLS 1.3, x25519, ECDSA P-256 chain verified",
+             "full_uncached": "full handshake, chain verified in full each time (verify_cache_size=0)",
              "resumed": "resumed handshake (TLS 1.3 ticket, psk_dhe_ke)",
              "resumed_psk_ke": "resumed handshake (TLS 1.3 ticket, psk_ke)"}
     # Every contender in one alternating measurement, so that the resumed
@@ -408,12 +420,12 @@ def bench_handshake(report: Report, quick: bool, files: CertFiles) -> None:
             report.unavailable[f"handshake {kind}"] = reasons["cytls"].get(kind, "not measured")
             continue
         fig = Figure("handshake", label[kind], "handshakes/s", rates[f"cytls {kind}"])
-        peer = f"ssl {kind}"
+        peer = "ssl full" if kind == "full_uncached" else f"ssl {kind}"
         if peer in rates:
             fig.peers["ssl"] = rates[peer]
         else:
             fig.unavailable_peers["ssl"] = reasons["ssl"].get(kind, "not measured")
-        if kind != "full" and cytls_full:
+        if kind.startswith("resumed") and cytls_full:
             fig.peers["cytls full"] = cytls_full
         report.add(fig)
 
