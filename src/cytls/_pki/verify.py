@@ -30,34 +30,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.x509 import verification as xv
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from cytls._pki.certfields import CERT_ERRORS
+from cytls._pki.certfields import ext as _ext
 from cytls._pki.seclevel import chain_weakness
+from cytls._pki.strict import name_constraints_violation, strict_violation
 from cytls._pki.verifycache import DEFAULT_SIZE, VerifiedChains
 from cytls._wire.alerts import AlertDescription as AD
 from cytls._wire.alerts import CertificateVerifyFailed
 
 __all__ = ["CERT_ERRORS", "Verifier", "VerifyOptions", "fail"]
-
-# What cryptography raises for certificates that are malformed in ways its
-# lazy parser only notices when a field is used: every one is the peer's
-# fault (bad_certificate), and any that escaped would become internal_error.
-# LookupError too: cryptography 49 raises KeyError for an unknown ASN.1
-# string tag in a Name (50 raises ValueError). DuplicateExtension (an
-# extension OID twice, RFC 5280 §4.2) and UnsupportedGeneralNameType (an
-# x400Address or ediPartyName) derive from Exception alone.
-CERT_ERRORS = (
-    ValueError,
-    TypeError,
-    LookupError,
-    UnsupportedAlgorithm,
-    x509.InvalidVersion,
-    x509.DuplicateExtension,
-    x509.UnsupportedGeneralNameType,
-)
 
 _C = xv.Criticality
 
@@ -165,7 +151,7 @@ def _ca_basic_constraints(
     policy: object, cert: x509.Certificate, bc: x509.BasicConstraints | None
 ) -> None:
     """OpenSSL's rule: an issuer must be a CA; whether basicConstraints is
-    critical matters only in strict mode (checked by _strict_checks)."""
+    critical matters only in strict mode (checked by strict.py)."""
     if bc is None or not bc.ca:
         raise ValueError("issuer is not a CA")
 
@@ -223,13 +209,6 @@ def _may_issue(issuer: x509.Certificate, cert: x509.Certificate) -> bool:
     return True
 
 
-def _ext(cert: x509.Certificate, cls: type[x509.ExtensionType]) -> x509.ExtensionType | None:
-    try:
-        return cert.extensions.get_extension_for_class(cls).value
-    except (x509.ExtensionNotFound, *CERT_ERRORS):
-        return None
-
-
 def check_purpose(leaf: x509.Certificate, server: bool) -> None:
     """OpenSSL's SSL server/client purpose check on the leaf.
 
@@ -251,6 +230,11 @@ def check_purpose(leaf: x509.Certificate, server: bool) -> None:
 
 
 # OpenSSL security level 2 (the default of the ssl module's OpenSSL):
+def _raise_code(code: int | None) -> None:
+    if code is not None:
+        raise fail(code)
+
+
 def _as_utc(t: datetime) -> datetime:
     return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
@@ -343,9 +327,8 @@ class Verifier:
             raise fail(1, f"unspecified certificate verification error ({exc})") from None
         try:
             verified = self._root_chain(verified, now)
-            for i in range(len(verified)):
-                if self.options.strict:
-                    _strict_checks(verified, i)
+            for i in range(len(verified) if self.options.strict else 0):
+                _raise_code(strict_violation(verified, i))
             check_purpose(leaf, server)
             if by_common_name:
                 assert hostname is not None
@@ -548,14 +531,14 @@ class Verifier:
                 if ku is not None and not getattr(ku, "key_cert_sign", False):
                     raise fail(79)
             if self.options.strict:
-                _strict_checks(path, i)
+                _raise_code(strict_violation(path, i))
         for depth, ca in enumerate(path[1:]):
             # depth = how many intermediate CAs sit below this one.
             limit = getattr(_ext(ca, x509.BasicConstraints), "path_length", None)
             if limit is not None and depth > limit:
                 raise fail(25)
         check_purpose(leaf, server)
-        _check_name_constraints(path)
+        _raise_code(name_constraints_violation(path))
         if hostname is not None:
             self._check_name(leaf, hostname)
         self._check_revocation(path, now)
@@ -599,101 +582,6 @@ def _crl_signed_by(crl: x509.CertificateRevocationList, issuer: x509.Certificate
         return crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
     except (TypeError, *CERT_ERRORS):
         return False
-
-
-def _strict_checks(path: list[x509.Certificate], i: int) -> None:
-    """OpenSSL 3.0's X509_V_FLAG_X509_STRICT checks (RFC 5280) on path[i],
-    applied to chains of more than one certificate.
-
-    Raises:
-        CertificateVerifyFailed: the X509_V_ERR code of the first rule broken.
-    """
-    num = len(path)
-    if num <= 1:
-        return
-    c = path[i]
-    bc_ext = _ext_full(c, x509.BasicConstraints)
-    bc = bc_ext.value if bc_ext is not None else None
-    is_ca = bc is not None and getattr(bc, "ca", False)
-    ku = _ext(c, x509.KeyUsage)
-    cert_sign = ku is not None and getattr(ku, "key_cert_sign", False)
-    crl_sign = ku is not None and getattr(ku, "crl_sign", False)
-    # RFC 5280 §4.2.1.9: a path length only on a CA that may sign certificates.
-    if bc is not None and getattr(bc, "path_length", None) is not None and is_ca and not cert_sign:
-        raise fail(81)
-    if is_ca and bc_ext is not None and not bc_ext.critical:
-        raise fail(89)
-    # RFC 5280 §4.2.1.3.
-    if is_ca and ku is None:
-        raise fail(92)
-    if not is_ca and cert_sign:
-        raise fail(82)
-    # RFC 5280 §4.1.2.4, §4.1.2.6, §4.2.1.6.
-    if len(c.issuer) == 0:
-        raise fail(83)
-    san_ext = _ext_full(c, x509.SubjectAlternativeName)
-    if len(c.subject) == 0:
-        if is_ca or crl_sign or san_ext is None:
-            raise fail(84)
-        if not san_ext.critical:
-            raise fail(88)
-    if san_ext is not None and len(san_ext.value) == 0:  # type: ignore[arg-type]
-        raise fail(87)
-    aki_ext = _ext_full(c, x509.AuthorityKeyIdentifier)
-    ski_ext = _ext_full(c, x509.SubjectKeyIdentifier)
-    if aki_ext is not None and aki_ext.critical:
-        raise fail(90)
-    if ski_ext is not None and ski_ext.critical:
-        raise fail(91)
-    # RFC 5280 §4.2.1.1, §4.2.1.2 (the top certificate may omit its AKI).
-    if i + 1 < num and (aki_ext is None or getattr(aki_ext.value, "key_identifier", None) is None):
-        raise fail(85)
-    if is_ca and ski_ext is None:
-        raise fail(86)
-
-
-def _ext_full(
-    cert: x509.Certificate, cls: type[x509.ExtensionType]
-) -> x509.Extension[x509.ExtensionType] | None:
-    try:
-        return cert.extensions.get_extension_for_class(cls)
-    except (x509.ExtensionNotFound, *CERT_ERRORS):
-        return None
-
-
-def _in_subtree(name: str, base: str) -> bool:
-    """RFC 5280 §4.2.1.10 DNS name constraint matching."""
-    name = name.lower().rstrip(".")
-    base = base.lower().rstrip(".")
-    if base.startswith("."):
-        return name.endswith(base)
-    return name == base or name.endswith("." + base)
-
-
-def _check_name_constraints(path: list[x509.Certificate]) -> None:
-    """DNS name constraints of every CA on the path against the leaf's
-    DNS names (47 permitted, 48 excluded subtree violation)."""
-    san = _ext(path[0], x509.SubjectAlternativeName)
-    names = san.get_values_for_type(x509.DNSName) if san is not None else []  # type: ignore[attr-defined]
-    for ca in path[1:]:
-        nc = _ext(ca, x509.NameConstraints)
-        if nc is None:
-            continue
-        permitted = [
-            g.value
-            for g in (getattr(nc, "permitted_subtrees", None) or [])
-            if isinstance(g, x509.DNSName)
-        ]
-        excluded = [
-            g.value
-            for g in (getattr(nc, "excluded_subtrees", None) or [])
-            if isinstance(g, x509.DNSName)
-        ]
-        for n in names:
-            if permitted and not any(_in_subtree(n, b) for b in permitted):
-                raise fail(47)
-            if any(_in_subtree(n, b) for b in excluded):
-                raise fail(48)
 
 
 def _dns_match(pattern: str, host: str) -> bool:
