@@ -316,3 +316,16 @@ def test_early_data_through_hello_retry() -> None:
     c, s = resume(scfg2, ticket, client_config(), early=b"early")
     assert c.handshake_complete and s.handshake_complete
     assert c.early_data_status == "rejected" and not s.session_resumed
+
+
+@pytest.mark.parametrize("suite", [0x1301, 0x1302])
+def test_resumption_psks_in_batches_equal_one_at_a_time(suite: int) -> None:
+    from cytls._handshake.keyschedule import KeySchedule
+
+    ks = KeySchedule(suite)
+    ks.resumption_secret = bytearray(range(ks.info.hash_len))
+    nonces = [i.to_bytes(1, "big") for i in range(11)]  # more than one batch of 8
+    batch = ks.resumption_psks(nonces)
+    assert [bytes(p) for p in batch] == [ks.resumption_psk(n) for n in nonces]
+    assert len({bytes(p) for p in batch}) == 11
+    assert ks.resumption_psks([]) == []

@@ -351,7 +351,7 @@ class TLSConfig:
             len(self.trust_anchors),
             id(self.client_ca_names),
             tuple(self.signature_schemes),
-            tuple(id(c) for c in self.crls),  # the CRL objects, kept alive by self
+            tuple(map(id, self.crls)),  # the CRL objects, kept alive by self
             # What _verify_options() is built from (read per connection, so
             # plain values rather than the options object).
             self.verify_partial_chain,

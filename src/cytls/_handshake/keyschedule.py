@@ -339,6 +339,17 @@ class KeySchedule:
         """The PSK of a NewSessionTicket (RFC 8446 §4.6.1)."""
         return self.expand_label(self.resumption_secret, b"resumption", nonce, self.info.hash_len)
 
+    def resumption_psks(self, nonces: list[bytes]) -> list[bytearray]:
+        """resumption_psk for several tickets' nonces, eight per keyed HMAC."""
+        n = self.info.hash_len
+        requests = [(b"resumption", nonce, n) for nonce in nonces]
+        out: list[bytearray] = []
+        for i in range(0, len(requests), 8):
+            out += _core.hkdf_expand_labels(
+                self.info.alg, self.resumption_secret, tuple(requests[i : i + 8])
+            )
+        return out
+
 
 # ------------------------------------------------------------------ TLS 1.2
 

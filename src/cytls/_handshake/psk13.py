@@ -310,10 +310,12 @@ def issue_tickets(ctx: Context) -> None:
     verified = tuple(c.public_bytes(Encoding.DER) for c in ctx.verified_chain)
     # As OpenSSL: one ticket after a resumption (it replaces the one used).
     count = min(cfg.num_tickets, 1) if ctx.resumed else cfg.num_tickets
+    nonces = [i.to_bytes(max(1, (i.bit_length() + 7) // 8), "big") for i in range(count)]
+    psks = ks.resumption_psks(nonces)
+    randoms = os.urandom(4 * count)  # one system call for every age_add
     msgs = []
-    for i in range(count):
-        nonce = i.to_bytes(max(1, (i.bit_length() + 7) // 8), "big")
-        age_add = int.from_bytes(os.urandom(4), "big")
+    for i, nonce in enumerate(nonces):
+        age_add = int.from_bytes(randoms[4 * i : 4 * i + 4], "big")
         state = SessionState(
             TLS13,
             ctx.suite,
@@ -321,7 +323,7 @@ def issue_tickets(ctx: Context) -> None:
             age_add,
             lifetime,
             early,
-            ks.resumption_psk(nonce),
+            bytes(psks[i]),
             ctx.server_name,
             ctx.alpn,
             peer_chain=peer,

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
     from cytls._handshake.config import TLSConfig
 
+_IGNORE_EOF = int(ssl.OP_IGNORE_UNEXPECTED_EOF)
+
 __all__ = ["EngineContext", "SSLSession", "TLSObject", "current", "sni_dispatch"]
 
 
@@ -173,7 +175,7 @@ class TLSObject(SessionAccess, ConnectionFacts):
         self._started = False
         self._done = False
         self._close_sent = False
-        self._ignore_eof = bool(context._cy_options & ssl.OP_IGNORE_UNEXPECTED_EOF)
+        self._ignore_eof = bool(int(context._cy_options) & _IGNORE_EOF)  # ints: IntFlag & is slow
         self._eof_closed = False
         self._peercert: Any = None
         # The session of this connection's own tickets, made once so that
