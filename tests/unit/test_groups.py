@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from test_tls13_malformed import (
+from malformed13 import (
     DECODE_ERROR,
     ILLEGAL_PARAMETER,
     client_alert,
