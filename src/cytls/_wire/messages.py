@@ -147,7 +147,12 @@ def check_allowed(exts: dict[int, bytes], msg_type: int) -> None:
 
 
 def serialize_extensions(exts: list[tuple[int, bytes]]) -> bytes:
-    return vec16(b"".join(t.to_bytes(2, "big") + vec16(b) for t, b in exts))
+    parts = []
+    for t, b in exts:
+        if len(b) > 0xFFFF:
+            raise ValueError("extension too long for a 2-byte length")
+        parts += (t.to_bytes(2, "big"), len(b).to_bytes(2, "big"), b)
+    return vec16(b"".join(parts))
 
 
 def handshake(msg_type: int, body: bytes) -> bytes:
