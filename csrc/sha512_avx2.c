@@ -77,13 +77,15 @@ static inline uint64_t ror64(uint64_t x, unsigned n)
 #define ROUND(a, b, c, d, e, f, g, h, t)                                     \
     do {                                                                     \
         h += (ror64(e, 14) ^ ror64(e, 18) ^ ror64(e, 41)) +                  \
-             (((f ^ g) & e) ^ g) + wk[t][j];                                 \
+             (((f ^ g) & e) ^ g) + wk[(t) * stride];                         \
         d += h;                                                              \
         h += (ror64(a, 28) ^ ror64(a, 34) ^ ror64(a, 39)) +                  \
              ((a & b) ^ (c & (a ^ b)));                                      \
     } while (0)
 
-static void rounds(uint64_t state[8], uint64_t wk[80][4], int j)
+/* The 80 rounds over W[t] + K[t] at wk[t * stride] (stride 4: one lane of
+ * schedule4's output; 1: one_block's). */
+static inline void rounds(uint64_t state[8], const uint64_t *wk, size_t stride)
 {
     uint64_t a = state[0], b = state[1], c = state[2], d = state[3];
     uint64_t e = state[4], f = state[5], g = state[6], h = state[7];
@@ -122,7 +124,7 @@ static inline uint64_t load_be64(const uint8_t *p)
  */
 static void one_block(uint64_t state[8], const uint8_t *data)
 {
-    uint64_t wk[80][1], w[80];
+    uint64_t wk[80], w[80];
     for (int t = 0; t < 16; t++)
         w[t] = load_be64(data + 8 * t);
     for (int t = 16; t < 80; t++) {
@@ -132,28 +134,8 @@ static void one_block(uint64_t state[8], const uint8_t *data)
         w[t] = s0 + s1 + w[t - 7] + w[t - 16];
     }
     for (int t = 0; t < 80; t++)
-        wk[t][0] = w[t] + cytls_sha512_k[t];
-    const int j = 0;
-    uint64_t a = state[0], b = state[1], c = state[2], d = state[3];
-    uint64_t e = state[4], f = state[5], g = state[6], h = state[7];
-    for (int t = 0; t < 80; t += 8) {
-        ROUND(a, b, c, d, e, f, g, h, t + 0);
-        ROUND(h, a, b, c, d, e, f, g, t + 1);
-        ROUND(g, h, a, b, c, d, e, f, t + 2);
-        ROUND(f, g, h, a, b, c, d, e, t + 3);
-        ROUND(e, f, g, h, a, b, c, d, t + 4);
-        ROUND(d, e, f, g, h, a, b, c, t + 5);
-        ROUND(c, d, e, f, g, h, a, b, t + 6);
-        ROUND(b, c, d, e, f, g, h, a, t + 7);
-    }
-    state[0] += a;
-    state[1] += b;
-    state[2] += c;
-    state[3] += d;
-    state[4] += e;
-    state[5] += f;
-    state[6] += g;
-    state[7] += h;
+        wk[t] = w[t] + cytls_sha512_k[t];
+    rounds(state, wk, 1);
     cytls_memzero(wk, sizeof wk);
     cytls_memzero(w, sizeof w);
 }
@@ -168,7 +150,7 @@ void cytls_sha512_blocks_avx2(uint64_t state[8], const uint8_t *data,
             const uint8_t *p[4] = {data, data + 128, data + 256, data + 384};
             schedule4(wk, p);
             for (int j = 0; j < 4; j++)
-                rounds(state, wk, j);
+                rounds(state, &wk[0][j], 4);
             data += 512;
             num_blocks -= 4;
         }
