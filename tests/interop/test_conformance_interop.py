@@ -19,6 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from peer_commands import (
+    exchange_lines,
+    exporter_value,
+    openssl_client,
+    openssl_server,
+    our_exporter,
+)
 from peers import (
     P256,
     P384,
@@ -28,11 +35,6 @@ from peers import (
     PeerProcess,
     PKIFiles,
     connect,
-    exchange_lines,
-    exporter_value,
-    openssl_client,
-    openssl_server,
-    our_exporter,
     start_server,
     token,
 )

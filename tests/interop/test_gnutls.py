@@ -16,9 +16,17 @@ import ssl
 from typing import Any
 
 import pytest
-from peers import (
+from peer_commands import (
     GNUTLS_GROUPS,
     GNUTLS_SUITES,
+    close_from_peer,
+    exchange_lines,
+    gnutls_client,
+    gnutls_server,
+    handshake_rejects_untrusted_client,
+    our_exporter,
+)
+from peers import (
     P256,
     P384,
     SUITES,
@@ -27,13 +35,7 @@ from peers import (
     CytlsSocket,
     PeerProcess,
     PKIFiles,
-    close_from_peer,
     connect,
-    exchange_lines,
-    gnutls_client,
-    gnutls_server,
-    handshake_rejects_untrusted_client,
-    our_exporter,
     token,
 )
 from tls_helpers import client_config, pki, server_config

@@ -9,17 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from peers import (
-    CytlsServer,
-    CytlsSocket,
-    PKIFiles,
-    connect,
+from peer_commands import (
     exchange_lines,
     exporter_value,
     openssl_client,
     openssl_server,
     our_exporter,
 )
+from peers import CytlsServer, CytlsSocket, PKIFiles, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 

@@ -18,6 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from peer_commands import (
+    close_from_peer,
+    exchange_lines,
+    exporter_value,
+    handshake_rejects_untrusted_client,
+    openssl_client,
+    openssl_server,
+    our_exporter,
+)
 from peers import (
     P256,
     P384,
@@ -28,14 +37,7 @@ from peers import (
     CytlsSocket,
     PeerProcess,
     PKIFiles,
-    close_from_peer,
     connect,
-    exchange_lines,
-    exporter_value,
-    handshake_rejects_untrusted_client,
-    openssl_client,
-    openssl_server,
-    our_exporter,
     token,
 )
 from tls_helpers import client_config, pki, server_config

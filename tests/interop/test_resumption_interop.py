@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from peers import STEP_TIMEOUT, PeerProcess, PKIFiles, gnutls_server, listener, start_server
+from peer_commands import gnutls_server
+from peers import STEP_TIMEOUT, PeerProcess, PKIFiles, listener, start_server
 from test_tlslite import identity
 
 import cytls

@@ -10,11 +10,7 @@ import ssl
 import threading
 
 import pytest
-from peers import (
-    CytlsServer,
-    CytlsSocket,
-    PKIFiles,
-    connect,
+from peer_commands import (
     exchange_lines,
     exporter_value,
     gnutls_client,
@@ -22,8 +18,8 @@ from peers import (
     openssl_client,
     openssl_server,
     our_exporter,
-    token,
 )
+from peers import CytlsServer, CytlsSocket, PKIFiles, connect, token
 from tls_helpers import client_config, server_config
 
 import cytls

@@ -7,15 +7,8 @@ certificates, client certificates, and exporter agreement (RFC 5705).
 from __future__ import annotations
 
 import pytest
-from peers import (
-    P256,
-    P384,
+from peer_commands import (
     SUITES12,
-    X25519,
-    CytlsServer,
-    CytlsSocket,
-    PKIFiles,
-    connect,
     exchange_lines,
     exporter_value,
     gnutls_client,
@@ -23,8 +16,8 @@ from peers import (
     openssl_client,
     openssl_server,
     our_exporter,
-    token,
 )
+from peers import P256, P384, X25519, CytlsServer, CytlsSocket, PKIFiles, connect, token
 from tls_helpers import client_config, pki, server_config
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(30)]
