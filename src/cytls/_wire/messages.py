@@ -147,7 +147,7 @@ def check_allowed(exts: dict[int, bytes], msg_type: int) -> None:
 
 
 def serialize_extensions(exts: list[tuple[int, bytes]]) -> bytes:
-    parts = []
+    parts: list[bytes] = []
     for t, b in exts:
         if len(b) > 0xFFFF:
             raise ValueError("extension too long for a 2-byte length")
