@@ -210,14 +210,16 @@ static inline void rounds32(__m512i v[32])
 /* XOR 2048 bytes of keystream (blocks ctr..ctr+31) into in, to out: two
  * groups of sixteen blocks whose rounds run interleaved. All 32 vector
  * registers hold state during the rounds; the input words are broadcast
- * again from s for the feed-forward rather than kept in registers. */
-static void thirtytwo_blocks(uint8_t *out, const uint8_t *in,
-                             const uint32_t s[16], uint32_t ctr)
+ * again from s for the feed-forward rather than kept in registers. v is
+ * the state's memory around the rounds: keystream is left in it, so the
+ * caller wipes it once it is done. */
+static inline void thirtytwo_blocks_in(uint8_t *out, const uint8_t *in,
+                                       const uint32_t s[16], uint32_t ctr,
+                                       __m512i v[32])
 {
     const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7,
                                           6, 5, 4, 3, 2, 1, 0);
     /* 32-bit lane additions wrap the counter modulo 2^32. */
-    _Alignas(64) __m512i v[32];
     __m512i *x = v, *y = v + 16;
     for (int i = 0; i < 16; i++)
         x[i] = y[i] = _mm512_set1_epi32((int)s[i]);
@@ -243,6 +245,15 @@ static void thirtytwo_blocks(uint8_t *out, const uint8_t *in,
     store_sixteen(out + 1024, in + 1024, y);
 }
 
+/* thirtytwo_blocks_in as a group function (for the tail), wiping its v. */
+static void thirtytwo_blocks(uint8_t *out, const uint8_t *in,
+                             const uint32_t s[16], uint32_t ctr)
+{
+    _Alignas(64) __m512i v[32];
+    thirtytwo_blocks_in(out, in, s, ctr, v);
+    cytls_memzero(v, sizeof v);
+}
+
 /*
  * Group sizes for what is left after the 32-block steps, from measurements
  * on the development machine (Zen 5): one or two blocks take least time in
@@ -262,12 +273,16 @@ void cytls_chacha20_avx512(uint8_t *out, const uint8_t *in, size_t len,
         return;
     }
     cytls_chacha20_init_state(s, key, nonce, counter);
-    while (len >= 2048) {
-        thirtytwo_blocks(out, in, s, counter);
-        counter += 32;
-        out += 2048;
-        in += 2048;
-        len -= 2048;
+    if (len >= 2048) {
+        _Alignas(64) __m512i v[32];
+        do {
+            thirtytwo_blocks_in(out, in, s, counter, v);
+            counter += 32;
+            out += 2048;
+            in += 2048;
+            len -= 2048;
+        } while (len >= 2048);
+        cytls_memzero(v, sizeof v);
     }
     if (len > 1024 + 128) {
         _Alignas(64) uint8_t buf[2048];
