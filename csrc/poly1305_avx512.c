@@ -121,7 +121,9 @@ const struct cytls_poly1305_impl cytls_poly1305_avx512_impl = {
  * k - 1], so that the eight powers a chain's last step needs are one vector
  * load. w[15] counts the powers stored so far (0, 8 or IFMA_POWERS).
  */
-#define IFMA_CHAINS 4                  /* independent 8-lane chains */
+/* Independent 8-lane chains. Measured at 16 KiB on the development machine
+ * (Zen 5): one chain 12.8 GB/s, two 26.0, three 27.5, four 28.7. */
+#define IFMA_CHAINS 4
 #define IFMA_POWERS (8 * IFMA_CHAINS)  /* 32 */
 #define IFMA_POW_BASE 16
 #define IFMA_NUM_POWERS 15
