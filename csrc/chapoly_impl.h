@@ -83,11 +83,12 @@ struct cytls_poly1305_impl;
 
 /*
  * cytls_poly1305_state is the running MAC. Its words are laid out by the
- * backend that initialised it (impl), which must also finish it.
+ * backend that initialised it (impl), which must also finish it. 112
+ * words: the IFMA backend keeps r^1 .. r^32 (three limbs each) from w[16].
  */
 typedef struct cytls_poly1305_state {
     const struct cytls_poly1305_impl *impl;
-    _Alignas(64) uint64_t w[64];
+    _Alignas(64) uint64_t w[112];
 } cytls_poly1305_state;
 
 /*

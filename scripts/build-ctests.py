@@ -5,12 +5,13 @@ Compiles every C file tools/cbuild.py selects for the target architecture --
 portable files with the common flags plus -Werror, each backend file with its
 own target flags as well -- and every csrc/tests/*.c, then links them into
 one binary. With --run it runs the binary (under qemu-aarch64 with --qemu)
-and exits with its status. It must not decide which files or flags a build
-uses; that is tools/cbuild.py's job, shared with setup.py.
+and exits with its status. With --main FILE it links FILE instead of the
+tests (the C benchmarks of csrc/tests/bench/). It must not decide which files
+or flags a build uses; that is tools/cbuild.py's job, shared with setup.py.
 
 Usage:
     scripts/build-ctests.py [--cc CC] [--arch x86_64|aarch64] [--out PATH]
-                            [--asan] [--run [--qemu]]
+                            [--asan] [--main FILE] [--run [--qemu]]
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "or csrc/tests/ctest-<arch> when cross-compiling)",
     )
     p.add_argument("--asan", action="store_true", help="build with AddressSanitizer and UBSan")
+    p.add_argument(
+        "--main",
+        type=Path,
+        help="link this C file with csrc/ instead of the test files "
+        "(e.g. csrc/tests/bench/bench_chapoly.c; default output: build/<its name>)",
+    )
     p.add_argument("--run", action="store_true", help="run the binary after building")
     p.add_argument(
         "--qemu",
@@ -68,6 +75,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args.cc = os.environ.get("CC") or (
             "aarch64-linux-gnu-gcc" if cross and args.arch == "aarch64" else "cc"
         )
+    if args.out is None and args.main is not None:
+        args.out = ROOT / "build" / args.main.stem
     if args.out is None:
         name = "ctest" if not cross else f"ctest-{args.arch}"
         args.out = ROOT / "csrc" / "tests" / name
@@ -89,7 +98,7 @@ def build(args: argparse.Namespace) -> int:
     cc = shlex.split(args.cc)
     common = [*cbuild.COMMON_FLAGS, "-Werror"] + (ASAN_FLAGS if args.asan else [])
     portable, backends = cbuild.sources(args.arch)
-    tests = sorted((cbuild.CSRC / "tests").glob("*.c"))
+    tests = [args.main.resolve()] if args.main else sorted((cbuild.CSRC / "tests").glob("*.c"))
     jobs: list[tuple[Path, list[str]]] = [(p, common) for p in portable + tests]
     jobs += [(p, common + flags) for p, flags in backends]
     with tempfile.TemporaryDirectory(prefix="cytls-ctest-") as tmp:

@@ -349,9 +349,12 @@ static void poly_backends(void)
 
 void test_chapoly(void)
 {
-    static const size_t large[] = {1000,  4095,  4096,   4097,  8191,
-                                   16384, 16401, 65536,  70000, 262147,
-                                   1048576 + 13};
+    /* Around the AVX-512 ChaCha20 group choices (1024 + 128, 2048) and the
+     * IFMA Poly1305 chains (512-byte steps, 128-byte remainders) too. */
+    static const size_t large[] = {1000,  1100,  1152,  1153,  1280,   1536,
+                                   2047,  2048,  2049,  3200,  4095,   4096,
+                                   4097,  8191,  16384, 16401, 65536,  70000,
+                                   262147, 1048576 + 13};
     const size_t num_small = 601, num_large = sizeof large / sizeof large[0];
     struct sample *samples = calloc(num_small + num_large, sizeof *samples);
     if (!samples)
