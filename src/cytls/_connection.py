@@ -10,7 +10,9 @@ is raised, and every later call re-raises the same exception.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from functools import partial
 
 from cryptography import x509
 
@@ -37,6 +39,10 @@ from cytls._wire.events import (
 from cytls._wire.messages import MAX_CLIENT_HELLO
 
 __all__ = ["Connection"]
+
+
+def _readv_into(fd: int, buffer: memoryview) -> int:
+    return os.readv(fd, [buffer])
 
 
 class Connection:
@@ -278,6 +284,37 @@ class Connection:
             self._process(b"")
         return n
 
+    def receive_fd(self, fd: int, size: int, into: memoryview | None = None) -> int:
+        """As receive_via, with the record layer calling recv() on the
+        adapter's socket descriptor itself, the GIL released, and (once
+        the handshake is done) opening the records in the same step, and
+        copying their plaintext into `into` when nothing was buffered (the
+        read_application_data_into(into) that follows then copies nothing).
+
+        Returns:
+            The count received (0 at end of stream: nothing processed).
+
+        Raises:
+            OSError: recv() failed (nothing is taken then); as receive_data.
+        """
+        self._check()
+        if not self._started:
+            self.start_handshake()
+        ctx = self._ctx
+        if ctx.plain_alert_window or self.peer_closed or self._msg_hook is not None:
+            return self.receive_via(partial(_readv_into, fd), size)
+        # Opened at once only where _receive accepts application data
+        # without looking at what each record changed.
+        open_now = (
+            ctx.complete
+            and not self._hs_buffer
+            and not isinstance(self._state, ExpectEndOfEarlyData)
+        )
+        n: int = self._record.fill_fd(fd, size, open_now, into)
+        if n:
+            self._process(b"")
+        return n
+
     def _process(self, data: bytes | bytearray | memoryview) -> list[Event]:
         events = self._events
         events.clear()
@@ -483,8 +520,16 @@ class Connection:
             raise api_error("the handshake is not complete")
         return state
 
-    def send_application_data(self, data: bytes | bytearray | memoryview) -> None:
+    def send_application_data(
+        self, data: bytes | bytearray | memoryview, fd: int = -1
+    ) -> None:
         """Encrypt application data into records queued for the peer.
+
+        Args:
+            data: the bytes to send.
+            fd: an adapter's socket descriptor: the record layer sends the
+                records to it at once, the GIL released (what the socket
+                does not take stays in data_to_send()). -1: queue only.
 
         Raises:
             ssl.SSLError: the handshake is not complete, or we closed.
@@ -498,7 +543,10 @@ class Connection:
             # nothing but its own. (TLS 1.3 half-closes, RFC 8446 §6.1.)
             raise api_error("the peer sent close_notify: nothing more is sent but ours")
         state.flush_key_update()
-        self._record.send(ContentType.application_data, data)
+        if fd >= 0 and self._msg_hook is None:
+            self._record.send_fd(fd, data)
+        else:
+            self._record.send(ContentType.application_data, data)
         if self._record.needs_key_update():
             state.send_key_update(False)
 

@@ -354,6 +354,19 @@ cdef class RecordIO:
     # take_outgoing: then records are sealed straight into it.
     cdef bint _out_array
     cdef object _failure
+    # fill_fd() with open_now: the records it opened, waiting for the
+    # receive() that follows to hand them over (see _core_sockio.pxi).
+    cdef cytls_record_result _pre
+    cdef bint _pre_ready
+    cdef Py_ssize_t _pre_old
+    cdef uint8_t *_pre_dst
+    cdef uint8_t _pre_byte
+    # fill_fd() given the reader's buffer: the plaintext bytes it already
+    # copied there (from the front of app_data), so that the
+    # take_app_data_into that follows with that buffer only drops them.
+    cdef Py_ssize_t _copied
+    cdef void *_copied_to
+    cdef char *_copied_from
 
     def __cinit__(self):
         self._write = RecordProtector()
@@ -367,6 +380,7 @@ cdef class RecordIO:
         self._out_array = False
         self._failure = None
         self._pad_fn = None
+        self._pre_ready = False
 
     def _record_error(self, int alert, str reason):
         """The exception for a record the C layer refused (overridden)."""
@@ -473,6 +487,7 @@ cdef class RecordIO:
         cdef bytearray inbuf = self._inbuf
         cdef Py_ssize_t old
         cdef Py_buffer d
+        self._copied = 0
         self._unhold()
         if type(data) is bytes and PyByteArray_GET_SIZE(inbuf) == 0:
             self._held = <bytes>data
@@ -517,6 +532,7 @@ cdef class RecordIO:
         cdef Py_ssize_t old, got
         if size <= 0:
             raise ValueError("size must be positive")
+        self._copied = 0
         self._unhold()
         old = PyByteArray_GET_SIZE(inbuf)
         _ba_set_len(inbuf, old + size)
@@ -533,6 +549,34 @@ cdef class RecordIO:
         _ba_set_len(inbuf, old + got)
         return got
 
+    def fill_fd(self, int fd, Py_ssize_t size, bint open_now=False, into=None):
+        """Receive up to size bytes from the socket descriptor fd (recv(),
+        the GIL released) into the input buffer; with open_now, open its
+        complete records in the same step, for the receive() that must
+        come next to hand over, and when app_data was empty and into (a
+        writable buffer) is given, copy their plaintext there too, for the
+        take_app_data_into(into) that follows. See _core_sockio.pxi.
+
+        Returns:
+            The count received (0 at end of stream).
+
+        Raises:
+            OSError: recv() failed (BlockingIOError: nothing to read on a
+                non-blocking socket); nothing is added then.
+        """
+        return _fill_fd(self, fd, size, open_now, into)
+
+    def send_fd(self, int fd, data):
+        """Seal data as application data records and write them to the
+        socket descriptor fd in the same step, the GIL released; what the
+        socket does not take at once stays queued, as after send(). See
+        _core_sockio.pxi.
+
+        Raises:
+            As send(); never the socket's errors (the rest stays queued).
+        """
+        _send_fd(self, fd, data)
+
     def take_app_data_into(self, buffer):
         """Move up to len(buffer) bytes of decrypted application data into
         buffer (writable), from the front of app_data, which keeps its
@@ -545,12 +589,17 @@ cdef class RecordIO:
         cdef Py_buffer d
         cdef Py_buffer a
         cdef Py_ssize_t n
+        cdef Py_ssize_t copied = self._copied
+        self._copied = 0
         PyObject_GetBuffer(buffer, &d, PyBUF_WRITABLE)
         try:
             n = PyByteArray_GET_SIZE(app)
             if d.len < n:
                 n = d.len
-            if n >= 4 * NOGIL_THRESHOLD:
+            if (0 < copied <= n and d.buf == self._copied_to
+                    and (<PyByteArrayObject *>app).ob_start == self._copied_from):
+                n = copied  # fill_fd put them there, the GIL released
+            elif n >= 4 * NOGIL_THRESHOLD:
                 # app_data stays exported meanwhile: nobody can resize it.
                 PyObject_GetBuffer(app, &a, PyBUF_SIMPLE)
                 with nogil:
@@ -568,6 +617,7 @@ cdef class RecordIO:
         from the front of app_data as bytes; app_data keeps its allocation."""
         cdef bytearray app = self.app_data
         cdef Py_ssize_t n = PyByteArray_GET_SIZE(app)
+        self._copied = 0
         if 0 <= max_bytes < n:
             n = max_bytes
         data = PyBytes_FromStringAndSize(PyByteArray_AS_STRING(app), n)
@@ -606,6 +656,8 @@ cdef class RecordIO:
         """
         if self._failure is not None:
             raise self._failure
+        if self._pre_ready:
+            return self._commit_pre()
         # Locals keep the input and output alive while the GIL is released.
         cdef bytes held = self._held
         cdef bytearray inbuf = self._inbuf
@@ -650,6 +702,15 @@ cdef class RecordIO:
         else:
             dst = <uint8_t *>PyByteArray_AS_STRING(app) + old
             cytls_record_open(rp, &res, dst, <size_t>in_len, src, <size_t>in_len)
+        return self._finish_open(held, &res, dst, old, pos)
+
+    cdef object _finish_open(self, bytes held, cytls_record_result *r, uint8_t *dst,
+                             Py_ssize_t old, Py_ssize_t pos):
+        # The Python side of one cytls_record_open call: what receive()
+        # returns, the buffers cut to what was opened and consumed.
+        cdef bytearray inbuf = self._inbuf
+        cdef bytearray app = self.app_data
+        cdef cytls_record_result res = r[0]
         payload = None
         if res.status == CYTLS_RECORD_STOPPED:
             payload = PyBytes_FromStringAndSize(<char *>dst + res.app_len,
@@ -682,111 +743,16 @@ cdef class RecordIO:
             return (res.type, payload)
         return None
 
-
-cdef inline void _counter_nonce(uint8_t *nonce, uint64_t value) noexcept nogil:
-    # nonce = 0^32 || value, big-endian: a full 64-bit counter.
-    cdef int j
-    for j in range(8):
-        nonce[4 + j] = <uint8_t>(value >> (56 - 8 * j))
-
-
-cdef class _RawAEADBaseline:
-    """The raw-AEAD baseline of benchmarks/bench_record.py: seal_open(data)
-    seals data as chunk-byte messages into one ciphertext buffer, then
-    opens them all into one plaintext buffer, in one C call, with no
-    framing. The key is expanded once here and the buffers are reused
-    across calls (the AEAD context 64-byte aligned, as record.c keeps it),
-    so that it measures the AEAD alone: the strictest baseline.
-    """
-    cdef char *raw
-    cdef cytls_aead *aead
-    cdef uint8_t *ct
-    cdef uint8_t *pt
-    cdef size_t cap
-    cdef size_t chunk
-    cdef bint keyed
-    cdef uint64_t counter
-
-    def __cinit__(self, int alg, key, Py_ssize_t chunk):
-        if chunk <= 0 or chunk > 65536:
-            raise ValueError("bad chunk size")
-        self.chunk = <size_t>chunk
-        self.raw = <char *>PyMem_Malloc(sizeof(cytls_aead) + 64)
-        if self.raw == NULL:
-            raise MemoryError()
-        self.aead = <cytls_aead *>(self.raw + (64 - (<size_t>self.raw & 63)))
-        cdef _Buf k = _Buf(key)
-        if not cytls_aead_init(self.aead, <cytls_aead_alg>alg, _ptr(k), <size_t>k.view.len):
-            raise ValueError("bad AEAD algorithm or key length")
-        self.keyed = True
-
-    def __dealloc__(self):
-        if self.keyed:
-            cytls_aead_clear(self.aead)
-        PyMem_Free(self.raw)
-        PyMem_Free(self.ct)
-        PyMem_Free(self.pt)
-
-    def seal_open(self, data):
-        """Seal then open data as chunk-byte messages; True if every open
-        verified.
-
-        Raises:
-            MemoryError: the buffers could not grow.
-        """
-        cdef Py_buffer d
-        cdef size_t n, num, off, m, i
-        cdef uint8_t nonce[12]
-        cdef uint8_t aad[5]
-        cdef int ok = 1
-        cdef size_t chunk = self.chunk
-        cdef uint8_t *ct
-        cdef uint8_t *pt
-        cdef uint64_t first
-        PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
-        try:
-            n = <size_t>d.len
-            num = (n + chunk - 1) // chunk
-            if num > UINT64_MAX - self.counter:
-                raise OverflowError("nonce counter exhausted")
-            if n + 16 * num + 1 > self.cap:
-                PyMem_Free(self.ct)
-                PyMem_Free(self.pt)
-                self.cap = 0
-                self.ct = <uint8_t *>PyMem_Malloc(n + 16 * num + 1)
-                self.pt = <uint8_t *>PyMem_Malloc(n + 16 * num + 1)
-                if self.ct == NULL or self.pt == NULL:
-                    raise MemoryError()
-                self.cap = n + 16 * num + 1
-            ct = self.ct
-            pt = self.pt
-            memset(nonce, 0, 12)
-            memset(aad, 23, 5)
-            # Every chunk ever sealed under this key gets the next value of
-            # a 64-bit counter as its nonce (big-endian in the last 8
-            # bytes, as TLS builds them), so no nonce repeats, however many
-            # chunks one call holds. The opens replay the same values.
-            first = self.counter
-            self.counter += num
-            with nogil:
-                off = 0
-                i = 0
-                while off < n:
-                    m = n - off if n - off < chunk else chunk
-                    _counter_nonce(nonce, first + i)
-                    cytls_aead_seal(self.aead, ct + off + 16 * i, nonce, aad, 5,
-                                    <const uint8_t *>d.buf + off, m)
-                    off += m
-                    i += 1
-                off = 0
-                i = 0
-                while off < n:
-                    m = n - off if n - off < chunk else chunk
-                    _counter_nonce(nonce, first + i)
-                    ok &= cytls_aead_open(self.aead, pt + off, nonce, aad, 5, ct + off + 16 * i,
-                                          m + 16)
-                    off += m
-                    i += 1
-        finally:
-            PyBuffer_Release(&d)
-        return ok == 1
+    cdef object _commit_pre(self):
+        # Hand over what fill_fd() opened: its plaintext lies past the end
+        # of app_data, whose first byte the terminating NUL overwrote.
+        # (ob_start, not PyByteArray_AS_STRING: that is a shared static
+        # string while the bytearray is empty.)
+        cdef bytearray app = self.app_data
+        cdef Py_ssize_t old = self._pre_old
+        self._pre_ready = False
+        if (PyByteArray_GET_SIZE(app) != old
+                or <uint8_t *>(<PyByteArrayObject *>app).ob_start + old != self._pre_dst):
+            raise RuntimeError("record layer changed between fill_fd() and receive()")
+        self._pre_dst[0] = self._pre_byte
+        return self._finish_open(None, &self._pre, self._pre_dst, old, 0)

@@ -36,7 +36,6 @@ import select
 import socket
 import ssl
 import weakref
-from functools import partial
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
@@ -53,10 +52,10 @@ if TYPE_CHECKING:
 __all__ = ["SSLSocket", "SocketTLSObject"]
 
 _recv = _socket.socket.recv
-_recv_into = _socket.socket.recv_into
 _send = _socket.socket.send
 _sendall = _socket.socket.sendall
 _gettimeout = _socket.socket.gettimeout
+_fileno = _socket.socket.fileno
 _setsockopt = _socket.socket.setsockopt
 _getsockopt = _socket.socket.getsockopt
 
@@ -141,16 +140,50 @@ class SocketTLSObject(TLSObject):
             raise TimeoutError("The read operation timed out") from None
         return data
 
-    def _receive_more(self) -> bool:
+    def _wait_ready(self, sock: Any, events: int) -> None:
+        """After a direct recv() found nothing: wait on a socket with a
+        timeout for what is left of this call's deadline (started here if
+        none was), else TimeoutError. A non-blocking socket (or a blocking
+        one whose SO_RCVTIMEO expired) raises BlockingIOError."""
+        timeout = _gettimeout(sock)
+        if not timeout:
+            raise BlockingIOError
+        now = monotonic()
+        deadline = self._deadline
+        if deadline is None:
+            deadline = self._deadline = now + timeout
+        left = deadline - now
+        if left <= 0:
+            raise TimeoutError
+        poller = select.poll()
+        poller.register(sock, events)
+        # Round up, so that a wait never ends a hair before the deadline.
+        if not poller.poll(int(left * 1000) + 1):
+            raise TimeoutError
+
+    def _receive_more(self, into: memoryview | None = None) -> bool:
         """Receive one batch straight into the record layer's input buffer
-        (one recv_into, no intermediate bytes object) and process it;
-        False when the peer ended the stream."""
+        and process it; False when the peer ended the stream.
+
+        The record layer calls recv() on the socket's descriptor itself
+        and opens the records in the same step, without the GIL (see
+        Connection.receive_fd); a socket with a timeout is non-blocking
+        underneath, so an empty one raises BlockingIOError, and the wait
+        happens here, within the call's deadline. The plaintext goes on
+        into `into`, the reader's buffer, in the same step when it can.
+        """
         if self._exact:
             return super()._receive_more()
         sock = self._socket()
+        conn = self._conn
         try:
-            self._wait(sock, select.POLLIN)
-            n = self._conn.receive_via(partial(_recv_into, sock), _RECV_SIZE)
+            fd = _fileno(sock)
+            while True:
+                try:
+                    n = conn.receive_fd(fd, _RECV_SIZE, into)
+                    break
+                except BlockingIOError:
+                    self._wait_ready(sock, select.POLLIN)
         except BlockingIOError:
             raise want_read_error() from None
         except TimeoutError:
@@ -257,9 +290,18 @@ class SocketTLSObject(TLSObject):
         if not n:
             return 0
         conn = self._conn
-        conn.send_application_data(data)
-        out = conn.data_to_send()
         sock = self._socket()
+        # Sealed and sent in one step without the GIL; out is what the
+        # socket did not take at once (Connection.send_application_data).
+        conn.send_application_data(data, _fileno(sock))
+        out = conn.data_to_send()
+        if not out:
+            if self._first_write:
+                self._first_write = False
+                self._push_now()
+            if self._tracer is not None:
+                self._tracer.raise_error()
+            return n
         if _gettimeout(sock) is None:
             # Blocking: the records of this write in one system call.
             _sendall(sock, out)

@@ -223,8 +223,12 @@ class TLSObject(SessionAccess, ConnectionFacts):
         version = self._conn._ctx.version or self._config.max_version
         return (self.owner if self._owner is not None else self), version
 
-    def _receive_more(self) -> bool:
+    def _receive_more(self, into: memoryview | None = None) -> bool:
         """Pull one batch of bytes from the transport and process it.
+
+        Args:
+            into: the reader's buffer, which a transport may already copy
+                the batch's plaintext into (see SocketTLSObject).
 
         Returns:
             False when the transport ended (nothing came), else True.
@@ -439,13 +443,14 @@ class TLSObject(SessionAccess, ConnectionFacts):
             raise ValueError("size should not be negative")
         if len == 0:
             return b"" if view is None else 0
+        target = None if view is None else view[:len]
         # Invariant: pull only when nothing is buffered (see MAX_PULL).
         while not conn.pending_application_data():
             if conn.peer_closed or self._eof_closed:
                 if self._close_sent:
                     raise zero_return_error()
                 return b"" if view is None else 0
-            if not self._receive_more():
+            if not self._receive_more(target):
                 self._transport_eof()
                 continue
             out = conn.data_to_send()  # KeyUpdate answers, alerts
@@ -456,7 +461,7 @@ class TLSObject(SessionAccess, ConnectionFacts):
         read_into = self._read_into
         if read_into is not None:
             # Straight into the caller's buffer, no intermediate bytes object.
-            n: int = read_into(view[:len])
+            n: int = read_into(target)
             return n
         chunk = conn.read_application_data(len)
         n = chunk.__len__()
