@@ -65,6 +65,13 @@ _INET_FAMILIES = (socket.AF_INET, getattr(socket, "AF_INET6", socket.AF_INET))
 
 # One recv() takes up to this many bytes: several full records per call.
 _RECV_SIZE = 131072
+# A connection's first batched recv() asks for one full record (RFC 8446
+# §5.2: header, 2^14 bytes and 256 of expansion); each that fills up doubles
+# the next, up to _RECV_SIZE. The record buffers grow only as large as the
+# batches, so a request/response connection keeps no 128 KiB buffers idle
+# (buffers under 32 KiB are given back when emptied), while bulk reaches
+# full batches after three reads.
+_RECV_FIRST = 5 + 16384 + 256
 
 
 class SocketTLSObject(TLSObject):
@@ -84,6 +91,7 @@ class SocketTLSObject(TLSObject):
         self._sock_ref = weakref.ref(sock)
         self._wbuf: bytes = b""
         self._write_pending = 0
+        self._recv_size = _RECV_FIRST  # see _RECV_FIRST
         # During unwrap() read record by record, so that nothing the peer
         # sends in clear after its close_notify is swallowed.
         self._exact = False
@@ -180,7 +188,10 @@ class SocketTLSObject(TLSObject):
             fd = _fileno(sock)
             while True:
                 try:
-                    n = conn.receive_fd(fd, _RECV_SIZE, into)
+                    size = self._recv_size
+                    n = conn.receive_fd(fd, size, into)
+                    if n == size and size < _RECV_SIZE:
+                        self._recv_size = min(2 * size, _RECV_SIZE)
                     break
                 except BlockingIOError:
                     self._wait_ready(sock, select.POLLIN)
