@@ -22,7 +22,7 @@ from cytls._handshake.psk13 import ExpectEndOfEarlyData
 from cytls._handshake.server import ExpectClientHello
 from cytls._handshake.server13 import request_certificate
 from cytls._handshake.state import Context, ExpectTraffic, Hooks, State
-from cytls._record import RecordLayer, TracingRecordLayer
+from cytls._record import KEY_UPDATE_AFTER, RecordLayer, TracingRecordLayer
 from cytls._wire.alerts import AlertDescription as AD
 from cytls._wire.alerts import TLSAlert, api_error
 from cytls._wire.enums import ContentType
@@ -251,7 +251,8 @@ class Connection:
             ssl.SSLCertVerificationError: (a TLSAlert subclass) the peer's
                 certificate did not verify.
         """
-        self._check()
+        if self._error is not None:
+            raise self._error
         if not self._started:
             self.start_handshake()
         if self.peer_closed or not data:
@@ -345,18 +346,19 @@ class Connection:
             seq = record.read_seq if during else 0
             item = record.receive()
             grown = len(app) - before
-            early = isinstance(self._state, ExpectEndOfEarlyData) and not self._hs_buffer
-            if early and grown:
-                # RFC 8446 §4.2.10: accepted 0-RTT data, under the early key.
-                self._take_early(app, before)
-            elif during and not early and (grown or self._opened_data(seq, item)):
+            if not during:
+                if grown:
+                    self._events.append(ApplicationDataReceived(grown))
+            elif isinstance(self._state, ExpectEndOfEarlyData) and not self._hs_buffer:
+                if grown:
+                    # RFC 8446 §4.2.10: accepted 0-RTT data, under the early key.
+                    self._take_early(app, before)
+            elif grown or self._opened_data(seq, item):
                 # RFC 8446 §5.1: no application data before the handshake
                 # ends, nor inside a fragmented message; not even an empty
                 # record (§5.4 allows those only as traffic).
                 del app[before:]
                 raise TLSAlert(AD.unexpected_message, "application data during the handshake")
-            elif grown:
-                self._events.append(ApplicationDataReceived(grown))
             if item is None:
                 return
             ctype, payload = item
@@ -535,19 +537,24 @@ class Connection:
             ssl.SSLError: the handshake is not complete, or we closed.
             TLSAlert: the connection failed earlier.
         """
-        state = self._traffic()
+        state = self._state
+        if self._error is not None or not isinstance(state, ExpectTraffic):
+            state = self._traffic()  # raises
         if self.closed:
             raise api_error("the connection is closed for writing")
         if self.peer_closed and self._ctx.version == 0x0303:
             # RFC 5246 §7.2.1: after the peer's close_notify, TLS 1.2 sends
             # nothing but its own. (TLS 1.3 half-closes, RFC 8446 §6.1.)
             raise api_error("the peer sent close_notify: nothing more is sent but ours")
-        state.flush_key_update()
+        if state.update_pending:
+            state.flush_key_update()
+        record = self._record
         if fd >= 0 and self._msg_hook is None:
-            self._record.send_fd(fd, data)
+            record.send_fd(fd, data)
         else:
-            self._record.send(ContentType.application_data, data)
-        if self._record.needs_key_update():
+            record.send(ContentType.application_data, data)
+        # (The sequence number, read in C, spares the call on every write.)
+        if record._write.seq >= KEY_UPDATE_AFTER and record.needs_key_update():
             state.send_key_update(False)
 
     def read_application_data(self, max_bytes: int = -1) -> bytes:
@@ -573,6 +580,13 @@ class Connection:
     def pending_application_data(self) -> int:
         """How many decrypted bytes wait in the read buffer."""
         return len(self._record.app_data)
+
+    @property
+    def app_buffer(self) -> bytearray:
+        """The read buffer itself (the same object for the connection's
+        life), for adapters that test `len()` or truth on every call;
+        read-only to them: take data with read_application_data(_into)."""
+        return self._record.app_data
 
     def close(self) -> None:
         """Queue a close_notify alert; nothing may be sent afterwards."""
