@@ -347,6 +347,7 @@ def hkdf_expand_label_into(int alg, out, secret, label, context):
 
 # ---------------------------------------------------------------- record layer
 
+include "_core_protector.pxi"
 include "_core_record.pxi"
 include "_core_sockio.pxi"
 include "_core_bench.pxi"
