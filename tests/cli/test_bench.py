@@ -87,7 +87,7 @@ def test_unknown_section_is_one_line() -> None:
     assert res.returncode == 1
     assert res.stderr.strip() == ("cytls bench: error: unknown section(s) nope; choose from "
                                   "aead, record, handshake, bulk, loopback, sockets, latency, "
-                                  "asyncio, threads, server-cpu")
+                                  "asyncio, threads, server-cpu, memory")
 
 
 def test_interleaved_medians_alternate_and_take_the_median() -> None:
