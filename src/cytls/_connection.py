@@ -313,7 +313,17 @@ class Connection:
         )
         n: int = self._record.fill_fd(fd, size, open_now, into)
         if n:
-            self._process(b"")
+            # _process, without the events list it returns (nobody reads it).
+            self._events.clear()
+            try:
+                self._receive(b"")
+            except TLSAlert as exc:
+                raise self._fail(exc) from None
+            except Exception as exc:  # a bug must still end the connection cleanly
+                alert = TLSAlert(AD.internal_error, f"internal error: {exc!r}")
+                raise self._fail(alert) from exc
+            finally:
+                self._events.clear()
         return n
 
     def _process(self, data: bytes | bytearray | memoryview) -> list[Event]:

@@ -419,6 +419,11 @@ class SocketTLSObject(TLSObject):
         return self._sock_ref()
 
 
+# TLSObject.read itself: SSLSocket.recv/recv_into reset the deadline and
+# call it without SocketTLSObject.read's frame.
+_tls_read = TLSObject.read
+
+
 class SSLSocket(ssl.SSLSocket):
     """ssl.SSLSocket over cytls: what `cytls.SSLContext.wrap_socket()` returns."""
 
@@ -462,6 +467,38 @@ class SSLSocket(ssl.SSLSocket):
     def early_data_status(self) -> str | None:
         """See TLSObject.early_data_status."""
         return None if self._sslobj is None else self._sslobj.early_data_status
+
+    def recv_into(self, buffer: Buffer, nbytes: int | None = None, flags: int = 0) -> int:
+        """ssl.SSLSocket.recv_into, straight to the TLS read (the ssl
+        module's recv_into and read frames only delegate, and readers call
+        this once per batch); a ragged EOF is suppressed as there."""
+        sslobj = self._sslobj
+        if flags or buffer is None or type(sslobj) is not SocketTLSObject:
+            result: int = super().recv_into(buffer, nbytes, flags)
+            return result
+        sslobj._deadline = None
+        try:
+            n: int = _tls_read(sslobj, nbytes or 0, buffer)
+        except ssl.SSLError as x:
+            if x.args[0] == ssl.SSL_ERROR_EOF and self.suppress_ragged_eofs:
+                return 0
+            raise
+        return n
+
+    def recv(self, buflen: int = 1024, flags: int = 0) -> bytes:
+        """ssl.SSLSocket.recv, straight to the TLS read (see recv_into)."""
+        sslobj = self._sslobj
+        if flags or type(sslobj) is not SocketTLSObject:
+            result: bytes = super().recv(buflen, flags)
+            return result
+        sslobj._deadline = None
+        try:
+            data: bytes = _tls_read(sslobj, buflen)
+        except ssl.SSLError as x:
+            if x.args[0] == ssl.SSL_ERROR_EOF and self.suppress_ragged_eofs:
+                return b""
+            raise
+        return data
 
     def sendall(self, data: Buffer, flags: int = 0) -> None:
         """Send all of data (ssl.SSLSocket.sendall), as one TLS write.
