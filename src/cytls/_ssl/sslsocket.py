@@ -480,7 +480,7 @@ class SSLSocket(ssl.SSLSocket):
         try:
             n: int = _tls_read(sslobj, nbytes or 0, buffer)
         except ssl.SSLError as x:
-            if x.args[0] == ssl.SSL_ERROR_EOF and self.suppress_ragged_eofs:
+            if x.args[0] == ssl.SSL_ERROR_EOF and self.suppress_ragged_eofs:  # type: ignore[attr-defined]
                 return 0
             raise
         return n
@@ -495,7 +495,7 @@ class SSLSocket(ssl.SSLSocket):
         try:
             data: bytes = _tls_read(sslobj, buflen)
         except ssl.SSLError as x:
-            if x.args[0] == ssl.SSL_ERROR_EOF and self.suppress_ragged_eofs:
+            if x.args[0] == ssl.SSL_ERROR_EOF and self.suppress_ragged_eofs:  # type: ignore[attr-defined]
                 return b""
             raise
         return data
