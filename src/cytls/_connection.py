@@ -485,6 +485,10 @@ class Connection:
             if self._msg_hook is not None:
                 self._msg_hook("read", ContentType.handshake, raw)
             self._state = state.handle(raw[0], raw[4:], raw)
+            if ctx.complete and ctx.client_hello_raw:
+                # Only a TLS 1.2 ServerHello reads it: an idle connection
+                # need not keep its ClientHello (over a kilobyte with ML-KEM).
+                ctx.client_hello_raw = b""
             if ctx.read_key_changed and buf:
                 # RFC 8446 §5.1: a key change must fall on a record boundary.
                 raise TLSAlert(AD.unexpected_message, "handshake data left under the old key")
