@@ -326,6 +326,45 @@ class Connection:
                 self._events.clear()
         return n
 
+    def receive_app_into(self, fd: int, size: int, into: memoryview) -> int:
+        """The socket reader's fast path once traffic flows: as receive_fd
+        with `into`, but a batch of application data only goes straight
+        into `into` with no Python-level processing (and no event).
+
+        Returns:
+            The bytes written into `into` (0: only part of a record came;
+            read again), -1 at end of stream, -2 when a batch that needed
+            the Connection was processed as receive_fd does (its data, if
+            any, is in the read buffer), or -3 when this path does not
+            apply now (nothing received; use receive_fd).
+
+        Raises:
+            OSError: recv() failed (nothing is taken then); as receive_data.
+        """
+        ctx = self._ctx
+        if (
+            self._error is not None
+            or not ctx.complete
+            or self._hs_buffer
+            or ctx.plain_alert_window
+            or self.peer_closed
+            or self._msg_hook is not None
+        ):
+            return -3
+        n: int = self._record.recv_app_into(fd, size, into)
+        if n == -2:
+            self._events.clear()
+            try:
+                self._receive(b"")
+            except TLSAlert as exc:
+                raise self._fail(exc) from None
+            except Exception as exc:  # a bug must still end the connection cleanly
+                alert = TLSAlert(AD.internal_error, f"internal error: {exc!r}")
+                raise self._fail(alert) from exc
+            finally:
+                self._events.clear()
+        return n
+
     def _process(self, data: bytes | bytearray | memoryview) -> list[Event]:
         events = self._events
         events.clear()

@@ -243,6 +243,23 @@ cdef class RecordIO:
         """
         return _fill_fd(self, fd, size, open_now, into)
 
+    def recv_app_into(self, int fd, Py_ssize_t size, into):
+        """The socket reader's fast path once traffic flows: fill_fd with
+        open_now and `into`, and when the batch held application data
+        only, hand it over at once (what `into` could not take stays in
+        app_data). Only while app_data is empty.
+
+        Returns:
+            The bytes copied into `into` (0: only part of a record came),
+            -1 at end of stream, or -2 when the Connection must look at the
+            batch (a record other than application data, an error, or
+            app_data not empty): call receive() as after fill_fd.
+
+        Raises:
+            OSError: recv() failed; nothing is taken then.
+        """
+        return _recv_app_into(self, fd, size, into)
+
     def send_fd(self, int fd, data):
         """Seal data as application data records and write them to the
         socket descriptor fd in the same step, the GIL released; what the

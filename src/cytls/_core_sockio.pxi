@@ -22,7 +22,7 @@ cdef extern from "<sys/socket.h>" nogil:
 
 
 cdef Py_ssize_t _fill_fd(RecordIO io, int fd, Py_ssize_t size, bint open_now,
-                         object into) except -1:
+                         object into, bint commit=False) except -1:
     # One recv() into the input buffer, retried after signals (PEP 475);
     # with open_now, every complete record of the buffer is opened before
     # the GIL is taken back and kept in io._pre for receive(), and the
@@ -113,6 +113,18 @@ cdef Py_ssize_t _fill_fd(RecordIO io, int fd, Py_ssize_t size, bint open_now,
         # everything on an error).
         _ba_drop_front(inbuf, <Py_ssize_t>res.consumed)
     res.consumed = 0
+    if commit and copy and res.status == CYTLS_RECORD_NEED_MORE:
+        # Application data only (or a partial record): nothing for the
+        # Connection to look at. app_data keeps what the buffer could not
+        # take; io._copied says how much it took.
+        _ba_set_len(app, <Py_ssize_t>res.app_len)
+        if res.app_len == 0:
+            _ba_drop_front(app, 1)  # empty: keeps or gives back its allocation
+        else:
+            _ba_drop_front(app, <Py_ssize_t>copied)
+        io._copied = <Py_ssize_t>copied
+        io._copied_to = NULL
+        return got
     # app_data keeps its length until receive(): the Connection measures
     # what that call adds. Cutting it writes a NUL over the first byte
     # opened; _commit_pre puts the byte back.
@@ -174,3 +186,18 @@ cdef int _send_fd(RecordIO io, int fd, object data) except -1:
     _ba_set_len(out, <Py_ssize_t>written)
     _ba_drop_front(out, <Py_ssize_t>sent)
     return 0
+
+
+cdef Py_ssize_t _recv_app_into(RecordIO io, int fd, Py_ssize_t size, object into) except -3:
+    # See RecordIO.recv_app_into.
+    cdef Py_ssize_t got
+    if PyByteArray_GET_SIZE(io.app_data) or io._failure is not None:
+        return -2
+    got = _fill_fd(io, fd, size, True, into, True)
+    if got == 0:
+        return -1
+    if io._pre_ready:
+        return -2
+    got = io._copied
+    io._copied = 0
+    return got

@@ -149,3 +149,23 @@ def test_two_threads_bulk_intact(mod: ModuleType, pki: Pki, timeout: float | Non
     for t in threads:
         t.join(30)
     assert results == [True, True]
+
+
+@pytest.mark.parametrize("into", [False, True], ids=["recv", "recv_into"])
+def test_reads_after_close_notify_do_not_wait(mod: ModuleType, pki: Pki, into: bool) -> None:
+    """The peer's close_notify came but its socket stays open: later reads
+    return EOF at once (they do not wait on the socket)."""
+    writer, reader = _pair(mod, mod, pki)
+    with reader, writer:
+        writer.sendall(b"data")
+        writer.settimeout(0.0)
+        with pytest.raises(ssl.SSLWantReadError):
+            writer.unwrap()
+        assert _read_exactly(reader, 4, into) == b"data"
+        t0 = time.monotonic()
+        for _ in range(3):
+            if into:
+                assert reader.recv_into(bytearray(10)) == 0
+            else:
+                assert reader.recv(10) == b""
+        assert time.monotonic() - t0 < 5  # the reader's timeout is 10 s

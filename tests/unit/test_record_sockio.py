@@ -302,3 +302,71 @@ def test_threads_on_two_layers(pair: tuple) -> None:
     for t in threads:
         t.join(30)
     assert results == [True, True]
+
+
+def test_recv_app_into_hands_over_application_data(pair: tuple) -> None:
+    a, b = pair
+    w, r, _, _ = keyed_pair(SUITES[0])
+    data = os.urandom(50000)
+    w.send(23, data)
+    wire = w.take_outgoing()
+    buf = bytearray(65536)
+    a.sendall(wire[:100])
+    assert r.recv_app_into(b.fileno(), 1 << 17, memoryview(buf)) == 0  # part of a record
+    a.sendall(wire[100:])
+    assert r.recv_app_into(b.fileno(), 1 << 17, memoryview(buf)) == len(data)
+    assert bytes(buf[: len(data)]) == data
+    assert len(r.app_data) == 0 and r.bytes_buffered == 0
+    assert r.receive() is None  # nothing left over for the slow path
+    # A smaller buffer: the rest stays in app_data, and the next call leaves
+    # it to the slow path without reading.
+    w.send(23, data)
+    a.sendall(w.take_outgoing())
+    small = bytearray(1000)
+    got = r.recv_app_into(b.fileno(), 1 << 17, memoryview(small))
+    assert got == 1000 and bytes(small) == data[:1000]
+    assert bytes(r.app_data) == data[1000:got + len(r.app_data)]
+    assert r.recv_app_into(b.fileno(), 1 << 17, memoryview(small)) == -2
+    assert r.take_app_data() == data[1000:]
+    a.shutdown(socket.SHUT_WR)
+    assert r.recv_app_into(b.fileno(), 1 << 17, memoryview(buf)) == -1
+
+
+def test_recv_app_into_leaves_other_records_to_receive(pair: tuple) -> None:
+    a, b = pair
+    r, wire, app = _wire(SUITES[0])
+    a.sendall(wire)
+    buf = bytearray(len(app))
+    assert r.recv_app_into(b.fileno(), 1 << 17, memoryview(buf)) == -2
+    assert buf == bytes(len(app))
+    assert r.receive() == (22, b"hs-1")
+    assert r.receive() is None
+    assert bytes(r.app_data) == app
+
+
+def test_recv_app_into_bad_record_raises_in_receive(pair: tuple) -> None:
+    a, b = pair
+    w, r, _, _ = keyed_pair(SUITES[0])
+    w.send(23, b"x" * 3000)
+    bad = bytearray(w.take_outgoing())
+    bad[20] ^= 1
+    a.sendall(bad)
+    buf = bytearray(4096)
+    assert r.recv_app_into(b.fileno(), 4096, memoryview(buf)) == -2
+    assert buf == bytes(4096)  # nothing released before the tag is checked
+    with pytest.raises(TLSAlert) as info:
+        r.receive()
+    assert info.value.description == AD.bad_record_mac
+    assert r.recv_app_into(b.fileno(), 4096, memoryview(buf)) == -2  # failed: slow path
+
+
+def test_recv_app_into_non_blocking(pair: tuple) -> None:
+    a, b = pair
+    w, r, _, _ = keyed_pair(SUITES[0])
+    b.setblocking(False)
+    buf = bytearray(4096)
+    with pytest.raises(BlockingIOError):
+        r.recv_app_into(b.fileno(), 4096, memoryview(buf))
+    w.send(23, b"hello")
+    a.sendall(w.take_outgoing())
+    assert r.recv_app_into(b.fileno(), 4096, memoryview(buf)) == 5 and buf[:5] == b"hello"

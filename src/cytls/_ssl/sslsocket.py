@@ -207,6 +207,50 @@ class SocketTLSObject(TLSObject):
             raise
         return bool(n)
 
+    def read_into_fast(self, buffer: Buffer, nbytes: int) -> int | None:
+        """recv_into once traffic flows and nothing is buffered: the
+        plaintext of a batch of application data goes straight into buffer
+        in the step that receives and opens it (Connection.receive_app_into),
+        with no Python-level work per batch. None: take the full read path
+        (a handshake or alert record came and was processed, end of stream,
+        or a state this path leaves to it), which gives the same result.
+        """
+        conn = self._conn
+        if not self._done or self._exact or self._eof_closed or conn.peer_closed or self._app:
+            return None
+        view = memoryview(buffer).cast("B")
+        if 0 < nbytes < view.nbytes:
+            view = view[:nbytes]
+        if not view.nbytes:
+            return None
+        self._deadline = None
+        sock = self._socket()
+        fd = _fileno(sock)
+        try:
+            while True:
+                size = self._recv_size
+                try:
+                    n = conn.receive_app_into(fd, size, view)
+                except BlockingIOError:
+                    self._wait_ready(sock, select.POLLIN)
+                    continue
+                if n > 0:
+                    if 2 * n >= size and size < _RECV_SIZE:
+                        self._recv_size = min(2 * size, _RECV_SIZE)
+                    return n
+                if n < 0:
+                    return None
+        except BlockingIOError:
+            raise want_read_error() from None
+        except TimeoutError:
+            raise TimeoutError("The read operation timed out") from None
+        except ssl.SSLError:
+            try:
+                self._flush()  # the alert, when the error is ours
+            except (OSError, ssl.SSLError):
+                pass
+            raise
+
     def _pull_record(self) -> bytes:
         """Read one whole TLS record (RFC 8446 §5.1: 5-byte header, then
         its length) and not a byte more."""
@@ -476,8 +520,11 @@ class SSLSocket(ssl.SSLSocket):
         if flags or buffer is None or type(sslobj) is not SocketTLSObject:
             result: int = super().recv_into(buffer, nbytes, flags)
             return result
-        sslobj._deadline = None
         try:
+            fast = sslobj.read_into_fast(buffer, nbytes or 0)
+            if fast is not None:
+                return fast
+            sslobj._deadline = None
             n: int = _tls_read(sslobj, nbytes or 0, buffer)
         except ssl.SSLError as x:
             if x.args[0] == ssl.SSL_ERROR_EOF and self.suppress_ragged_eofs:  # type: ignore[attr-defined]
