@@ -1,10 +1,10 @@
-"""Where users feel speed: sockets, latency, asyncio, threads, server CPU.
+"""Where users feel speed: sockets, latency, asyncio, threads, server CPU; idle memory.
 
 Run: `python benchmarks/bench_net.py [--rounds N] [--quick] [--sections ...]`
 prints each figure for cytls and the `ssl` module, measured in the same run,
 interleaved round by round, the median kept, with the ratio (the same loops
-as `python -m cytls bench --sections sockets,latency,asyncio,threads,server-cpu`,
-from cytls.cli._bench_net, _bench_aio and _bench_sections).
+as `python -m cytls bench --sections sockets,latency,asyncio,threads,server-cpu,memory`,
+from cytls.cli._bench_net, _bench_aio, _bench_mem and _bench_sections).
 
 Also a pytest-benchmark suite: `python -m pytest benchmarks/bench_net.py`
 (one case per figure and implementation; pytest-benchmark times the calls,
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import pytest
 
-from cytls.cli import _bench_aio, _bench_net, _bench_sections, _certgen
+from cytls.cli import _bench_aio, _bench_mem, _bench_net, _bench_sections, _certgen
 from cytls.cli._bench_report import Report
 from cytls.cli._certgen import CertFiles
 
@@ -89,6 +89,14 @@ def test_server_cpu(benchmark: Any, files: CertFiles, impl: str) -> None:
     server_rate, _ = benchmark.pedantic(_bench_sections.server_handshake_costs,
                                         args=(*contexts, 50), rounds=3)
     benchmark.extra_info["server_handshakes_per_cpu_second"] = server_rate
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_idle_memory(benchmark: Any, files: CertFiles, impl: str) -> None:
+    # The figure is the memory (extra_info), each round in a fresh process;
+    # the time pytest-benchmark records is only the run's.
+    result = benchmark.pedantic(_bench_mem.idle_memory, args=(impl, files, 200), rounds=3)
+    benchmark.extra_info.update(result)
 
 
 # ---------------------------------------------------------------- script

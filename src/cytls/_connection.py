@@ -10,7 +10,9 @@ is raised, and every later call re-raises the same exception.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from functools import partial
 
 from cryptography import x509
 
@@ -20,7 +22,7 @@ from cytls._handshake.psk13 import ExpectEndOfEarlyData
 from cytls._handshake.server import ExpectClientHello
 from cytls._handshake.server13 import request_certificate
 from cytls._handshake.state import Context, ExpectTraffic, Hooks, State
-from cytls._record import RecordLayer, TracingRecordLayer
+from cytls._record import KEY_UPDATE_AFTER, RecordLayer, TracingRecordLayer
 from cytls._wire.alerts import AlertDescription as AD
 from cytls._wire.alerts import TLSAlert, api_error
 from cytls._wire.enums import ContentType
@@ -37,6 +39,10 @@ from cytls._wire.events import (
 from cytls._wire.messages import MAX_CLIENT_HELLO
 
 __all__ = ["Connection"]
+
+
+def _readv_into(fd: int, buffer: memoryview) -> int:
+    return os.readv(fd, [buffer])
 
 
 class Connection:
@@ -245,7 +251,8 @@ class Connection:
             ssl.SSLCertVerificationError: (a TLSAlert subclass) the peer's
                 certificate did not verify.
         """
-        self._check()
+        if self._error is not None:
+            raise self._error
         if not self._started:
             self.start_handshake()
         if self.peer_closed or not data:
@@ -278,6 +285,86 @@ class Connection:
             self._process(b"")
         return n
 
+    def receive_fd(self, fd: int, size: int, into: memoryview | None = None) -> int:
+        """As receive_via, with the record layer calling recv() on the
+        adapter's socket descriptor itself, the GIL released, and (once
+        the handshake is done) opening the records in the same step, and
+        copying their plaintext into `into` when nothing was buffered (the
+        read_application_data_into(into) that follows then copies nothing).
+
+        Returns:
+            The count received (0 at end of stream: nothing processed).
+
+        Raises:
+            OSError: recv() failed (nothing is taken then); as receive_data.
+        """
+        self._check()
+        if not self._started:
+            self.start_handshake()
+        ctx = self._ctx
+        if ctx.plain_alert_window or self.peer_closed or self._msg_hook is not None:
+            return self.receive_via(partial(_readv_into, fd), size)
+        # Opened at once only where _receive accepts application data
+        # without looking at what each record changed.
+        open_now = (
+            ctx.complete
+            and not self._hs_buffer
+            and not isinstance(self._state, ExpectEndOfEarlyData)
+        )
+        n: int = self._record.fill_fd(fd, size, open_now, into)
+        if n:
+            # _process, without the events list it returns (nobody reads it).
+            self._events.clear()
+            try:
+                self._receive(b"")
+            except TLSAlert as exc:
+                raise self._fail(exc) from None
+            except Exception as exc:  # a bug must still end the connection cleanly
+                alert = TLSAlert(AD.internal_error, f"internal error: {exc!r}")
+                raise self._fail(alert) from exc
+            finally:
+                self._events.clear()
+        return n
+
+    def receive_app_into(self, fd: int, size: int, into: memoryview) -> int:
+        """The socket reader's fast path once traffic flows: as receive_fd
+        with `into`, but a batch of application data only goes straight
+        into `into` with no Python-level processing (and no event).
+
+        Returns:
+            The bytes written into `into` (0: only part of a record came;
+            read again), -1 at end of stream, -2 when a batch that needed
+            the Connection was processed as receive_fd does (its data, if
+            any, is in the read buffer), or -3 when this path does not
+            apply now (nothing received; use receive_fd).
+
+        Raises:
+            OSError: recv() failed (nothing is taken then); as receive_data.
+        """
+        ctx = self._ctx
+        if (
+            self._error is not None
+            or not ctx.complete
+            or self._hs_buffer
+            or ctx.plain_alert_window
+            or self.peer_closed
+            or self._msg_hook is not None
+        ):
+            return -3
+        n: int = self._record.recv_app_into(fd, size, into)
+        if n == -2:
+            self._events.clear()
+            try:
+                self._receive(b"")
+            except TLSAlert as exc:
+                raise self._fail(exc) from None
+            except Exception as exc:  # a bug must still end the connection cleanly
+                alert = TLSAlert(AD.internal_error, f"internal error: {exc!r}")
+                raise self._fail(alert) from exc
+            finally:
+                self._events.clear()
+        return n
+
     def _process(self, data: bytes | bytearray | memoryview) -> list[Event]:
         events = self._events
         events.clear()
@@ -308,18 +395,19 @@ class Connection:
             seq = record.read_seq if during else 0
             item = record.receive()
             grown = len(app) - before
-            early = isinstance(self._state, ExpectEndOfEarlyData) and not self._hs_buffer
-            if early and grown:
-                # RFC 8446 §4.2.10: accepted 0-RTT data, under the early key.
-                self._take_early(app, before)
-            elif during and not early and (grown or self._opened_data(seq, item)):
+            if not during:
+                if grown:
+                    self._events.append(ApplicationDataReceived(grown))
+            elif isinstance(self._state, ExpectEndOfEarlyData) and not self._hs_buffer:
+                if grown:
+                    # RFC 8446 §4.2.10: accepted 0-RTT data, under the early key.
+                    self._take_early(app, before)
+            elif grown or self._opened_data(seq, item):
                 # RFC 8446 §5.1: no application data before the handshake
                 # ends, nor inside a fragmented message; not even an empty
                 # record (§5.4 allows those only as traffic).
                 del app[before:]
                 raise TLSAlert(AD.unexpected_message, "application data during the handshake")
-            elif grown:
-                self._events.append(ApplicationDataReceived(grown))
             if item is None:
                 return
             ctype, payload = item
@@ -436,6 +524,10 @@ class Connection:
             if self._msg_hook is not None:
                 self._msg_hook("read", ContentType.handshake, raw)
             self._state = state.handle(raw[0], raw[4:], raw)
+            if ctx.complete and ctx.client_hello_raw:
+                # Only a TLS 1.2 ServerHello reads it: an idle connection
+                # need not keep its ClientHello (over a kilobyte with ML-KEM).
+                ctx.client_hello_raw = b""
             if ctx.read_key_changed and buf:
                 # RFC 8446 §5.1: a key change must fall on a record boundary.
                 raise TLSAlert(AD.unexpected_message, "handshake data left under the old key")
@@ -483,23 +575,39 @@ class Connection:
             raise api_error("the handshake is not complete")
         return state
 
-    def send_application_data(self, data: bytes | bytearray | memoryview) -> None:
+    def send_application_data(
+        self, data: bytes | bytearray | memoryview, fd: int = -1
+    ) -> None:
         """Encrypt application data into records queued for the peer.
+
+        Args:
+            data: the bytes to send.
+            fd: an adapter's socket descriptor: the record layer sends the
+                records to it at once, the GIL released (what the socket
+                does not take stays in data_to_send()). -1: queue only.
 
         Raises:
             ssl.SSLError: the handshake is not complete, or we closed.
             TLSAlert: the connection failed earlier.
         """
-        state = self._traffic()
+        state = self._state
+        if self._error is not None or not isinstance(state, ExpectTraffic):
+            state = self._traffic()  # raises
         if self.closed:
             raise api_error("the connection is closed for writing")
         if self.peer_closed and self._ctx.version == 0x0303:
             # RFC 5246 §7.2.1: after the peer's close_notify, TLS 1.2 sends
             # nothing but its own. (TLS 1.3 half-closes, RFC 8446 §6.1.)
             raise api_error("the peer sent close_notify: nothing more is sent but ours")
-        state.flush_key_update()
-        self._record.send(ContentType.application_data, data)
-        if self._record.needs_key_update():
+        if state.update_pending:
+            state.flush_key_update()
+        record = self._record
+        if fd >= 0 and self._msg_hook is None:
+            record.send_fd(fd, data)
+        else:
+            record.send(ContentType.application_data, data)
+        # (The sequence number, read in C, spares the call on every write.)
+        if record._write.seq >= KEY_UPDATE_AFTER and record.needs_key_update():
             state.send_key_update(False)
 
     def read_application_data(self, max_bytes: int = -1) -> bytes:
@@ -525,6 +633,13 @@ class Connection:
     def pending_application_data(self) -> int:
         """How many decrypted bytes wait in the read buffer."""
         return len(self._record.app_data)
+
+    @property
+    def app_buffer(self) -> bytearray:
+        """The read buffer itself (the same object for the connection's
+        life), for adapters that test `len()` or truth on every call;
+        read-only to them: take data with read_application_data(_into)."""
+        return self._record.app_data
 
     def close(self) -> None:
         """Queue a close_notify alert; nothing may be sent afterwards."""

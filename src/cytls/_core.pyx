@@ -395,4 +395,7 @@ def hkdf_expand_labels(int alg, secret, tuple requests):
 
 # ---------------------------------------------------------------- record layer
 
+include "_core_protector.pxi"
 include "_core_record.pxi"
+include "_core_sockio.pxi"
+include "_core_bench.pxi"

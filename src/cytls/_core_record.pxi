@@ -1,330 +1,7 @@
-# Record-layer binding (csrc/record.c), included by _core.pyx.
-#
-# One RecordProtector per direction; RecordIO holds both with the buffers
-# of a connection, so that send() and receive() are one C-level call each
-# with no Python frame, no temporary objects and one C call per batch. The
-# output bytearray is grown once to the exact (seal) or largest possible
-# (open) size, C writes into it directly, and it is cut back afterwards.
-# Buffers are taken on stack Py_buffers; bytearrays stay exported while the
-# GIL is released, so no other thread can resize them meanwhile.
-
-from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
-from libc.stdint cimport UINT64_MAX, uint16_t, uint64_t
-from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from libc.string cimport memcpy, memset
-from cpython.bytes cimport PyBytes_GET_SIZE
-from cpython.buffer cimport PyBUF_WRITABLE
-from libc.string cimport memmove
-
-
-cdef extern from "Python.h":
-    # The fields of a bytearray that _ba_set_len and _ba_drop_front use.
-    ctypedef struct PyByteArrayObject:
-        Py_ssize_t ob_alloc
-        char *ob_bytes
-        char *ob_start
-        Py_ssize_t ob_exports
-    void Py_SET_SIZE(object o, Py_ssize_t size)
-
-
-cdef int _ba_set_len(bytearray b, Py_ssize_t size) except -1:
-    # Set the length of b, keeping its allocation. PyByteArray_Resize gives
-    # memory back whenever the new length is under half the allocation, so
-    # a buffer reused for every batch (records in, plaintext out) would be
-    # freed and allocated again, page faults included, on every call; here
-    # it is allocated once and grows only when a batch needs more. Bytes
-    # past the old length are left as they are (the caller writes them).
-    cdef PyByteArrayObject *o = <PyByteArrayObject *>b
-    cdef Py_ssize_t cur = PyByteArray_GET_SIZE(b)
-    cdef Py_ssize_t offset
-    if size == cur:
-        return 0
-    if o.ob_exports > 0:
-        raise BufferError("Existing exports of data: object cannot be re-sized")
-    if o.ob_bytes != NULL:
-        offset = o.ob_start - o.ob_bytes
-        if offset and size + offset + 1 > o.ob_alloc:
-            # Bytes were dropped from the front: move the rest back first.
-            memmove(o.ob_bytes, o.ob_start, <size_t>cur)
-            o.ob_start = o.ob_bytes
-            offset = 0
-        if size + offset + 1 <= o.ob_alloc:
-            Py_SET_SIZE(b, size)
-            o.ob_start[size] = 0
-            return 0
-    PyByteArray_Resize(b, size)
-    return 0
-
-
-# An emptied buffer keeps an allocation of this many bytes or more (the
-# size of socket batches), up to the larger bound; smaller ones (a handshake
-# flight, which an idle connection would otherwise keep) and larger ones (a
-# one-off huge feed) are given back.
-cdef enum:
-    KEEP_ALLOC_MIN = 32768
-    KEEP_ALLOC_MAX = 1 << 20
-
-
-cdef int _ba_drop_front(bytearray b, Py_ssize_t n) except -1:
-    # Remove the first n bytes of b without copying the rest or shrinking
-    # the allocation (the start moves; _ba_set_len moves it back when the
-    # buffer must grow). Emptied, the buffer starts at its allocation again
-    # (or gives it back, see KEEP_ALLOC_MIN).
-    cdef PyByteArrayObject *o = <PyByteArrayObject *>b
-    cdef Py_ssize_t cur = PyByteArray_GET_SIZE(b)
-    if n <= 0:
-        return 0
-    if o.ob_exports > 0:
-        raise BufferError("Existing exports of data: object cannot be re-sized")
-    if n >= cur:
-        if o.ob_bytes == NULL:
-            return 0
-        o.ob_start = o.ob_bytes
-        if (1 < o.ob_alloc < KEEP_ALLOC_MIN) or o.ob_alloc > KEEP_ALLOC_MAX:
-            # From one byte to none: PyByteArray_Resize gives the memory back
-            # (it does nothing when the length does not change).
-            Py_SET_SIZE(b, 1)
-            PyByteArray_Resize(b, 0)
-            return 0
-        Py_SET_SIZE(b, 0)
-    else:
-        o.ob_start += n
-        Py_SET_SIZE(b, cur - n)
-    o.ob_start[PyByteArray_GET_SIZE(b)] = 0
-    return 0
-
-
-cdef class RecordProtector:
-    """One direction of a connection's record state: plaintext framing
-    until a key is set, then AEAD protection (TLS 1.3 or TLS 1.2).
-
-    The key is expanded once in set_key; the nonce is built in C from the
-    static IV and the sequence number.
-    """
-    cdef cytls_record_protector *p
-
-    def __cinit__(self):
-        self.p = cytls_record_new()
-        if self.p == NULL:
-            raise MemoryError()
-
-    def __dealloc__(self):
-        cytls_record_free(self.p)
-
-    def set_key(self, int alg, int version, key, iv):
-        """Install a key (alg as in AEAD; version 0x0304 or 0x0303); seq = 0.
-
-        Raises:
-            ValueError: a bad algorithm, version, key or IV length.
-        """
-        cdef _Buf k = _Buf(key)
-        cdef _Buf i = _Buf(iv)
-        if not cytls_record_set_key(self.p, <cytls_aead_alg>alg, <uint16_t>version,
-                                    _ptr(k), <size_t>k.view.len, _ptr(i), <size_t>i.view.len):
-            raise ValueError("bad record algorithm, version, key or IV length")
-
-    def clear_key(self):
-        """Wipe the key; plaintext records from here on."""
-        cytls_record_clear_key(self.p)
-
-    def set_plain_version(self, int version):
-        """legacy_record_version of plaintext records sealed from now on."""
-        cytls_record_set_plain_version(self.p, <uint16_t>version)
-
-    def set_limit(self, Py_ssize_t limit):
-        """Apply a record_size_limit (RFC 8449); ValueError below 64."""
-        if limit < 64 or not cytls_record_set_limit(self.p, <size_t>limit):
-            raise ValueError("record_size_limit must be at least 64")
-
-    def set_pad_block(self, Py_ssize_t block):
-        """TLS 1.3: pad every inner plaintext to a multiple of block bytes."""
-        cytls_record_set_pad_block(self.p, <size_t>max(block, 0))
-
-    def set_skip_budget(self, Py_ssize_t budget):
-        """Drop up to budget bytes of undecryptable records (early data)."""
-        cytls_record_set_skip_budget(self.p, <size_t>max(budget, 0))
-
-    def set_seq(self, uint64_t seq):
-        """Set the next sequence number: for tests of the limits only."""
-        cytls_record_set_seq(self.p, seq)
-
-    @property
-    def seq(self):
-        return self.p.seq
-
-    @property
-    def keyed(self):
-        return bool(self.p.keyed)
-
-    @property
-    def version(self):
-        return self.p.version
-
-    @property
-    def fragment_len(self):
-        return cytls_record_fragment_len(self.p)
-
-    # ---------------------------------------------------------- sealing
-    #
-    # Buffers are taken on stack Py_buffers, not _Buf objects. The cdef
-    # methods are what RecordIO calls; the def methods wrap them.
-
-    cdef inline int _check_seal_type(self, int content_type) except -1:
-        if content_type < 20 or content_type > 23 or (self.p.keyed and content_type == 20):
-            raise ValueError(f"cannot seal content type {content_type}")
-        return 0
-
-    cdef inline int _check_seal_content(self, int content_type, const uint8_t *buf,
-                                        size_t n) except -1:
-        # What cytls_record_seal refuses besides the sequence limit, which
-        # the callers report as that limit: one 2-byte alert per record
-        # (RFC 8446 §5.1) and a change_cipher_spec of the single byte 1.
-        if content_type == 21 and n != 2:
-            raise ValueError("an alert record holds exactly one 2-byte alert")
-        if content_type == 20 and (n != 1 or buf[0] != 1):
-            raise ValueError("a change_cipher_spec record is the single byte 1")
-        return 0
-
-    cdef int _seal_append(self, bytearray out, int content_type, object data) except -1:
-        # 1, or 0 (nothing appended) when the sequence number would pass its limit.
-        cdef Py_buffer d
-        cdef Py_buffer o
-        cdef size_t need, dlen
-        cdef size_t written = 0
-        cdef Py_ssize_t old
-        cdef uint8_t *dst
-        cdef int ok
-        self._check_seal_type(content_type)
-        PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
-        try:
-            dlen = <size_t>d.len
-            self._check_seal_content(content_type, <const uint8_t *>d.buf, dlen)
-            need = cytls_record_seal_len(self.p, dlen)
-            if need == 0:
-                return 1
-            old = PyByteArray_GET_SIZE(out)
-            _ba_set_len(out, old + <Py_ssize_t>need)
-            if dlen >= NOGIL_THRESHOLD:
-                # Exported while the GIL is released: nobody can resize it.
-                PyObject_GetBuffer(out, &o, PyBUF_WRITABLE)
-                dst = <uint8_t *>o.buf + old
-                with nogil:
-                    ok = cytls_record_seal(self.p, dst, need, &written, <uint8_t>content_type,
-                                           <const uint8_t *>d.buf, dlen)
-                PyBuffer_Release(&o)
-            else:
-                dst = <uint8_t *>PyByteArray_AS_STRING(out) + old
-                ok = cytls_record_seal(self.p, dst, need, &written, <uint8_t>content_type,
-                                       <const uint8_t *>d.buf, dlen)
-            _ba_set_len(out, old + <Py_ssize_t>written)
-            return ok
-        finally:
-            PyBuffer_Release(&d)
-
-    cdef object _seal_new(self, int content_type, object data):
-        # The records in a new bytes object (b"" for empty data), or None
-        # (nothing sealed) when the sequence number would pass its limit.
-        cdef Py_buffer d
-        cdef size_t need, dlen
-        cdef size_t written = 0
-        cdef uint8_t *dst
-        cdef int ok
-        cdef bytes out
-        self._check_seal_type(content_type)
-        PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
-        try:
-            dlen = <size_t>d.len
-            self._check_seal_content(content_type, <const uint8_t *>d.buf, dlen)
-            need = cytls_record_seal_len(self.p, dlen)
-            if need == 0:
-                return b""
-            # Nobody else sees the new bytes object until it is returned.
-            out = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>need)
-            dst = <uint8_t *>PyBytes_AS_STRING(out)
-            if dlen >= NOGIL_THRESHOLD:
-                with nogil:
-                    ok = cytls_record_seal(self.p, dst, need, &written, <uint8_t>content_type,
-                                           <const uint8_t *>d.buf, dlen)
-            else:
-                ok = cytls_record_seal(self.p, dst, need, &written, <uint8_t>content_type,
-                                       <const uint8_t *>d.buf, dlen)
-        finally:
-            PyBuffer_Release(&d)
-        if not ok:
-            return None
-        if written != need:  # cytls_record_seal_len is exact; never happens
-            return out[:written]
-        return out
-
-    cdef int _seal_padded(self, bytearray out, int content_type, object data,
-                          Py_ssize_t pad) except -1:
-        # 1, or 0 when the sequence number would pass its limit.
-        cdef Py_buffer d
-        cdef size_t dlen, need
-        cdef size_t written = 0
-        cdef Py_ssize_t old
-        cdef int ok
-        self._check_seal_type(content_type)
-        PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
-        try:
-            dlen = <size_t>d.len
-            self._check_seal_content(content_type, <const uint8_t *>d.buf, dlen)
-            if dlen > cytls_record_fragment_len(self.p) or (dlen == 0 and content_type != 23):
-                raise ValueError("fragment length out of range")
-            if pad < 0:
-                pad = 0
-            if pad > CYTLS_RECORD_MAX_PLAINTEXT:
-                pad = CYTLS_RECORD_MAX_PLAINTEXT
-            need = dlen + <size_t>pad + CYTLS_RECORD_MAX_OVERHEAD
-            old = PyByteArray_GET_SIZE(out)
-            _ba_set_len(out, old + <Py_ssize_t>need)
-            ok = cytls_record_seal_padded(self.p, <uint8_t *>PyByteArray_AS_STRING(out) + old,
-                                          need, &written, <uint8_t>content_type,
-                                          <const uint8_t *>d.buf, dlen, <size_t>pad)
-            _ba_set_len(out, old + <Py_ssize_t>written)
-            return ok
-        finally:
-            PyBuffer_Release(&d)
-
-    def seal_into(self, bytearray out not None, int content_type, data):
-        """Cut data into records, protect them, append them all to out.
-
-        Returns:
-            True, or False (nothing appended) when the sequence number
-            would pass its limit.
-
-        Raises:
-            ValueError: a content type that cannot be sealed here.
-        """
-        return self._seal_append(out, content_type, data) == 1
-
-    def seal_bytes(self, int content_type, data):
-        """Cut data into records and protect them, into a new bytes object.
-
-        The records are written straight into the bytes object that is
-        returned (nobody else can see it yet), so handing them to the wire
-        costs no copy.
-
-        Returns:
-            The records (b"" for empty data), or None (nothing sealed) when
-            the sequence number would pass its limit.
-
-        Raises:
-            ValueError: a content type that cannot be sealed here.
-        """
-        return self._seal_new(content_type, data)
-
-    def seal_padded_into(self, bytearray out not None, int content_type, data, Py_ssize_t pad):
-        """Seal one record (at most fragment_len bytes) with pad bytes of
-        TLS 1.3 padding, cut to the limit; append it to out.
-
-        Returns:
-            True, or False when the sequence number would pass its limit.
-
-        Raises:
-            ValueError: a bad content type or too long a fragment.
-        """
-        return self._seal_padded(out, content_type, data, pad) == 1
+# Record-layer binding (csrc/record.c), part 2, included by _core.pyx after
+# _core_protector.pxi (the bytearray helpers and RecordProtector it uses):
+# RecordIO, a connection's buffers and its one C call per send() or
+# receive(). The socket-descriptor variants are in _core_sockio.pxi.
 
 
 cdef class RecordIO:
@@ -354,6 +31,19 @@ cdef class RecordIO:
     # take_outgoing: then records are sealed straight into it.
     cdef bint _out_array
     cdef object _failure
+    # fill_fd() with open_now: the records it opened, waiting for the
+    # receive() that follows to hand them over (see _core_sockio.pxi).
+    cdef cytls_record_result _pre
+    cdef bint _pre_ready
+    cdef Py_ssize_t _pre_old
+    cdef uint8_t *_pre_dst
+    cdef uint8_t _pre_byte
+    # fill_fd() given the reader's buffer: the plaintext bytes it already
+    # copied there (from the front of app_data), so that the
+    # take_app_data_into that follows with that buffer only drops them.
+    cdef Py_ssize_t _copied
+    cdef void *_copied_to
+    cdef char *_copied_from
 
     def __cinit__(self):
         self._write = RecordProtector()
@@ -367,6 +57,7 @@ cdef class RecordIO:
         self._out_array = False
         self._failure = None
         self._pad_fn = None
+        self._pre_ready = False
 
     def _record_error(self, int alert, str reason):
         """The exception for a record the C layer refused (overridden)."""
@@ -473,6 +164,7 @@ cdef class RecordIO:
         cdef bytearray inbuf = self._inbuf
         cdef Py_ssize_t old
         cdef Py_buffer d
+        self._copied = 0
         self._unhold()
         if type(data) is bytes and PyByteArray_GET_SIZE(inbuf) == 0:
             self._held = <bytes>data
@@ -517,6 +209,7 @@ cdef class RecordIO:
         cdef Py_ssize_t old, got
         if size <= 0:
             raise ValueError("size must be positive")
+        self._copied = 0
         self._unhold()
         old = PyByteArray_GET_SIZE(inbuf)
         _ba_set_len(inbuf, old + size)
@@ -533,6 +226,51 @@ cdef class RecordIO:
         _ba_set_len(inbuf, old + got)
         return got
 
+    def fill_fd(self, int fd, Py_ssize_t size, bint open_now=False, into=None):
+        """Receive up to size bytes from the socket descriptor fd (recv(),
+        the GIL released) into the input buffer; with open_now, open its
+        complete records in the same step, for the receive() that must
+        come next to hand over, and when app_data was empty and into (a
+        writable buffer) is given, copy their plaintext there too, for the
+        take_app_data_into(into) that follows. See _core_sockio.pxi.
+
+        Returns:
+            The count received (0 at end of stream).
+
+        Raises:
+            OSError: recv() failed (BlockingIOError: nothing to read on a
+                non-blocking socket); nothing is added then.
+        """
+        return _fill_fd(self, fd, size, open_now, into)
+
+    def recv_app_into(self, int fd, Py_ssize_t size, into):
+        """The socket reader's fast path once traffic flows: fill_fd with
+        open_now and `into`, and when the batch held application data
+        only, hand it over at once (what `into` could not take stays in
+        app_data). Only while app_data is empty.
+
+        Returns:
+            The bytes copied into `into` (0: only part of a record came),
+            -1 at end of stream, or -2 when the Connection must look at the
+            batch (a record other than application data, an error, or
+            app_data not empty): call receive() as after fill_fd.
+
+        Raises:
+            OSError: recv() failed; nothing is taken then.
+        """
+        return _recv_app_into(self, fd, size, into)
+
+    def send_fd(self, int fd, data):
+        """Seal data as application data records and write them to the
+        socket descriptor fd in the same step, the GIL released; what the
+        socket does not take at once stays queued, as after send(). See
+        _core_sockio.pxi.
+
+        Raises:
+            As send(); never the socket's errors (the rest stays queued).
+        """
+        _send_fd(self, fd, data)
+
     def take_app_data_into(self, buffer):
         """Move up to len(buffer) bytes of decrypted application data into
         buffer (writable), from the front of app_data, which keeps its
@@ -545,12 +283,17 @@ cdef class RecordIO:
         cdef Py_buffer d
         cdef Py_buffer a
         cdef Py_ssize_t n
+        cdef Py_ssize_t copied = self._copied
+        self._copied = 0
         PyObject_GetBuffer(buffer, &d, PyBUF_WRITABLE)
         try:
             n = PyByteArray_GET_SIZE(app)
             if d.len < n:
                 n = d.len
-            if n >= 4 * NOGIL_THRESHOLD:
+            if (0 < copied <= n and d.buf == self._copied_to
+                    and (<PyByteArrayObject *>app).ob_start == self._copied_from):
+                n = copied  # fill_fd put them there, the GIL released
+            elif n >= 4 * NOGIL_THRESHOLD:
                 # app_data stays exported meanwhile: nobody can resize it.
                 PyObject_GetBuffer(app, &a, PyBUF_SIMPLE)
                 with nogil:
@@ -568,6 +311,7 @@ cdef class RecordIO:
         from the front of app_data as bytes; app_data keeps its allocation."""
         cdef bytearray app = self.app_data
         cdef Py_ssize_t n = PyByteArray_GET_SIZE(app)
+        self._copied = 0
         if 0 <= max_bytes < n:
             n = max_bytes
         data = PyBytes_FromStringAndSize(PyByteArray_AS_STRING(app), n)
@@ -606,6 +350,8 @@ cdef class RecordIO:
         """
         if self._failure is not None:
             raise self._failure
+        if self._pre_ready:
+            return self._commit_pre()
         # Locals keep the input and output alive while the GIL is released.
         cdef bytes held = self._held
         cdef bytearray inbuf = self._inbuf
@@ -650,6 +396,15 @@ cdef class RecordIO:
         else:
             dst = <uint8_t *>PyByteArray_AS_STRING(app) + old
             cytls_record_open(rp, &res, dst, <size_t>in_len, src, <size_t>in_len)
+        return self._finish_open(held, &res, dst, old, pos)
+
+    cdef object _finish_open(self, bytes held, cytls_record_result *r, uint8_t *dst,
+                             Py_ssize_t old, Py_ssize_t pos):
+        # The Python side of one cytls_record_open call: what receive()
+        # returns, the buffers cut to what was opened and consumed.
+        cdef bytearray inbuf = self._inbuf
+        cdef bytearray app = self.app_data
+        cdef cytls_record_result res = r[0]
         payload = None
         if res.status == CYTLS_RECORD_STOPPED:
             payload = PyBytes_FromStringAndSize(<char *>dst + res.app_len,
@@ -682,111 +437,16 @@ cdef class RecordIO:
             return (res.type, payload)
         return None
 
-
-cdef inline void _counter_nonce(uint8_t *nonce, uint64_t value) noexcept nogil:
-    # nonce = 0^32 || value, big-endian: a full 64-bit counter.
-    cdef int j
-    for j in range(8):
-        nonce[4 + j] = <uint8_t>(value >> (56 - 8 * j))
-
-
-cdef class _RawAEADBaseline:
-    """The raw-AEAD baseline of benchmarks/bench_record.py: seal_open(data)
-    seals data as chunk-byte messages into one ciphertext buffer, then
-    opens them all into one plaintext buffer, in one C call, with no
-    framing. The key is expanded once here and the buffers are reused
-    across calls (the AEAD context 64-byte aligned, as record.c keeps it),
-    so that it measures the AEAD alone: the strictest baseline.
-    """
-    cdef char *raw
-    cdef cytls_aead *aead
-    cdef uint8_t *ct
-    cdef uint8_t *pt
-    cdef size_t cap
-    cdef size_t chunk
-    cdef bint keyed
-    cdef uint64_t counter
-
-    def __cinit__(self, int alg, key, Py_ssize_t chunk):
-        if chunk <= 0 or chunk > 65536:
-            raise ValueError("bad chunk size")
-        self.chunk = <size_t>chunk
-        self.raw = <char *>PyMem_Malloc(sizeof(cytls_aead) + 64)
-        if self.raw == NULL:
-            raise MemoryError()
-        self.aead = <cytls_aead *>(self.raw + (64 - (<size_t>self.raw & 63)))
-        cdef _Buf k = _Buf(key)
-        if not cytls_aead_init(self.aead, <cytls_aead_alg>alg, _ptr(k), <size_t>k.view.len):
-            raise ValueError("bad AEAD algorithm or key length")
-        self.keyed = True
-
-    def __dealloc__(self):
-        if self.keyed:
-            cytls_aead_clear(self.aead)
-        PyMem_Free(self.raw)
-        PyMem_Free(self.ct)
-        PyMem_Free(self.pt)
-
-    def seal_open(self, data):
-        """Seal then open data as chunk-byte messages; True if every open
-        verified.
-
-        Raises:
-            MemoryError: the buffers could not grow.
-        """
-        cdef Py_buffer d
-        cdef size_t n, num, off, m, i
-        cdef uint8_t nonce[12]
-        cdef uint8_t aad[5]
-        cdef int ok = 1
-        cdef size_t chunk = self.chunk
-        cdef uint8_t *ct
-        cdef uint8_t *pt
-        cdef uint64_t first
-        PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
-        try:
-            n = <size_t>d.len
-            num = (n + chunk - 1) // chunk
-            if num > UINT64_MAX - self.counter:
-                raise OverflowError("nonce counter exhausted")
-            if n + 16 * num + 1 > self.cap:
-                PyMem_Free(self.ct)
-                PyMem_Free(self.pt)
-                self.cap = 0
-                self.ct = <uint8_t *>PyMem_Malloc(n + 16 * num + 1)
-                self.pt = <uint8_t *>PyMem_Malloc(n + 16 * num + 1)
-                if self.ct == NULL or self.pt == NULL:
-                    raise MemoryError()
-                self.cap = n + 16 * num + 1
-            ct = self.ct
-            pt = self.pt
-            memset(nonce, 0, 12)
-            memset(aad, 23, 5)
-            # Every chunk ever sealed under this key gets the next value of
-            # a 64-bit counter as its nonce (big-endian in the last 8
-            # bytes, as TLS builds them), so no nonce repeats, however many
-            # chunks one call holds. The opens replay the same values.
-            first = self.counter
-            self.counter += num
-            with nogil:
-                off = 0
-                i = 0
-                while off < n:
-                    m = n - off if n - off < chunk else chunk
-                    _counter_nonce(nonce, first + i)
-                    cytls_aead_seal(self.aead, ct + off + 16 * i, nonce, aad, 5,
-                                    <const uint8_t *>d.buf + off, m)
-                    off += m
-                    i += 1
-                off = 0
-                i = 0
-                while off < n:
-                    m = n - off if n - off < chunk else chunk
-                    _counter_nonce(nonce, first + i)
-                    ok &= cytls_aead_open(self.aead, pt + off, nonce, aad, 5, ct + off + 16 * i,
-                                          m + 16)
-                    off += m
-                    i += 1
-        finally:
-            PyBuffer_Release(&d)
-        return ok == 1
+    cdef object _commit_pre(self):
+        # Hand over what fill_fd() opened: its plaintext lies past the end
+        # of app_data, whose first byte the terminating NUL overwrote.
+        # (ob_start, not PyByteArray_AS_STRING: that is a shared static
+        # string while the bytearray is empty.)
+        cdef bytearray app = self.app_data
+        cdef Py_ssize_t old = self._pre_old
+        self._pre_ready = False
+        if (PyByteArray_GET_SIZE(app) != old
+                or <uint8_t *>(<PyByteArrayObject *>app).ob_start + old != self._pre_dst):
+            raise RuntimeError("record layer changed between fill_fd() and receive()")
+        self._pre_dst[0] = self._pre_byte
+        return self._finish_open(None, &self._pre, self._pre_dst, old, 0)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import math
 import time
+from typing import Any
 
 import pytest
 from cli_helpers import run_cli
 
-from cytls.cli import _bench_sections
-from cytls.cli._bench_report import interleaved_medians
+from cytls.cli import _bench_mem, _bench_sections
+from cytls.cli._bench_report import fmt_value, interleaved_medians
 from cytls.cli.bench import SECTIONS, Figure, Report, measure_rate, measure_rates, print_report
 
 
@@ -86,7 +87,7 @@ def test_unknown_section_is_one_line() -> None:
     assert res.returncode == 1
     assert res.stderr.strip() == ("cytls bench: error: unknown section(s) nope; choose from "
                                   "aead, record, handshake, bulk, loopback, sockets, latency, "
-                                  "asyncio, threads, server-cpu")
+                                  "asyncio, threads, server-cpu, memory")
 
 
 def test_interleaved_medians_alternate_and_take_the_median() -> None:
@@ -136,3 +137,29 @@ def test_bench_prints_progress_before_the_table() -> None:
     progress = [line for line in out.splitlines() if line.startswith("  record: ")]
     assert progress, out
     assert out.index(progress[-1]) < out.index("Record layer, seal + open")
+
+
+def test_memory_section_measures_both_in_fresh_processes(pki: Any) -> None:
+    """The memory section runs: a figure per quantity, cytls and the ssl
+    module each measured (in its own child), the ratio cytls / ssl."""
+    report = Report()
+    _bench_sections.run_section("memory", report, True, pki)
+    assert report.unavailable == {}
+    figs = [f for f in report.figures if f.section == "memory"]
+    assert [f.unit for f in figs] == ["B", "B"]
+    for f in figs:
+        assert f.cytls > 0 and f.peers["ssl"] > 0
+        assert f.ratios == {"ssl": f.cytls / f.peers["ssl"]}
+    # The child's figures come from measuring: more idle pairs, more memory
+    # in all, and the per-side figure of one pair is of a sane size.
+    small = _bench_mem.idle_memory("cytls", pki, 4)
+    large = _bench_mem.idle_memory("cytls", pki, 64)
+    assert small["sides"] == 8 and large["sides"] == 128
+    assert large["rss_per_side"] * 128 > small["rss_per_side"] * 8
+    assert 1024 < large["heap_per_side"] < 1 << 20
+    assert fmt_value(22.5 * 1024, "B") == "22.5 KiB"
+
+
+def test_memory_child_failure_is_reported(pki: Any) -> None:
+    with pytest.raises(RuntimeError, match="memory child for nope"):
+        _bench_mem.idle_memory("nope", pki, 2)

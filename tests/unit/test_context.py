@@ -94,6 +94,54 @@ def test_configs_are_shared_and_invalidated() -> None:
     assert after is not before and after.alpn_protocols == ["h2"]
 
 
+def test_client_configs_are_kept_per_host_name() -> None:
+    """One config copy per server name (not per connection), following the
+    shared config when a setting changes, and bounded."""
+    pytest.importorskip("cytls._handshake.config")
+    from cytls._ssl import configbuild
+
+    ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_default_certs()
+    a = ctx._make_config(False, "a.example")
+    assert ctx._make_config(False, "a.example") is a
+    assert a.server_hostname == "a.example"
+    assert ctx._make_config(False, "b.example").server_hostname == "b.example"
+    ctx.set_alpn_protocols(["h2"])
+    a2 = ctx._make_config(False, "a.example")
+    assert a2 is not a and a2.alpn_protocols == ["h2"] and a2.server_hostname == "a.example"
+    names = [f"h{i}.example" for i in range(configbuild._NAMED_CONFIGS + 5)]
+    for name in names:
+        assert ctx._make_config(False, name).server_hostname == name
+    assert len(ctx.__dict__["_cy_named_configs"][1]) <= configbuild._NAMED_CONFIGS
+
+
+def test_idle_connection_keeps_no_client_hello() -> None:
+    pytest.importorskip("cytls._handshake.config")
+    from cytls.cli import _certgen
+
+    with _certgen.generate("ec").write() as f:
+        server = cytls.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server.load_cert_chain(str(f.server_chain), str(f.server_key))
+        client = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        client.load_verify_locations(cafile=str(f.ca))
+    bios = [ssl.MemoryBIO() for _ in range(4)]
+    c = client.wrap_bio(bios[0], bios[1], server_hostname="localhost")
+    s = server.wrap_bio(bios[2], bios[3], server_side=True)
+    for _ in range(5):
+        for obj in (c, s):
+            try:
+                obj.do_handshake()
+            except ssl.SSLWantReadError:
+                pass
+        bios[2].write(bios[1].read())
+        bios[0].write(bios[3].read())
+    assert c._sslobj._done and s._sslobj._done
+    c.write(b"ping")
+    bios[2].write(bios[1].read())
+    assert s.read(10) == b"ping"
+    assert c._sslobj._conn._ctx.client_hello_raw == b""
+
+
 def test_precomputed_at_load_time_and_kept(tmp_path: object) -> None:
     # What the first handshake would otherwise pay for is done when the
     # certificates are loaded (as the ssl module does), and survives changes

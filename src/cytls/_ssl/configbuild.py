@@ -30,6 +30,9 @@ from cytls._ssl.truststore import TrustStore
 
 __all__ = ["TLS1_2", "TLS1_3", "ConfigBuilder"]
 
+# How many client configs naming a server (one per host name) a context keeps.
+_NAMED_CONFIGS = 64
+
 TLS1_2 = 0x0303
 TLS1_3 = 0x0304
 
@@ -243,4 +246,18 @@ class ConfigBuilder(EngineOptions, ResumptionSettings):
         shared = self._shared_config(server_side)
         if server_side or server_hostname is None:
             return shared
-        return shared.with_server_hostname(server_hostname)
+        # One copy per host name, not per connection: configs are never
+        # mutated, and each copy costs an idle connection its memory. The
+        # copies follow the shared config (a setting changed: new copies).
+        cache = self.__dict__.get("_cy_named_configs")
+        if cache is None or cache[0] is not shared:
+            cache = (shared, {})
+            self.__dict__["_cy_named_configs"] = cache
+        named: dict[str, TLSConfig] = cache[1]
+        config = named.get(server_hostname)
+        if config is None:
+            config = shared.with_server_hostname(server_hostname)
+            if len(named) >= _NAMED_CONFIGS:
+                named.clear()  # bounded: a client of many hosts rebuilds
+            named[server_hostname] = config
+        return config

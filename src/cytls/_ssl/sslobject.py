@@ -49,6 +49,12 @@ class SSLObject(ssl.SSLObject):
             session=session,
         )
         self._sslobj = sslobj
+        # An event loop calls these several times per batch: bound straight
+        # to the TLSObject, they skip the ssl.SSLObject frame that only
+        # delegates (same arguments, same results).
+        self.read = sslobj.read  # type: ignore[method-assign]
+        self.write = sslobj.write  # type: ignore[method-assign]
+        self.pending = sslobj.pending  # type: ignore[method-assign]
         return self
 
     def set_early_data(self, data: Buffer) -> None:

@@ -36,7 +36,6 @@ import select
 import socket
 import ssl
 import weakref
-from functools import partial
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
@@ -53,10 +52,10 @@ if TYPE_CHECKING:
 __all__ = ["SSLSocket", "SocketTLSObject"]
 
 _recv = _socket.socket.recv
-_recv_into = _socket.socket.recv_into
 _send = _socket.socket.send
 _sendall = _socket.socket.sendall
 _gettimeout = _socket.socket.gettimeout
+_fileno = _socket.socket.fileno
 _setsockopt = _socket.socket.setsockopt
 _getsockopt = _socket.socket.getsockopt
 
@@ -66,6 +65,13 @@ _INET_FAMILIES = (socket.AF_INET, getattr(socket, "AF_INET6", socket.AF_INET))
 
 # One recv() takes up to this many bytes: several full records per call.
 _RECV_SIZE = 131072
+# A connection's first batched recv() asks for one full record (RFC 8446
+# §5.2: header, 2^14 bytes and 256 of expansion); each that fills up doubles
+# the next, up to _RECV_SIZE. The record buffers grow only as large as the
+# batches, so a request/response connection keeps no 128 KiB buffers idle
+# (buffers under 32 KiB are given back when emptied), while bulk reaches
+# full batches after three reads.
+_RECV_FIRST = 5 + 16384 + 256
 
 
 class SocketTLSObject(TLSObject):
@@ -85,6 +91,7 @@ class SocketTLSObject(TLSObject):
         self._sock_ref = weakref.ref(sock)
         self._wbuf: bytes = b""
         self._write_pending = 0
+        self._recv_size = _RECV_FIRST  # see _RECV_FIRST
         # During unwrap() read record by record, so that nothing the peer
         # sends in clear after its close_notify is swallowed.
         self._exact = False
@@ -141,16 +148,53 @@ class SocketTLSObject(TLSObject):
             raise TimeoutError("The read operation timed out") from None
         return data
 
-    def _receive_more(self) -> bool:
+    def _wait_ready(self, sock: Any, events: int) -> None:
+        """After a direct recv() found nothing: wait on a socket with a
+        timeout for what is left of this call's deadline (started here if
+        none was), else TimeoutError. A non-blocking socket (or a blocking
+        one whose SO_RCVTIMEO expired) raises BlockingIOError."""
+        timeout = _gettimeout(sock)
+        if not timeout:
+            raise BlockingIOError
+        now = monotonic()
+        deadline = self._deadline
+        if deadline is None:
+            deadline = self._deadline = now + timeout
+        left = deadline - now
+        if left <= 0:
+            raise TimeoutError
+        poller = select.poll()
+        poller.register(sock, events)
+        # Round up, so that a wait never ends a hair before the deadline.
+        if not poller.poll(int(left * 1000) + 1):
+            raise TimeoutError
+
+    def _receive_more(self, into: memoryview | None = None) -> bool:
         """Receive one batch straight into the record layer's input buffer
-        (one recv_into, no intermediate bytes object) and process it;
-        False when the peer ended the stream."""
+        and process it; False when the peer ended the stream.
+
+        The record layer calls recv() on the socket's descriptor itself
+        and opens the records in the same step, without the GIL (see
+        Connection.receive_fd); a socket with a timeout is non-blocking
+        underneath, so an empty one raises BlockingIOError, and the wait
+        happens here, within the call's deadline. The plaintext goes on
+        into `into`, the reader's buffer, in the same step when it can.
+        """
         if self._exact:
             return super()._receive_more()
         sock = self._socket()
+        conn = self._conn
         try:
-            self._wait(sock, select.POLLIN)
-            n = self._conn.receive_via(partial(_recv_into, sock), _RECV_SIZE)
+            fd = _fileno(sock)
+            while True:
+                try:
+                    size = self._recv_size
+                    n = conn.receive_fd(fd, size, into)
+                    if n == size and size < _RECV_SIZE:
+                        self._recv_size = min(2 * size, _RECV_SIZE)
+                    break
+                except BlockingIOError:
+                    self._wait_ready(sock, select.POLLIN)
         except BlockingIOError:
             raise want_read_error() from None
         except TimeoutError:
@@ -162,6 +206,50 @@ class SocketTLSObject(TLSObject):
                 pass
             raise
         return bool(n)
+
+    def read_into_fast(self, buffer: Buffer, nbytes: int) -> int | None:
+        """recv_into once traffic flows and nothing is buffered: the
+        plaintext of a batch of application data goes straight into buffer
+        in the step that receives and opens it (Connection.receive_app_into),
+        with no Python-level work per batch. None: take the full read path
+        (a handshake or alert record came and was processed, end of stream,
+        or a state this path leaves to it), which gives the same result.
+        """
+        conn = self._conn
+        if not self._done or self._exact or self._eof_closed or conn.peer_closed or self._app:
+            return None
+        view = memoryview(buffer).cast("B")
+        if 0 < nbytes < view.nbytes:
+            view = view[:nbytes]
+        if not view.nbytes:
+            return None
+        self._deadline = None
+        sock = self._socket()
+        fd = _fileno(sock)
+        try:
+            while True:
+                size = self._recv_size
+                try:
+                    n = conn.receive_app_into(fd, size, view)
+                except BlockingIOError:
+                    self._wait_ready(sock, select.POLLIN)
+                    continue
+                if n > 0:
+                    if 2 * n >= size and size < _RECV_SIZE:
+                        self._recv_size = min(2 * size, _RECV_SIZE)
+                    return n
+                if n < 0:
+                    return None
+        except BlockingIOError:
+            raise want_read_error() from None
+        except TimeoutError:
+            raise TimeoutError("The read operation timed out") from None
+        except ssl.SSLError:
+            try:
+                self._flush()  # the alert, when the error is ours
+            except (OSError, ssl.SSLError):
+                pass
+            raise
 
     def _pull_record(self) -> bytes:
         """Read one whole TLS record (RFC 8446 §5.1: 5-byte header, then
@@ -257,9 +345,18 @@ class SocketTLSObject(TLSObject):
         if not n:
             return 0
         conn = self._conn
-        conn.send_application_data(data)
-        out = conn.data_to_send()
         sock = self._socket()
+        # Sealed and sent in one step without the GIL; out is what the
+        # socket did not take at once (Connection.send_application_data).
+        conn.send_application_data(data, _fileno(sock))
+        out = conn.data_to_send()
+        if not out:
+            if self._first_write:
+                self._first_write = False
+                self._push_now()
+            if self._tracer is not None:
+                self._tracer.raise_error()
+            return n
         if _gettimeout(sock) is None:
             # Blocking: the records of this write in one system call.
             _sendall(sock, out)
@@ -366,6 +463,11 @@ class SocketTLSObject(TLSObject):
         return self._sock_ref()
 
 
+# TLSObject.read itself: SSLSocket.recv/recv_into reset the deadline and
+# call it without SocketTLSObject.read's frame.
+_tls_read = TLSObject.read
+
+
 class SSLSocket(ssl.SSLSocket):
     """ssl.SSLSocket over cytls: what `cytls.SSLContext.wrap_socket()` returns."""
 
@@ -409,6 +511,41 @@ class SSLSocket(ssl.SSLSocket):
     def early_data_status(self) -> str | None:
         """See TLSObject.early_data_status."""
         return None if self._sslobj is None else self._sslobj.early_data_status
+
+    def recv_into(self, buffer: Buffer, nbytes: int | None = None, flags: int = 0) -> int:
+        """ssl.SSLSocket.recv_into, straight to the TLS read (the ssl
+        module's recv_into and read frames only delegate, and readers call
+        this once per batch); a ragged EOF is suppressed as there."""
+        sslobj = self._sslobj
+        if flags or buffer is None or type(sslobj) is not SocketTLSObject:
+            result: int = super().recv_into(buffer, nbytes, flags)
+            return result
+        try:
+            fast = sslobj.read_into_fast(buffer, nbytes or 0)
+            if fast is not None:
+                return fast
+            sslobj._deadline = None
+            n: int = _tls_read(sslobj, nbytes or 0, buffer)
+        except ssl.SSLError as x:
+            if x.args[0] == ssl.SSL_ERROR_EOF and self.suppress_ragged_eofs:  # type: ignore[attr-defined]
+                return 0
+            raise
+        return n
+
+    def recv(self, buflen: int = 1024, flags: int = 0) -> bytes:
+        """ssl.SSLSocket.recv, straight to the TLS read (see recv_into)."""
+        sslobj = self._sslobj
+        if flags or type(sslobj) is not SocketTLSObject:
+            result: bytes = super().recv(buflen, flags)
+            return result
+        sslobj._deadline = None
+        try:
+            data: bytes = _tls_read(sslobj, buflen)
+        except ssl.SSLError as x:
+            if x.args[0] == ssl.SSL_ERROR_EOF and self.suppress_ragged_eofs:  # type: ignore[attr-defined]
+                return b""
+            raise
+        return data
 
     def sendall(self, data: Buffer, flags: int = 0) -> None:
         """Send all of data (ssl.SSLSocket.sendall), as one TLS write.

@@ -170,6 +170,8 @@ class TLSObject(SessionAccess, ConnectionFacts):
             raise err from None
         # Optional core method that decrypts-to-buffer without a bytes copy.
         self._read_into = getattr(self._conn, "read_application_data_into", None)
+        # The decrypted-data buffer, tested on every read and pending().
+        self._app = self._conn.app_buffer
         self._incoming = incoming
         self._outgoing = outgoing
         self._started = False
@@ -225,8 +227,12 @@ class TLSObject(SessionAccess, ConnectionFacts):
         version = self._conn._ctx.version or self._config.max_version
         return (self.owner if self._owner is not None else self), version
 
-    def _receive_more(self) -> bool:
+    def _receive_more(self, into: memoryview | None = None) -> bool:
         """Pull one batch of bytes from the transport and process it.
+
+        Args:
+            into: the reader's buffer, which a transport may already copy
+                the batch's plaintext into (see SocketTLSObject).
 
         Returns:
             False when the transport ended (nothing came), else True.
@@ -441,13 +447,36 @@ class TLSObject(SessionAccess, ConnectionFacts):
             raise ValueError("size should not be negative")
         if len == 0:
             return b"" if view is None else 0
+        app = self._app
+        incoming = self._incoming
+        if (
+            not app
+            and incoming is not None
+            and not incoming.pending
+            and not incoming.eof
+            and not conn.peer_closed
+            and not self._eof_closed
+        ):
+            # An event loop reads until this: say so before any other work.
+            raise want_read_error()
+        target = None if view is None else view[:len]
         # Invariant: pull only when nothing is buffered (see MAX_PULL).
-        while not conn.pending_application_data():
+        while not app:
             if conn.peer_closed or self._eof_closed:
                 if self._close_sent:
                     raise zero_return_error()
                 return b"" if view is None else 0
-            if not self._receive_more():
+            if incoming is not None:
+                # A memory BIO (_pull and _receive_more inlined: this runs
+                # once per batch an event loop hands over).
+                data = incoming.read(MAX_PULL)
+                if not data:
+                    if not incoming.eof:
+                        raise want_read_error()
+                    self._transport_eof()
+                    continue
+                self._feed(data)
+            elif not self._receive_more(target):
                 self._transport_eof()
                 continue
             out = conn.data_to_send()  # KeyUpdate answers, alerts
@@ -458,7 +487,7 @@ class TLSObject(SessionAccess, ConnectionFacts):
         read_into = self._read_into
         if read_into is not None:
             # Straight into the caller's buffer, no intermediate bytes object.
-            n: int = read_into(view[:len])
+            n: int = read_into(target)
             return n
         chunk = conn.read_application_data(len)
         n = chunk.__len__()
@@ -487,14 +516,19 @@ class TLSObject(SessionAccess, ConnectionFacts):
         if n:
             conn = self._conn
             conn.send_application_data(data)
-            self._push(conn.data_to_send())
+            out = conn.data_to_send()
+            outgoing = self._outgoing
+            if outgoing is not None:
+                outgoing.write(out)  # _push, inlined
+            else:
+                self._push(out)
             if self._tracer is not None:
                 self._tracer.raise_error()
         return n
 
     def pending(self) -> int:
         """Decrypted bytes ready to read without more input."""
-        return int(self._conn.pending_application_data())
+        return len(self._app)
 
     def shutdown(self) -> Any:
         """Send close_notify and wait for the peer's (the ssl module's unwrap).

@@ -2,8 +2,8 @@
 
 Owns: the measurement loops that need a socket: bulk over 127.0.0.1 between two
 processes (both directions, write size and reader chosen), the per-connection
-latency of connect + handshake + one request + one response + close, and two
-threads each moving bulk over their own connection pair (thread scaling). Each
+latency of connect + handshake + one request + one response + close, and
+threads each driving both ends of their own connection pair (thread scaling). Each
 returns one implementation's figure; the caller interleaves cytls and `ssl` and
 keeps the median of the rounds.
 Must not: print, or compare implementations itself (bench.py does both).
@@ -205,55 +205,109 @@ def latency(server_impl: str, client_impl: str, files: CertFiles, count: int) ->
 
 # ---------------------------------------------------------------------------
 # Thread scaling
+#
+# Each thread drives both ends of its own connection pair: it writes a chunk
+# on the client and reads it back on the server, in turn. One thread is then
+# at most one core, so two threads can reach 2x on two cores only if the GIL
+# is free while either end encrypts, decrypts or waits on the socket. (With a
+# writer thread and a reader thread per pair, one pair already keeps both
+# cores busy, and no implementation scales on two cores.)
 
 
-def _pair_bulk(impl_name: str, files: CertFiles, total: int, size: int,
-               start: threading.Barrier, out: list[float], index: int) -> None:
-    client_ctx, server_ctx = _contexts(impl_name, files)
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    listener.settimeout(_TIMEOUT)
-    result: list[int] = []
+def _bulk_socket_options(sock: socket.socket) -> None:
+    # One thread writes a whole chunk before it reads any: the kernel must
+    # be able to hold it (TCP's first window and send buffer are smaller
+    # than 64 KiB of records, and the write would then wait for a read that
+    # never comes).
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    # The reader waits for a chunk's last record before it reads on, and
+    # its delayed ACK would hold that record back under Nagle's algorithm
+    # (40 ms stalls that measure TCP, not TLS).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def serve() -> None:
-        raw, _ = listener.accept()
+
+def _connected_pair(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext) -> tuple[Any, Any]:
+    """A client and server SSLSocket over 127.0.0.1, handshake done (the
+    server's end on a helper thread, which is then joined)."""
+    with socket.socket() as listener:
+        _bulk_socket_options(listener)  # before listen(): accepted sockets inherit them
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(_TIMEOUT)
+        port = listener.getsockname()[1]
+        accepted: list[Any] = []
+
+        def accept() -> None:
+            raw, _ = listener.accept()
+            raw.settimeout(_TIMEOUT)
+            accepted.append(server_ctx.wrap_socket(raw, server_side=True))
+
+        helper = threading.Thread(target=accept, daemon=True)
+        helper.start()
+        raw = socket.socket()
+        _bulk_socket_options(raw)
         raw.settimeout(_TIMEOUT)
-        with server_ctx.wrap_socket(raw, server_side=True) as tls:
-            result.append(_read_bulk(tls, total, "recv_into"))
-            tls.sendall(b"k")
+        raw.connect(("127.0.0.1", port))
+        client = client_ctx.wrap_socket(raw, server_hostname="localhost")
+        helper.join(_TIMEOUT)
+    if not accepted:
+        client.close()
+        raise _impl.Unavailable("the server end of a thread pair did not connect")
+    return client, accepted[0]
 
-    reader = threading.Thread(target=serve, daemon=True)
-    reader.start()
-    with socket.create_connection(("127.0.0.1", port), timeout=_TIMEOUT) as raw, \
-            client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:
-        start.wait(_TIMEOUT)
-        t0 = time.perf_counter()
-        _send_bulk(tls, total, size)
-        _recv_exact(tls, 1)
-        out[index] = time.perf_counter() - t0
-    reader.join(_TIMEOUT)
-    listener.close()
-    if result != [total]:
-        raise _impl.Unavailable("a thread pair lost data")
+
+def _pair_bulk(client: Any, server: Any, total: int, size: int, start: threading.Barrier,
+               out: list[float], index: int) -> None:
+    chunk = memoryview(bytes(size))
+    buf = bytearray(size)
+    view = memoryview(buf)
+    moved = 0
+    start.wait(_TIMEOUT)
+    t0 = time.perf_counter()
+    while moved < total:
+        client.sendall(chunk)
+        got = 0
+        while got < size:
+            n = server.recv_into(view[got:])
+            if not n:
+                raise _impl.Unavailable("a thread pair's connection ended early")
+            got += n
+        moved += size
+    out[index] = time.perf_counter() - t0
 
 
 def thread_scaling(impl_name: str, files: CertFiles, *, pairs: int, total: int,
                    size: int = 65536) -> float:
-    """Aggregate bytes/s of `pairs` connection pairs in this process, each
-    pair's writer and reader on their own threads, all started together."""
-    start = threading.Barrier(pairs)
-    out = [0.0] * pairs
-    threads = [
-        threading.Thread(target=_pair_bulk, args=(impl_name, files, total, size, start, out, i),
-                         daemon=True)
-        for i in range(pairs)
-    ]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(_TIMEOUT)
-    del t0
+    """Aggregate bytes/s of `pairs` threads of this process, each moving
+    `total` bytes in `size`-byte writes over its own connection pair (one
+    thread writes on the client end and reads on the server end), all
+    started together."""
+    client_ctx, server_ctx = _contexts(impl_name, files)
+    conns = [_connected_pair(client_ctx, server_ctx) for _ in range(pairs)]
+    try:
+        start = threading.Barrier(pairs)
+        out = [0.0] * pairs
+        errors: list[BaseException] = []
+
+        def run(i: int) -> None:
+            try:
+                _pair_bulk(conns[i][0], conns[i][1], total, size, start, out, i)
+            except BaseException as e:
+                errors.append(e)
+                start.abort()
+
+        threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(pairs)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(_TIMEOUT)
+    finally:
+        for client, server in conns:
+            client.close()
+            server.close()
+    if errors:
+        raise _impl.Unavailable(f"a thread pair failed: {errors[0]!r}")
     if not all(out):
         raise _impl.Unavailable("a thread pair did not finish")
     return pairs * total / max(out)

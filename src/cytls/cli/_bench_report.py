@@ -20,11 +20,14 @@ __all__ = ["Figure", "Report", "fmt_value", "interleaved_medians"]
 
 
 def fmt_value(value: float, unit: str) -> str:
-    """A figure for the table: bytes/s in units, a factor as "1.90x", else "n/s"."""
+    """A figure for the table: bytes/s in units, a factor as "1.90x", bytes
+    (memory) in KiB, else "n/s"."""
     if unit == "B/s":
         return fmt_rate(value)
     if unit == "x":
         return f"{value:.2f}x"
+    if unit == "B":
+        return f"{value / 1024:.1f} KiB"
     return f"{value:,.0f}/s"
 
 
@@ -35,8 +38,9 @@ class Figure:
     Attributes:
         section: one of SECTIONS.
         name: what was measured, e.g. "AES-128-GCM seal 16384 B".
-        unit: "B/s", "handshakes/s", "requests/s", "connections/s" or
-            "x" (a factor, such as thread scaling).
+        unit: "B/s", "handshakes/s", "requests/s", "connections/s",
+            "x" (a factor, such as thread scaling) or "B" (memory, where
+            lower is better).
         cytls: cytls's measured rate.
         peers: peer name -> its measured rate.
         unavailable_peers: peer name -> why it has no figure.

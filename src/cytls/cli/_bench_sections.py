@@ -10,24 +10,27 @@ when the peer can run.
 from __future__ import annotations
 
 import ssl
+import statistics
 import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from cytls.cli import _bench_aio, _bench_net, _impl
+from cytls.cli import _bench_aio, _bench_mem, _bench_net, _impl
 from cytls.cli._bench_report import Figure, Report, interleaved_medians
 from cytls.cli._certgen import CertFiles
 
 __all__ = ["SECTIONS", "TITLES", "run_section", "server_handshake_costs"]
 
-SECTIONS = ("sockets", "latency", "asyncio", "threads", "server-cpu")
+SECTIONS = ("sockets", "latency", "asyncio", "threads", "server-cpu", "memory")
 TITLES = {
     "sockets": "SSLSocket bulk between two processes over 127.0.0.1 (median of rounds)",
     "latency": "Per connection: connect, handshake, request, response to EOF, close",
     "asyncio": "asyncio over 127.0.0.1: streams, and an HTTP/1.1 server loaded by ssl clients",
     "threads": "Thread scaling: connection pairs in threads of one process, 64 KiB writes",
     "server-cpu": "Handshakes in memory: server CPU time, and the pair (TLS 1.3)",
+    "memory": ("Memory per idle connection side, SSLSocket pairs over socketpairs, each in a "
+               "fresh process (lower is better: ratio = cytls / ssl)"),
 }
 IMPLS = ("cytls", "ssl")
 
@@ -111,8 +114,10 @@ def bench_asyncio(report: Report, quick: bool, files: CertFiles) -> None:
 
 
 def bench_threads(report: Report, quick: bool, files: CertFiles) -> None:
-    total = (8 if quick else 64) * 1024 * 1024
-    rounds = 1 if quick else 3
+    # cytls's two pairs move this in about 0.3 s (ssl's in 0.7 s): shorter
+    # measurements are mostly scheduling noise on a shared machine.
+    total = (8 if quick else 1024) * 1024 * 1024
+    rounds = 1 if quick else 5
 
     def rates(impl: str) -> tuple[float, float]:
         one = _bench_net.thread_scaling(impl, files, pairs=1, total=total)
@@ -246,6 +251,33 @@ def _median_of(rows: list[tuple[float, float]], index: int) -> float:
     return values[len(values) // 2]
 
 
+def bench_memory(report: Report, quick: bool, files: CertFiles) -> None:
+    count = 50 if quick else 200
+    rounds = 1 if quick else 3
+    results: dict[str, list[dict[str, float]]] = {impl: [] for impl in IMPLS}
+    reasons: dict[str, str] = {}
+    for _ in range(rounds):  # interleaved, a fresh child each time
+        for impl in IMPLS:
+            if impl in reasons:
+                continue
+            try:
+                results[impl].append(_bench_mem.idle_memory(impl, files, count))
+            except Exception as e:
+                reasons[impl] = f"{type(e).__name__}: {e}"
+    if "cytls" in reasons:
+        report.unavailable["memory"] = reasons["cytls"]
+        return
+    for label, key in ((f"RSS growth per side, {count} idle pairs after one request",
+                        "rss_per_side"),
+                       ("Python heap (tracemalloc) per side", "heap_per_side")):
+        fig = Figure("memory", label, "B", statistics.median(r[key] for r in results["cytls"]))
+        if "ssl" in reasons:
+            fig.unavailable_peers["ssl"] = reasons["ssl"]
+        else:
+            fig.peers["ssl"] = statistics.median(r[key] for r in results["ssl"])
+        report.add(fig)
+
+
 def run_section(section: str, report: Report, quick: bool, files: CertFiles) -> None:
     """Measure one of SECTIONS into report."""
     {
@@ -254,4 +286,5 @@ def run_section(section: str, report: Report, quick: bool, files: CertFiles) -> 
         "asyncio": bench_asyncio,
         "threads": bench_threads,
         "server-cpu": bench_server_cpu,
+        "memory": bench_memory,
     }[section](report, quick, files)
