@@ -395,6 +395,24 @@ class TLSObject(SessionAccess, ConnectionFacts):
     def _handshake_loop(self) -> None:
         conn = self._conn
         while True:
+            if conn.handshake_complete and self.server_side and self._app:
+                if conn.version == 0x0304 and self._incoming is not None:
+                    # Over memory BIOs (asyncio), when the client's first
+                    # request came with its Finished: our tickets wait to
+                    # go out with the answer, in one write (or before our
+                    # close_notify). Sent now, they would go in a segment
+                    # of their own, and a server socket with Nagle's
+                    # algorithm on (asyncio leaves it on for a listener
+                    # made by socket.create_server) would hold the answer
+                    # until the client's delayed ACK of that segment,
+                    # ~40 ms. A client that sent nothing more still gets
+                    # them at once (below), which also ACKs its Finished.
+                    # (SSLSocket sends them at once: its owner may close
+                    # the socket under it without a write.)
+                    if self._tracer is not None:
+                        self._tracer.raise_error()
+                    self._finish()
+                    return
             self._flush()
             if conn.handshake_complete:
                 self._finish()
