@@ -27,6 +27,8 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from cytls.cli._bench_net import recv_exact
+
 __all__ = ["idle_memory"]
 
 _TIMEOUT = 120.0
@@ -45,16 +47,6 @@ def _step(tls: Any) -> bool:
     except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
         return False
     return True
-
-
-def _recv_exact(tls: Any, n: int) -> bytes:
-    data = b""
-    while len(data) < n:
-        part = tls.recv(n - len(data))
-        if not part:
-            raise ConnectionError("peer closed early")
-        data += part
-    return data
 
 
 def _pair(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext) -> tuple[Any, Any]:
@@ -76,9 +68,9 @@ def _pair(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext) -> tuple[Any, 
     client.settimeout(10)
     server.settimeout(10)
     client.sendall(_REQUEST)
-    _recv_exact(server, len(_REQUEST))
+    recv_exact(server, len(_REQUEST))
     server.sendall(_RESPONSE)
-    _recv_exact(client, len(_RESPONSE))  # the server's tickets are read on the way
+    recv_exact(client, len(_RESPONSE))  # the server's tickets are read on the way
     return client, server
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from cytls.cli import _impl
 from cytls.cli._certgen import CertFiles
 
-__all__ = ["latency", "socket_rate", "thread_scaling"]
+__all__ = ["latency", "recv_exact", "socket_rate", "thread_scaling"]
 
 _TIMEOUT = 60.0
 _READ_BUF = 256 * 1024
@@ -67,7 +67,8 @@ def _read_bulk(tls: Any, total: int, reader: str) -> int:
     return got
 
 
-def _recv_exact(tls: Any, n: int) -> bytes:
+def recv_exact(tls: Any, n: int) -> bytes:
+    """Exactly n bytes from a TLS socket (ConnectionError if it ends first)."""
     data = b""
     while len(data) < n:
         part = tls.recv(n - len(data))
@@ -86,14 +87,14 @@ def _bulk_peer(impl_name: str, files: CertFiles, listener: socket.socket, size: 
     raw, _ = listener.accept()
     raw.settimeout(_TIMEOUT)
     with ctx.wrap_socket(raw, server_side=True) as tls:
-        order = _recv_exact(tls, 9)
+        order = recv_exact(tls, 9)
         (total,) = struct.unpack("!Q", order[1:])
         if order[:1] == b"W":
             got = _read_bulk(tls, total, reader)
             tls.sendall(struct.pack("!Q", got))
         else:
             _send_bulk(tls, total, size)
-            _recv_exact(tls, 1)
+            recv_exact(tls, 1)
 
 
 def socket_rate(impl_name: str, files: CertFiles, *, direction: str, size: int, reader: str,
@@ -122,7 +123,7 @@ def socket_rate(impl_name: str, files: CertFiles, *, direction: str, size: int, 
                 t0 = time.perf_counter()
                 tls.sendall(b"W" + struct.pack("!Q", total))
                 _send_bulk(tls, total, size)
-                (got,) = struct.unpack("!Q", _recv_exact(tls, 8))
+                (got,) = struct.unpack("!Q", recv_exact(tls, 8))
                 dt = time.perf_counter() - t0
             else:
                 t0 = time.perf_counter()

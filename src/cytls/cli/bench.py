@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from cytls.cli import _bench_sections, _certgen, _impl
+from cytls.cli._bench_net import recv_exact
 from cytls.cli._bench_report import Figure, Report
 from cytls.cli._bench_report import fmt_value as _fmt
 from cytls.cli._certgen import CertFiles
@@ -503,7 +504,7 @@ def loopback_server(impl_name: str, chain: str, key: str) -> None:
         conn, _ = listener.accept()
         conn.settimeout(30)
         with ctx.wrap_socket(conn, server_side=True) as tls:
-            (expected,) = struct.unpack("!Q", _recv_exact(tls, 8))
+            (expected,) = struct.unpack("!Q", recv_exact(tls, 8))
             buf = bytearray(256 * 1024)
             got = 0
             while got < expected:
@@ -512,16 +513,6 @@ def loopback_server(impl_name: str, chain: str, key: str) -> None:
                     break
                 got += n
             tls.sendall(struct.pack("!Q", got))
-
-
-def _recv_exact(tls: Any, n: int) -> bytes:
-    data = b""
-    while len(data) < n:
-        part = tls.recv(n - len(data))
-        if not part:
-            raise ConnectionError("peer closed early")
-        data += part
-    return data
 
 
 def _loopback_rate(impl_name: str, files: CertFiles, total: int) -> float:
@@ -554,7 +545,7 @@ def _loopback_rate(impl_name: str, files: CertFiles, total: int) -> float:
             while sent < total:
                 tls.sendall(chunk)
                 sent += len(chunk)
-            (got,) = struct.unpack("!Q", _recv_exact(tls, 8))
+            (got,) = struct.unpack("!Q", recv_exact(tls, 8))
             dt = time.perf_counter() - t0
         if got != total:
             raise _impl.Unavailable(f"server received {got} of {total} bytes")
