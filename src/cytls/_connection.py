@@ -316,12 +316,7 @@ class Connection:
             # _process, without the events list it returns (nobody reads it).
             self._events.clear()
             try:
-                self._receive(b"")
-            except TLSAlert as exc:
-                raise self._fail(exc) from None
-            except Exception as exc:  # a bug must still end the connection cleanly
-                alert = TLSAlert(AD.internal_error, f"internal error: {exc!r}")
-                raise self._fail(alert) from exc
+                self._receive_ending_on_failure(b"")
             finally:
                 self._events.clear()
         return n
@@ -355,12 +350,7 @@ class Connection:
         if n == -2:
             self._events.clear()
             try:
-                self._receive(b"")
-            except TLSAlert as exc:
-                raise self._fail(exc) from None
-            except Exception as exc:  # a bug must still end the connection cleanly
-                alert = TLSAlert(AD.internal_error, f"internal error: {exc!r}")
-                raise self._fail(alert) from exc
+                self._receive_ending_on_failure(b"")
             finally:
                 self._events.clear()
         return n
@@ -368,6 +358,13 @@ class Connection:
     def _process(self, data: bytes | bytearray | memoryview) -> list[Event]:
         events = self._events
         events.clear()
+        self._receive_ending_on_failure(data)
+        out = list(events)
+        events.clear()
+        return out
+
+    def _receive_ending_on_failure(self, data: bytes | bytearray | memoryview) -> None:
+        """_receive; a failure ends the connection with its alert (_fail)."""
         try:
             self._receive(data)
         except TLSAlert as exc:
@@ -375,9 +372,6 @@ class Connection:
         except Exception as exc:  # a bug must still end the connection cleanly
             alert = TLSAlert(AD.internal_error, f"internal error: {exc!r}")
             raise self._fail(alert) from exc
-        out = list(events)
-        events.clear()
-        return out
 
     def _receive(self, data: bytes | bytearray | memoryview) -> None:
         record = self._record

@@ -200,10 +200,7 @@ class SocketTLSObject(TLSObject):
         except TimeoutError:
             raise TimeoutError("The read operation timed out") from None
         except ssl.SSLError:
-            try:
-                self._flush()  # the alert, when the error is ours
-            except (OSError, ssl.SSLError):
-                pass
+            self._flush_alert()
             raise
         return bool(n)
 
@@ -245,10 +242,7 @@ class SocketTLSObject(TLSObject):
         except TimeoutError:
             raise TimeoutError("The read operation timed out") from None
         except ssl.SSLError:
-            try:
-                self._flush()  # the alert, when the error is ours
-            except (OSError, ssl.SSLError):
-                pass
+            self._flush_alert()
             raise
 
     def _pull_record(self) -> bytes:

@@ -243,6 +243,14 @@ class TLSObject(SessionAccess, ConnectionFacts):
         self._feed(data)
         return True
 
+    def _flush_alert(self) -> None:
+        """After a fatal error in what the peer sent: send our alert, if the
+        transport still takes it (the error being raised matters more)."""
+        try:
+            self._flush()
+        except (OSError, ssl.SSLError):
+            pass
+
     def _feed(self, data: bytes) -> None:
         """Give bytes to the Connection; on a fatal error, send its alert first."""
         conn = self._conn
@@ -250,10 +258,7 @@ class TLSObject(SessionAccess, ConnectionFacts):
         try:
             conn.receive_data(data)
         except ssl.SSLError:
-            try:
-                self._flush()
-            except (OSError, ssl.SSLError):
-                pass
+            self._flush_alert()
             raise
         if self._tracer is not None:
             self._tracer.raise_error()
