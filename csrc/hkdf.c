@@ -66,15 +66,23 @@ int cytls_hkdf_expand(cytls_hash_alg alg, uint8_t *out, size_t out_len,
     return 1;
 }
 
+static const char label_prefix[] = "tls13 ";
+
+/* Whether an HkdfLabel can carry these lengths. */
+static int hkdf_label_fits(size_t out_len, size_t label_len, size_t context_len)
+{
+    return out_len <= 65535 && label_len <= 255 - (sizeof label_prefix - 1) && context_len <= 255;
+}
+
 /* RFC 8446 section 7.1: struct { uint16 length; opaque label<7..255>;
  * opaque context<0..255>; } HkdfLabel, into info (2 + 1 + 255 + 1 + 255
  * bytes); the info length, or 0 when a length is out of range. */
 static size_t hkdf_label(uint8_t *info, size_t out_len, const uint8_t *label,
                          size_t label_len, const uint8_t *context, size_t context_len)
 {
-    static const char prefix[] = "tls13 ";
-    const size_t prefix_len = sizeof prefix - 1;
-    if (out_len > 65535 || label_len > 255 - prefix_len || context_len > 255)
+    const char *prefix = label_prefix;
+    const size_t prefix_len = sizeof label_prefix - 1;
+    if (!hkdf_label_fits(out_len, label_len, context_len))
         return 0;
     size_t n = 0;
     info[n++] = (uint8_t)(out_len >> 8);
@@ -115,9 +123,7 @@ int cytls_hkdf_expand_labels(cytls_hash_alg alg, const uint8_t *secret, size_t s
     /* Every request is checked before any output is written. */
     for (size_t i = 0; i < num_labels; i++) {
         const cytls_hkdf_label *l = &labels[i];
-        if (l->out_len > 255 * dl
-            || hkdf_label(info, l->out_len, l->label, l->label_len, l->context,
-                          l->context_len) == 0)
+        if (l->out_len > 255 * dl || !hkdf_label_fits(l->out_len, l->label_len, l->context_len))
             return 0;
     }
     /* One keyed HMAC for every output: the PRK's ipad and opad blocks are
