@@ -74,17 +74,20 @@ static inline uint64_t ror64(uint64_t x, unsigned n)
  * One round with the roles of the eight variables passed by name, so that
  * eight rounds in a row need no moves: h becomes the new a, d the new e.
  */
-#define ROUND(a, b, c, d, e, f, g, h, t)                                     \
+#define ROUND1(a, b, c, d, e, f, g, h, wt, kt)                               \
     do {                                                                     \
         h += (ror64(e, 14) ^ ror64(e, 18) ^ ror64(e, 41)) +                  \
-             (((f ^ g) & e) ^ g) + wk[(t) * stride];                         \
+             (((f ^ g) & e) ^ g) + (wt) + (kt);                              \
         d += h;                                                              \
         h += (ror64(a, 28) ^ ror64(a, 34) ^ ror64(a, 39)) +                  \
              ((a & b) ^ (c & (a ^ b)));                                      \
     } while (0)
 
+/* A round over schedule4's W[t] + K[t], at wk[t * stride]. */
+#define ROUND(a, b, c, d, e, f, g, h, t) ROUND1(a, b, c, d, e, f, g, h, wk[(t) * stride], 0)
+
 /* The 80 rounds over W[t] + K[t] at wk[t * stride] (stride 4: one lane of
- * schedule4's output; 1: one_block's). */
+ * schedule4's output). */
 static inline void rounds(uint64_t state[8], const uint64_t *wk, size_t stride)
 {
     uint64_t a = state[0], b = state[1], c = state[2], d = state[3];
@@ -120,23 +123,55 @@ static inline uint64_t load_be64(const uint8_t *p)
  * One block with a scalar schedule (RORX under -mbmi2): for the one to
  * three blocks a short message has (the handshake's HMACs and transcript
  * digests), computing four lanes of schedule and wiping them costs more
- * than it saves.
+ * than it saves. The schedule is computed as the rounds go, in a ring of
+ * sixteen words (W[t] needs only W[t-16..t-1]); with the loop unrolled by
+ * sixteen every ring index is a constant, so the ring lives in registers
+ * and memory as the compiler sees fit, and only 128 bytes need wiping.
  */
+#define SCHED(w, i)                                                          \
+    (w[(i) & 15] += (ror64(w[((i) + 14) & 15], 19) ^                         \
+                     ror64(w[((i) + 14) & 15], 61) ^ (w[((i) + 14) & 15] >> 6)) + \
+                    w[((i) + 9) & 15] +                                      \
+                    (ror64(w[((i) + 1) & 15], 1) ^ ror64(w[((i) + 1) & 15], 8) ^ \
+                     (w[((i) + 1) & 15] >> 7)))
+
+#define EIGHT(t, W)                                                          \
+    do {                                                                     \
+        ROUND1(a, b, c, d, e, f, g, h, W(t + 0), cytls_sha512_k[t + 0]);     \
+        ROUND1(h, a, b, c, d, e, f, g, W(t + 1), cytls_sha512_k[t + 1]);     \
+        ROUND1(g, h, a, b, c, d, e, f, W(t + 2), cytls_sha512_k[t + 2]);     \
+        ROUND1(f, g, h, a, b, c, d, e, W(t + 3), cytls_sha512_k[t + 3]);     \
+        ROUND1(e, f, g, h, a, b, c, d, W(t + 4), cytls_sha512_k[t + 4]);     \
+        ROUND1(d, e, f, g, h, a, b, c, W(t + 5), cytls_sha512_k[t + 5]);     \
+        ROUND1(c, d, e, f, g, h, a, b, W(t + 6), cytls_sha512_k[t + 6]);     \
+        ROUND1(b, c, d, e, f, g, h, a, W(t + 7), cytls_sha512_k[t + 7]);     \
+    } while (0)
+
 static void one_block(uint64_t state[8], const uint8_t *data)
 {
-    uint64_t wk[80], w[80];
+    uint64_t w[16];
     for (int t = 0; t < 16; t++)
         w[t] = load_be64(data + 8 * t);
-    for (int t = 16; t < 80; t++) {
-        uint64_t x = w[t - 15], y = w[t - 2];
-        uint64_t s0 = ror64(x, 1) ^ ror64(x, 8) ^ (x >> 7);
-        uint64_t s1 = ror64(y, 19) ^ ror64(y, 61) ^ (y >> 6);
-        w[t] = s0 + s1 + w[t - 7] + w[t - 16];
+    uint64_t a = state[0], b = state[1], c = state[2], d = state[3];
+    uint64_t e = state[4], f = state[5], g = state[6], h = state[7];
+#define W_LOAD(i) w[(i) & 15]
+#define W_NEXT(i) SCHED(w, i)
+    EIGHT(0, W_LOAD);
+    EIGHT(8, W_LOAD);
+    for (int t = 16; t < 80; t += 16) {
+        EIGHT(t, W_NEXT);
+        EIGHT(t + 8, W_NEXT);
     }
-    for (int t = 0; t < 80; t++)
-        wk[t] = w[t] + cytls_sha512_k[t];
-    rounds(state, wk, 1);
-    cytls_memzero(wk, sizeof wk);
+#undef W_LOAD
+#undef W_NEXT
+    state[0] += a;
+    state[1] += b;
+    state[2] += c;
+    state[3] += d;
+    state[4] += e;
+    state[5] += f;
+    state[6] += g;
+    state[7] += h;
     cytls_memzero(w, sizeof w);
 }
 
