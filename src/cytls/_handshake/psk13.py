@@ -313,14 +313,13 @@ def issue_tickets(ctx: Context) -> None:
     nonces = [i.to_bytes(max(1, (i.bit_length() + 7) // 8), "big") for i in range(count)]
     psks = ks.resumption_psks(nonces)
     randoms = os.urandom(4 * count)  # one system call for every age_add
-    msgs = []
-    for i, nonce in enumerate(nonces):
-        age_add = int.from_bytes(randoms[4 * i : 4 * i + 4], "big")
-        state = SessionState(
+    age_adds = [int.from_bytes(randoms[4 * i : 4 * i + 4], "big") for i in range(count)]
+    states = [
+        SessionState(
             TLS13,
             ctx.suite,
             now,
-            age_add,
+            age_adds[i],
             lifetime,
             early,
             bytes(psks[i]),
@@ -329,9 +328,13 @@ def issue_tickets(ctx: Context) -> None:
             peer_chain=peer,
             verified_chain=verified,
         )
-        exts: dict[int, bytes] = {Ext.early_data: early.to_bytes(4, "big")} if early else {}
-        msg = m.NewSessionTicketMsg(lifetime, age_add, nonce, ring.seal(state), exts)
-        msgs.append(msg.serialize())
+        for i in range(count)
+    ]
+    exts: dict[int, bytes] = {Ext.early_data: early.to_bytes(4, "big")} if early else {}
+    msgs = [
+        m.NewSessionTicketMsg(lifetime, age_add, nonce, ticket, exts).serialize()
+        for age_add, nonce, ticket in zip(age_adds, nonces, ring.seal_many(states), strict=True)
+    ]
     ctx.send_handshake(b"".join(msgs))
     ctx.trace("send NewSessionTicket", count=count, lifetime=lifetime)
 

@@ -56,6 +56,11 @@ _HEAD = struct.Struct(">BHHQIIIB")
 MAX_TICKET = (1 << 16) - 1
 
 
+def _chain(certs: tuple[bytes, ...]) -> bytes:
+    # Most tickets carry no client chain.
+    return vec24(b"".join(vec24(c) for c in certs)) if certs else b"\x00\x00\x00"
+
+
 @dataclass(frozen=True, slots=True)
 class SessionState:
     """What a ticket carries: enough to resume without server state.
@@ -108,8 +113,8 @@ class SessionState:
                 vec8(self.secret),
                 vec16(name),
                 vec8(alpn),
-                vec24(b"".join(vec24(c) for c in self.peer_chain)),
-                vec24(b"".join(vec24(c) for c in self.verified_chain)),
+                _chain(self.peer_chain),
+                _chain(self.verified_chain),
             )
         )
 
@@ -222,10 +227,20 @@ class TicketKeyRing:
 
     def seal(self, state: SessionState) -> bytes:
         """A ticket for state, under the current key."""
+        return self.seal_many([state])[0]
+
+    def seal_many(self, states: Sequence[SessionState]) -> list[bytes]:
+        """A ticket for each state, under the current key, each with its own
+        random nonce (one system call for all: a server issues its tickets
+        together)."""
         self._maybe_rotate()
         name, aead, _ = self._keys[0]
-        nonce = os.urandom(_NONCE_LEN)
-        return name + nonce + aead.encrypt(nonce, state.encode(), name)
+        nonces = os.urandom(_NONCE_LEN * len(states))
+        out = []
+        for i, state in enumerate(states):
+            nonce = nonces[_NONCE_LEN * i : _NONCE_LEN * (i + 1)]
+            out.append(name + nonce + aead.encrypt(nonce, state.encode(), name))
+        return out
 
     def open(self, ticket: bytes) -> SessionState | None:
         """The state inside ticket, or None (unknown key, forged, malformed)."""

@@ -147,6 +147,8 @@ def check_allowed(exts: dict[int, bytes], msg_type: int) -> None:
 
 
 def serialize_extensions(exts: list[tuple[int, bytes]]) -> bytes:
+    if not exts:
+        return b"\x00\x00"
     parts: list[bytes] = []
     for t, b in exts:
         if len(b) > 0xFFFF:
