@@ -124,6 +124,41 @@ cdef class RecordProtector:
                                     _ptr(k), <size_t>k.view.len, _ptr(i), <size_t>i.view.len):
             raise ValueError("bad record algorithm, version, key or IV length")
 
+    def set_traffic_secret(self, int alg, int hash_alg, secret):
+        """TLS 1.3: install the key and IV of a traffic secret (RFC 8446
+        §7.3: HKDF-Expand-Label "key" and "iv", one keyed HMAC); seq = 0.
+        The key and IV live only on the C stack, wiped before return.
+
+        Raises:
+            ValueError: a bad algorithm, hash or secret.
+        """
+        cdef uint8_t key[32]
+        cdef uint8_t iv[12]
+        cdef size_t key_len = 16 if alg == CYTLS_AEAD_AES_128_GCM else 32
+        cdef cytls_hkdf_label labels[2]
+        cdef _Buf s = _Buf(secret)
+        labels[0].out = key
+        labels[0].out_len = key_len
+        labels[0].label = <const uint8_t *>b"key"
+        labels[0].label_len = 3
+        labels[0].context = NULL
+        labels[0].context_len = 0
+        labels[1].out = iv
+        labels[1].out_len = 12
+        labels[1].label = <const uint8_t *>b"iv"
+        labels[1].label_len = 2
+        labels[1].context = NULL
+        labels[1].context_len = 0
+        _digest_len(hash_alg)  # ValueError for an unknown hash
+        cdef int ok = (cytls_hkdf_expand_labels(<cytls_hash_alg>hash_alg, _ptr(s),
+                                                <size_t>s.view.len, labels, 2)
+                       and cytls_record_set_key(self.p, <cytls_aead_alg>alg, 0x0304,
+                                                key, key_len, iv, 12))
+        cytls_memzero(key, sizeof(key))
+        cytls_memzero(iv, sizeof(iv))
+        if not ok:
+            raise ValueError("bad record algorithm, hash or traffic secret")
+
     def clear_key(self):
         """Wipe the key; plaintext records from here on."""
         cytls_record_clear_key(self.p)

@@ -129,6 +129,21 @@ class RecordLayer(_core.RecordIO):
             self._write.set_limit(self._write_limit)
         self._write.set_pad_block(self._pad_block)
 
+    def set_write_secret13(self, suite: int, hash_alg: int, secret: Buffer) -> None:
+        """TLS 1.3: protect records we send with the key and IV of a
+        traffic secret (RFC 8446 §7.3), derived in C: they never become
+        Python objects. The sequence number restarts.
+
+        Raises:
+            ValueError: an unknown suite, hash or a bad secret.
+        """
+        alg, _ = _aead_for(suite, _TLS13)
+        self._write.set_traffic_secret(alg, hash_alg, secret)
+        self._write_aead = alg
+        if self._write_limit is not None:
+            self._write.set_limit(self._write_limit)
+        self._write.set_pad_block(self._pad_block)
+
     def clear_write_key(self) -> None:
         """Send plaintext records again: a client whose 0-RTT data a
         HelloRetryRequest rejected sends its second ClientHello in clear
@@ -142,6 +157,14 @@ class RecordLayer(_core.RecordIO):
         """
         alg, _ = _aead_for(suite, version)
         self._read.set_key(alg, version, key, iv)
+        if self._read_limit is not None:
+            self._read.set_limit(self._read_limit)
+
+    def set_read_secret13(self, suite: int, hash_alg: int, secret: Buffer) -> None:
+        """TLS 1.3: open records we receive with the key and IV of a traffic
+        secret, as set_write_secret13."""
+        alg, _ = _aead_for(suite, _TLS13)
+        self._read.set_traffic_secret(alg, hash_alg, secret)
         if self._read_limit is not None:
             self._read.set_limit(self._read_limit)
 

@@ -171,6 +171,53 @@ def test_rfc8448_flight_in_one_stream() -> None:
     assert seen[3][1] == b"\x01\x00"
 
 
+
+_SHA256 = 1  # cytls_hash_alg of SHA-256 (HASH_IDS in keyschedule.py)
+_SECRET_OF = {
+    "server_handshake": "server_handshake_traffic_secret",
+    "client_handshake": "client_handshake_traffic_secret",
+    "server_application": "server_application_traffic_secret_0",
+    "client_application": "client_application_traffic_secret_0",
+}
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in _rfc8448_cases() if c[2]["protected"] and c[0].startswith("simple")],
+    ids=lambda c: c[0],
+)
+def test_rfc8448_records_from_traffic_secrets(case: tuple[str, dict, dict], level: str) -> None:
+    """set_*_secret13 derive the RFC's key and IV in C (RFC 8446 §7.3): the
+    record sealed is the RFC's, and the RFC's record opens."""
+    _, trace, rec = case
+    secret = bytes.fromhex(trace["key_schedule"][_SECRET_OF[rec["protection_keys"]]])
+    w, r = RecordLayer(), RecordLayer()
+    w.set_write_secret13(0x1301, _SHA256, secret)
+    r.set_read_secret13(0x1301, _SHA256, bytearray(secret))
+    w._write.set_seq(rec["sequence_number"])
+    r._read.set_seq(rec["sequence_number"])
+    content = bytes.fromhex(rec["content"])
+    w.send(rec["inner_content_type"], content)
+    assert w.take_outgoing() == bytes.fromhex(rec["record"])
+    r.feed(bytes.fromhex(rec["record"]))
+    got = r.receive()
+    assert (bytes(r.app_data) if got is None else got[1]) == content
+
+
+def test_traffic_secret_refusals() -> None:
+    layer = RecordLayer()
+    secret = bytes(32)
+    with pytest.raises(ValueError, match="hash"):
+        layer.set_write_secret13(0x1301, 99, secret)
+    with pytest.raises(ValueError):
+        layer.set_read_secret13(0xC02F, _SHA256, secret)  # a TLS 1.2 suite
+    with pytest.raises(ValueError):
+        layer._write.set_traffic_secret(77, _SHA256, secret)  # no such AEAD
+    with pytest.raises(TypeError):
+        layer.set_write_secret13(0x1301, _SHA256, "not bytes")  # type: ignore[arg-type]
+    # Nothing was installed: records still go out in plaintext.
+    layer.send(22, b"hello")
+    assert layer.take_outgoing() == b"\x16\x03\x03\x00\x05hello"
+
 # ---------------------------------------------------------------- round trips
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 
 from cytls._handshake.config import Prepared, TLSConfig
-from cytls._handshake.keyschedule import KeySchedule, wipe
+from cytls._handshake.keyschedule import KeySchedule
 from cytls._handshake.transcript import Transcript
 from cytls._wire import messages as m
 from cytls._wire.alerts import AlertDescription as AD
@@ -179,18 +179,12 @@ class Context:
 
     def set_read(self, secret: bytes | bytearray) -> None:
         assert self.ks is not None and self.suite is not None
-        key, iv = self.ks.traffic_key(secret)
-        self.record.set_read_key(self.suite, key, iv, TLS13)
-        wipe(key)  # the record layer holds (and wipes) its own copy
-        wipe(iv)
+        self.record.set_read_secret13(self.suite, self.ks.info.alg, secret)
         self.read_key_changed = True
 
     def set_write(self, secret: bytes | bytearray) -> None:
         assert self.ks is not None and self.suite is not None
-        key, iv = self.ks.traffic_key(secret)
-        self.record.set_write_key(self.suite, key, iv, TLS13)
-        wipe(key)
-        wipe(iv)
+        self.record.set_write_secret13(self.suite, self.ks.info.alg, secret)
         self.record.set_write_fragment_limit(self._write_limit())
 
     def _write_limit(self) -> int:
