@@ -270,6 +270,25 @@ def hmac_digest(int alg, key, msg):
     return result
 
 
+def finished_verify_data(int alg, base_key, transcript_hash):
+    """TLS 1.3 Finished verify_data (RFC 8446 §4.4.4):
+    HMAC(HKDF-Expand-Label(base_key, "finished", "", HashLen),
+    transcript_hash). The finished_key lives only on the C stack."""
+    cdef size_t n = _digest_len(alg)
+    cdef _Buf b = _Buf(base_key)
+    cdef _Buf h = _Buf(transcript_hash)
+    cdef uint8_t key[64]
+    cdef uint8_t out[64]
+    if not cytls_hkdf_expand_label(<cytls_hash_alg>alg, key, n, _ptr(b), <size_t>b.view.len,
+                                   <const uint8_t *>b"finished", 8, NULL, 0):
+        raise ValueError("HKDF-Expand-Label failed")
+    cytls_hmac(<cytls_hash_alg>alg, out, key, n, _ptr(h), <size_t>h.view.len)
+    cytls_memzero(key, sizeof(key))
+    result = out[:n]
+    cytls_memzero(out, sizeof(out))
+    return result
+
+
 def hkdf_extract(int alg, salt, ikm):
     """HKDF-Extract (RFC 5869); an empty salt means HashLen zeros."""
     cdef size_t n = _digest_len(alg)

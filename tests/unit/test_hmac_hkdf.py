@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from vectors import level_fixture, supported_levels, vectors_dir
 
-from cytls import crypto
+from cytls import _core, crypto
 
 VECTORS = vectors_dir()
 WYCHEPROOF = VECTORS / "wycheproof"
@@ -238,8 +238,23 @@ def test_rfc8448_key_schedule(level: str) -> None:
     assert c_verify == fin["client_verify_data"]
     assert msgs["server_finished"][4:] == s_verify
     assert msgs["client_finished"][4:] == c_verify
+    # The one-call form the handshake uses: finished_key stays in C.
+    server_hash = before_server_finished.digest()
+    assert _core.finished_verify_data(1, s_hs, server_hash) == fin["server_verify_data"]
+    client_hash = memoryview(th["client_hello_to_server_finished"])
+    assert _core.finished_verify_data(1, bytearray(c_hs), client_hash) == fin["client_verify_data"]
+
 
     # RFC 8446 §4.6.1 resumption PSK from the ticket nonce.
     nonce = bytes.fromhex(trace["resumption"]["ticket_nonce"])
     psk = label(res, b"resumption", nonce)
     assert psk == bytes.fromhex(trace["resumption"]["resumption_psk"])
+
+
+def test_finished_verify_data_refusals() -> None:
+    with pytest.raises(ValueError, match="hash"):
+        _core.finished_verify_data(9, bytes(32), bytes(32))
+    with pytest.raises(TypeError):
+        _core.finished_verify_data(1, "secret", bytes(32))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _core.finished_verify_data(1, bytes(32), None)  # type: ignore[arg-type]

@@ -309,11 +309,9 @@ class KeySchedule:
         return self._expand(base_key, b"finished", b"", self.info.hash_len)
 
     def finished_verify_data(self, base_key: bytes | bytearray, transcript_hash: bytes) -> bytes:
-        """verify_data = HMAC(finished_key, Transcript-Hash(...)) (§4.4.4)."""
-        key = self.finished_key(base_key)
-        verify_data = _hmac(self.info.alg, key, transcript_hash)
-        wipe(key)
-        return verify_data
+        """verify_data = HMAC(finished_key, Transcript-Hash(...)) (§4.4.4),
+        in one C call: finished_key never becomes a Python object."""
+        return _core.finished_verify_data(self.info.alg, base_key, transcript_hash)
 
     def next_traffic_secret(self, secret: bytes | bytearray) -> bytearray:
         """application_traffic_secret_N+1 (RFC 8446 §7.2)."""
