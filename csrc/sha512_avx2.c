@@ -83,6 +83,13 @@ static inline uint64_t ror64(uint64_t x, unsigned n)
              ((a & b) ^ (c & (a ^ b)));                                      \
     } while (0)
 
+/* The end of a block: the working variables a..h join the chaining state. */
+#define ADD_TO_STATE()                                                       \
+    do {                                                                     \
+        state[0] += a, state[1] += b, state[2] += c, state[3] += d;          \
+        state[4] += e, state[5] += f, state[6] += g, state[7] += h;          \
+    } while (0)
+
 /* A round over schedule4's W[t] + K[t], at wk[t * stride]. */
 #define ROUND(a, b, c, d, e, f, g, h, t) ROUND1(a, b, c, d, e, f, g, h, wk[(t) * stride], 0)
 
@@ -102,14 +109,7 @@ static inline void rounds(uint64_t state[8], const uint64_t *wk, size_t stride)
         ROUND(c, d, e, f, g, h, a, b, t + 6);
         ROUND(b, c, d, e, f, g, h, a, t + 7);
     }
-    state[0] += a;
-    state[1] += b;
-    state[2] += c;
-    state[3] += d;
-    state[4] += e;
-    state[5] += f;
-    state[6] += g;
-    state[7] += h;
+    ADD_TO_STATE();
 }
 
 static inline uint64_t load_be64(const uint8_t *p)
@@ -164,14 +164,7 @@ static void one_block(uint64_t state[8], const uint8_t *data)
     }
 #undef W_LOAD
 #undef W_NEXT
-    state[0] += a;
-    state[1] += b;
-    state[2] += c;
-    state[3] += d;
-    state[4] += e;
-    state[5] += f;
-    state[6] += g;
-    state[7] += h;
+    ADD_TO_STATE();
     cytls_memzero(w, sizeof w);
 }
 
