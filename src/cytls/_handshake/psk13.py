@@ -333,7 +333,7 @@ def issue_tickets(ctx: Context) -> None:
     exts: dict[int, bytes] = {Ext.early_data: early.to_bytes(4, "big")} if early else {}
     msgs = [
         m.NewSessionTicketMsg(lifetime, age_add, nonce, ticket, exts).serialize()
-        for age_add, nonce, ticket in zip(age_adds, nonces, ring.seal_many(states), strict=True)
+        for age_add, nonce, ticket in zip(age_adds, nonces, map(ring.seal, states), strict=True)
     ]
     ctx.send_handshake(b"".join(msgs))
     ctx.trace("send NewSessionTicket", count=count, lifetime=lifetime)

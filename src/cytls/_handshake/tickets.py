@@ -227,20 +227,10 @@ class TicketKeyRing:
 
     def seal(self, state: SessionState) -> bytes:
         """A ticket for state, under the current key."""
-        return self.seal_many([state])[0]
-
-    def seal_many(self, states: Sequence[SessionState]) -> list[bytes]:
-        """A ticket for each state, under the current key, each with its own
-        random nonce (one system call for all: a server issues its tickets
-        together)."""
         self._maybe_rotate()
         name, aead, _ = self._keys[0]
-        nonces = os.urandom(_NONCE_LEN * len(states))
-        out = []
-        for i, state in enumerate(states):
-            nonce = nonces[_NONCE_LEN * i : _NONCE_LEN * (i + 1)]
-            out.append(name + nonce + aead.encrypt(nonce, state.encode(), name))
-        return out
+        nonce = os.urandom(_NONCE_LEN)
+        return name + nonce + aead.encrypt(nonce, state.encode(), name)
 
     def open(self, ticket: bytes) -> SessionState | None:
         """The state inside ticket, or None (unknown key, forged, malformed)."""
