@@ -272,3 +272,39 @@ def test_session_survives_unclean_close_over_sockets(pki: Pki) -> None:
     session = s.session
     assert session is not None and session.has_ticket
     lsock.close()
+
+
+@pytest.mark.parametrize("cmod", [cytls, ssl], ids=["cytls-client", "ssl-client"])
+def test_session_does_not_wait_on_a_socket_with_a_timeout(cmod: ModuleType, pki: Pki) -> None:
+    """`session` reads what has arrived and never waits for tickets (none
+    come here: num_tickets = 0), not even on a socket with a timeout, whose
+    own recv() would first poll for that long."""
+    import socket
+    import threading
+    import time
+
+    client_ctx, server_ctx = contexts(cmod, ssl, pki)
+    server_ctx.num_tickets = 0
+    lsock = socket.create_server(("127.0.0.1", 0))
+    lsock.settimeout(10)
+    done = threading.Event()
+
+    def serve() -> None:
+        raw, _ = lsock.accept()
+        with server_ctx.wrap_socket(raw, server_side=True) as s:
+            s.recv(10)
+            done.wait(10)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    raw = socket.create_connection(lsock.getsockname(), timeout=10)
+    with client_ctx.wrap_socket(raw, server_hostname="localhost") as s:
+        t0 = time.monotonic()
+        session = s.session
+        waited = time.monotonic() - t0
+        s.sendall(b"x")
+        done.set()
+        assert waited < 5, waited  # the socket's timeout is 10 s
+        assert session is None or not session.has_ticket
+    thread.join(10)
+    lsock.close()

@@ -32,6 +32,7 @@ Finished either; unwrap() pushes its close_notify.
 from __future__ import annotations
 
 import _socket
+import os
 import select
 import socket
 import ssl
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
 __all__ = ["SSLSocket", "SocketTLSObject"]
 
 _recv = _socket.socket.recv
+_read = os.read
+_write = os.write
 _send = _socket.socket.send
 _sendall = _socket.socket.sendall
 _gettimeout = _socket.socket.gettimeout
@@ -111,37 +114,40 @@ class SocketTLSObject(TLSObject):
             raise api_error("Underlying socket connection gone", 0)
         return sock
 
-    def _wait(self, sock: Any, events: int) -> None:
-        """Bound this call's socket waits by one deadline (ssl module semantics).
+    def _recv_some(self, sock: Any, n: int) -> bytes:
+        """Up to n bytes from the socket, waiting within this call's deadline.
 
-        The first wait of a call starts the deadline and is left to the
-        socket (which waits at most its timeout); each later one polls for
-        what is left and raises TimeoutError when nothing comes in time.
-        Blocking (None) and non-blocking (0.0) sockets are left as they are.
+        A socket with a timeout is non-blocking underneath: read its
+        descriptor at once and poll only when nothing is there. (Its own
+        recv() polls before every read, a system call wasted whenever the
+        bytes are already waiting.) Blocking and non-blocking sockets are
+        read as they are.
         """
-        timeout = _gettimeout(sock)
-        if not timeout:
-            return
-        deadline = self._deadline
-        if deadline is None:
-            self._deadline = monotonic() + timeout
-            return
-        left = deadline - monotonic()
-        if left <= 0:
-            raise TimeoutError
-        poller = select.poll()
-        poller.register(sock, events)
-        # Round up, so that a wait never ends a hair before the deadline.
-        if not poller.poll(int(left * 1000) + 1):
-            raise TimeoutError
+        if not _gettimeout(sock):
+            return _recv(sock, n)
+        fd = _fileno(sock)
+        while True:
+            try:
+                return _read(fd, n)
+            except BlockingIOError:
+                self._wait_ready(sock, select.POLLIN)
+
+    def _send_some(self, sock: Any, data: memoryview) -> int:
+        """As much of data as the socket takes, as _recv_some reads."""
+        if not _gettimeout(sock):
+            return _send(sock, data)
+        fd = _fileno(sock)
+        while True:
+            try:
+                return _write(fd, data)
+            except BlockingIOError:
+                self._wait_ready(sock, select.POLLOUT)
 
     def _pull(self) -> bytes:
         try:
             if self._exact:
                 return self._pull_record()
-            sock = self._socket()
-            self._wait(sock, select.POLLIN)
-            data: bytes = _recv(sock, _RECV_SIZE)
+            data = self._recv_some(self._socket(), _RECV_SIZE)
         except BlockingIOError:
             raise want_read_error() from None
         except TimeoutError:
@@ -251,8 +257,7 @@ class SocketTLSObject(TLSObject):
         sock = self._socket()
         header = self._partial
         while len(header) < 5:
-            self._wait(sock, select.POLLIN)
-            chunk = _recv(sock, 5 - len(header))
+            chunk = self._recv_some(sock, 5 - len(header))
             if not chunk:
                 self._partial = b""
                 return header  # b"" at EOF; a fragment makes the core wait
@@ -261,8 +266,7 @@ class SocketTLSObject(TLSObject):
         need = 5 + int.from_bytes(header[3:5], "big")
         record = header
         while len(record) < need:
-            self._wait(sock, select.POLLIN)
-            chunk = _recv(sock, need - len(record))
+            chunk = self._recv_some(sock, need - len(record))
             if not chunk:
                 break
             record += chunk
@@ -287,8 +291,7 @@ class SocketTLSObject(TLSObject):
         sent = 0
         try:
             while sent < len(view):
-                self._wait(sock, select.POLLOUT)
-                sent += _send(sock, view[sent:])
+                sent += self._send_some(sock, view[sent:])
         except BlockingIOError:
             self._wbuf = bytes(view[sent:])
             raise want_write_error() from None
@@ -383,8 +386,15 @@ class SocketTLSObject(TLSObject):
         `session` property's look for tickets sent after the handshake)."""
         try:
             sock = self._socket()
+            # Never waiting: with a timeout, recv() would first poll for as
+            # long, even with MSG_DONTWAIT; the descriptor is non-blocking.
+            timed = bool(_gettimeout(sock))
+            fd = _fileno(sock)
             while True:
-                data = _recv(sock, _RECV_SIZE, _socket.MSG_DONTWAIT)
+                if timed:
+                    data = _read(fd, _RECV_SIZE)
+                else:
+                    data = _recv(sock, _RECV_SIZE, _socket.MSG_DONTWAIT)
                 if not data:
                     return
                 self._conn.receive_data(data)
