@@ -79,10 +79,11 @@ static inline uint64_t shr51(u128 a) { return (a.lo >> 51) | (a.hi << 13); }
 
 /*
  * h = sum h[i] 2^(51 i). Bounds: the outputs of fe_mul, fe_sq, fe_sub,
- * fe_carry and fe_mul121665 have limbs below 2^52; fe_add adds without
- * carrying. Every operand of fe_mul and fe_sq stays below 2^53 (at most
- * two fe_add of reduced values), and the subtrahend of fe_sub below 2^53
- * (4p per limb is added first), which the formulas below respect.
+ * fe_carry and fe_mul121665 have limbs below 2^52 (products: below
+ * 2^51 + 2^11); fe_add and fe_sub_nc do not carry. The formulas below keep
+ * every operand of fe_mul and fe_sq below 2^54 (then each 128-bit column
+ * stays below 2^115 and each carry fits 64 bits), the subtrahend of fe_sub
+ * below 4p per limb and that of fe_sub_nc below 2p per limb (a product).
  */
 typedef uint64_t fe[5];
 
