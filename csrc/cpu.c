@@ -168,6 +168,9 @@ int cytls_set_level(const char *name)
 {
     if (!initialised) {
         detected = detect();
+        /* Once, at start-up (the binding runs this at import, under the
+         * GIL), so X25519's table needs no lock later. */
+        cytls_x25519_precompute();
         initialised = 1;
     }
     for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {

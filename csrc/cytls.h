@@ -575,6 +575,29 @@ const char *cytls_record_error_string(cytls_record_error error);
 
 /* CYTLS_RECORD_API_END */
 
+/* ------------------------------------------------------------------ */
+/* X25519 (x25519.c)                                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * cytls_x25519 is the X25519 function of RFC 7748 section 5: it writes to
+ * out the u-coordinate of the clamped scalar times the point with
+ * u-coordinate u (its top bit ignored, values of p and above accepted as
+ * the RFC says). It returns 1, or 0 when the output is all zero (u of small
+ * order, refused by RFC 8446 section 7.4.2); out is written either way.
+ * Constant time in scalar and u. out may not overlap the inputs.
+ */
+int cytls_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32]);
+
+/*
+ * cytls_x25519_base is cytls_x25519(out, scalar, 9), the public key of a
+ * private scalar, computed on edwards25519 with a table of multiples of
+ * the base point (built by cytls_init). It returns 1, or 0 if the table
+ * could not be built (broken arithmetic; out is then not written).
+ * Constant time in scalar.
+ */
+int cytls_x25519_base(uint8_t out[32], const uint8_t scalar[32]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,4 +47,12 @@ const char *cytls_sha256_backend(void);
 void cytls_sha512_select(uint32_t features);
 const char *cytls_sha512_backend(void);
 
+/*
+ * cytls_x25519_precompute builds the fixed-base table of x25519.c from the
+ * base point, once (later calls return at once). cpu.c calls it the first
+ * time cytls_init or cytls_set_level runs. It returns 0 only if the
+ * arithmetic is broken (the base point's square root fails).
+ */
+int cytls_x25519_precompute(void);
+
 #endif /* CYTLS_INTERNAL_H */

@@ -223,6 +223,38 @@ static void aead_seeds(void)
     }
 }
 
+/* fuzz_x25519: scalar a, u, scalar b; the RFC 7748 section 5.2 inputs,
+ * small-order and non-canonical u, extreme scalars. */
+static void x25519_seeds(void)
+{
+    static const uint8_t fills[][3] = {
+        {0x00, 0x00, 0x00}, {0xff, 0xff, 0xff}, {0x88, 0x09, 0x77},
+        {0x5a, 0x01, 0xa5}, {0x12, 0xee, 0x34},
+    };
+    int n = 0;
+    for (size_t f = 0; f < sizeof fills / sizeof fills[0]; f++) {
+        struct buf b = {0};
+        for (int part = 0; part < 3; part++)
+            for (int i = 0; i < 32; i++)
+                put8(&b, fills[f][part]);
+        write_seed("fuzz_x25519", n++, b.p, b.len);
+        free(b.p);
+    }
+    /* u = 9 and u = p + 9 (p = 2^255 - 19) with scalar bytes 1..32. */
+    for (int w = 0; w < 2; w++) {
+        struct buf b = {0};
+        for (int i = 0; i < 32; i++)
+            put8(&b, (unsigned)(i + 1));
+        for (int i = 0; i < 32; i++)
+            put8(&b, w == 0 ? (i == 0 ? 9u : 0u)
+                            : (i == 0 ? 0xf6u : i == 31 ? 0x7fu : 0xffu)); /* 0xed + 9 */
+        for (int i = 0; i < 32; i++)
+            put8(&b, (unsigned)(200 - i));
+        write_seed("fuzz_x25519", n++, b.p, b.len);
+        free(b.p);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -238,5 +270,6 @@ int main(int argc, char **argv)
     record_open_seeds();
     record_seal_seeds();
     aead_seeds();
+    x25519_seeds();
     return 0;
 }

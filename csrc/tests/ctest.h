@@ -39,5 +39,6 @@ void test_gcm(void);
 void test_chapoly(void);
 void test_record(void);
 void test_aead_trailer(void);
+void test_x25519(void);
 
 #endif

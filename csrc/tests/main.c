@@ -59,6 +59,7 @@ int main(void)
     test_chapoly();
     test_aead_trailer();
     test_record();
+    test_x25519();
     cytls_set_level("native");
     if (ctest_failures) {
         printf("%d failed\n", ctest_failures);

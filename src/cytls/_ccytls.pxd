@@ -128,3 +128,6 @@ cdef extern from "cytls.h" nogil:
     void cytls_record_open(cytls_record_protector *p, cytls_record_result *res, uint8_t *out,
                            size_t out_cap, const uint8_t *inp, size_t in_len)
     const char *cytls_record_error_string(cytls_record_error error)
+
+    int cytls_x25519(uint8_t *out, const uint8_t *scalar, const uint8_t *u)
+    int cytls_x25519_base(uint8_t *out, const uint8_t *scalar)

@@ -6,15 +6,22 @@ secret for each group (RFC 8446 §4.2.8, §7.4; RFC 7748; RFC 8422;
 draft-ietf-tls-ecdhe-mlkem).
 Must not: choose groups (the state machines do) or derive traffic keys.
 Every malformed share raises illegal_parameter, never a library error.
+
+X25519 (alone and as the hybrid's second half) runs in cytls's C core
+(csrc/x25519.c), on raw 32-byte scalars; the other groups use
+`cryptography`. Injected X25519 keys (tests) may be `cryptography` objects.
 """
 
 from __future__ import annotations
 
+import os
+from hmac import compare_digest
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, x448, x25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+import cytls._core as _core
 from cytls._handshake import ffdhe
 from cytls._wire.alerts import AlertDescription as AD
 from cytls._wire.alerts import TLSAlert
@@ -66,14 +73,25 @@ def share_length(group: int, client: bool) -> int:
     raise KeyError(group)
 
 
-def _x25519_shared(priv: x25519.X25519PrivateKey, peer: bytes, group: int) -> bytes:
-    try:
-        pub = x25519.X25519PublicKey.from_public_bytes(peer)
-        # cryptography rejects an all-zero output (small-order peer point),
-        # as RFC 8446 §7.4.2 asks.
-        return priv.exchange(pub)
-    except ValueError as exc:
-        raise _bad_share(group, str(exc)) from None
+_X25519_ZERO = bytes(32)
+
+
+def _x25519_private(private: Any) -> bytes:
+    """A raw X25519 scalar: an injected `cryptography` key's, else fresh."""
+    if isinstance(private, x25519.X25519PrivateKey):
+        return private.private_bytes_raw()
+    return os.urandom(32)
+
+
+def _x25519_shared(priv: bytes, peer: bytes, group: int) -> bytes:
+    if len(peer) != 32:
+        raise _bad_share(group, "wrong length")
+    shared = _core.x25519(priv, peer)
+    # RFC 8446 §7.4.2: an all-zero output (small-order peer point) is
+    # refused; compared in constant time, as the secret it is.
+    if compare_digest(shared, _X25519_ZERO):
+        raise _bad_share(group, "small-order point (all-zero shared secret)")
+    return shared
 
 
 def _x448_shared(priv: x448.X448PrivateKey, peer: bytes, group: int) -> bytes:
@@ -116,8 +134,8 @@ class KeyShare:
         self.group = group
         priv: Any
         if group == NamedGroup.x25519:
-            priv = private or x25519.X25519PrivateKey.generate()
-            self.public = priv.public_key().public_bytes_raw()
+            priv = _x25519_private(private)
+            self.public = _core.x25519_base(priv)
         elif group == NamedGroup.x448:
             priv = private or x448.X448PrivateKey.generate()
             self.public = priv.public_key().public_bytes_raw()
@@ -125,12 +143,11 @@ class KeyShare:
             priv = private or ec.generate_private_key(_CURVES[group])
             self.public = priv.public_key().public_bytes(_X962, _UNCOMPRESSED)
         elif group == NamedGroup.X25519MLKEM768 and HAVE_MLKEM:
-            if private is None:
-                private = (mlkem.MLKEM768PrivateKey.generate(), x25519.X25519PrivateKey.generate())
-            priv = private
-            self.public = priv[0].public_key().public_bytes_raw() + priv[
-                1
-            ].public_key().public_bytes_raw()
+            kem, xpriv = private if private is not None else (None, None)
+            if kem is None:
+                kem = mlkem.MLKEM768PrivateKey.generate()
+            priv = (kem, _x25519_private(xpriv))
+            self.public = kem.public_key().public_bytes_raw() + _core.x25519_base(priv[1])
         elif ffdhe.is_ffdhe(group):
             priv = ffdhe.FFDHEKey(group, private)
             self.public = priv.public
@@ -146,8 +163,6 @@ class KeyShare:
         """
         group = self.group
         if group == NamedGroup.x25519:
-            if len(peer) != 32:
-                raise _bad_share(group, "wrong length")
             return _x25519_shared(self._priv, peer, group)
         if group == NamedGroup.x448:
             return _x448_shared(self._priv, peer, group)
@@ -181,11 +196,10 @@ def server_exchange(group: int, client_share: bytes, private: Any = None) -> tup
     if group == NamedGroup.x25519:
         if len(client_share) != 32:
             raise _bad_share(group, "wrong length")
-        if not isinstance(private, x25519.X25519PrivateKey):
-            private = x25519.X25519PrivateKey.generate()
-        priv = private
+        # An injected key counts only when it is an X25519 key.
+        priv = _x25519_private(private)
         shared = _x25519_shared(priv, client_share, group)
-        return priv.public_key().public_bytes_raw(), shared
+        return _core.x25519_base(priv), shared
     if group == NamedGroup.x448:
         if len(client_share) != 56:
             raise _bad_share(group, "wrong length")
@@ -211,9 +225,9 @@ def server_exchange(group: int, client_share: bytes, private: Any = None) -> tup
             ss_pq, ct = ek.encapsulate()
         except ValueError as exc:
             raise _bad_share(group, str(exc)) from None
-        xpriv = x25519.X25519PrivateKey.generate()
+        xpriv = os.urandom(32)
         ss_x = _x25519_shared(xpriv, client_share[_MLKEM768_EK:], group)
-        return ct + xpriv.public_key().public_bytes_raw(), ss_pq + ss_x
+        return ct + _core.x25519_base(xpriv), ss_pq + ss_x
     if ffdhe.is_ffdhe(group):
         return ffdhe.server_exchange(group, client_share)
     raise ValueError(f"unsupported group 0x{group:04x}")
