@@ -398,4 +398,5 @@ def hkdf_expand_labels(int alg, secret, tuple requests):
 include "_core_protector.pxi"
 include "_core_record.pxi"
 include "_core_sockio.pxi"
+include "_core_bio.pxi"
 include "_core_bench.pxi"
