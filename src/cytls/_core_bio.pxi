@@ -47,7 +47,7 @@ cdef object _open_app_bytes(RecordIO io, object data, Py_ssize_t limit):
     cdef PyObject *raw = NULL
     cdef uint8_t *dst
     cdef const uint8_t *s2 = NULL
-    cdef Py_ssize_t k, h = 0, total, plain, keep, opened
+    cdef Py_ssize_t k, h = 0, total, plain, keep
     io._feed(data)
     if (io._failure is not None or io._pre_ready or PyByteArray_GET_SIZE(app)
             or limit <= 0):
@@ -79,6 +79,8 @@ cdef object _open_app_bytes(RecordIO io, object data, Py_ssize_t limit):
             _open_two(rp, &r1, &r2, dst, <size_t>total, <const uint8_t *>in_view.buf,
                       <size_t>k, s2, <size_t>h)
         PyBuffer_Release(&in_view)
+        if io._held is not held:
+            raise RuntimeError("record layer fed from another thread during open_app_bytes()")
         _ba_drop_front(inbuf, <Py_ssize_t>r1.consumed)
         if r1.status != CYTLS_RECORD_NEED_MORE:
             return _hand_over(io, &r1, dst)
