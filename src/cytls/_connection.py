@@ -313,12 +313,7 @@ class Connection:
         )
         n: int = self._record.fill_fd(fd, size, open_now, into)
         if n:
-            # _process, without the events list it returns (nobody reads it).
-            self._events.clear()
-            try:
-                self._receive_ending_on_failure(b"")
-            finally:
-                self._events.clear()
+            self._process_buffered()
         return n
 
     def receive_app_into(self, fd: int, size: int, into: memoryview) -> int:
@@ -336,24 +331,54 @@ class Connection:
         Raises:
             OSError: recv() failed (nothing is taken then); as receive_data.
         """
+        if not self._traffic_only():
+            return -3
+        n: int = self._record.recv_app_into(fd, size, into)
+        if n == -2:
+            self._process_buffered()
+        return n
+
+    def receive_app_bytes(self, data: bytes, limit: int) -> bytes | None:
+        """The memory-BIO reader's fast path once traffic flows: as
+        receive_data(data), then read_application_data(limit), with a batch
+        of application data only opened straight into the bytes returned.
+
+        Returns:
+            Up to limit bytes (b"": only part of a record came), or None
+            when the batch was processed as receive_data does.
+
+        Raises:
+            As receive_data.
+        """
+        if not self._traffic_only():
+            self.receive_data(data)
+            return None
+        out: bytes | None = self._record.open_app_bytes(data, limit)
+        if out is None:
+            self._process_buffered()
+        return out
+
+    def _traffic_only(self) -> bool:
+        # Whether received records may skip the checks of _receive: what
+        # can come now is application data, or goes through _receive.
         ctx = self._ctx
-        if (
+        return not (
             self._error is not None
             or not ctx.complete
             or self._hs_buffer
             or ctx.plain_alert_window
             or self.peer_closed
             or self._msg_hook is not None
-        ):
-            return -3
-        n: int = self._record.recv_app_into(fd, size, into)
-        if n == -2:
+        )
+
+    def _process_buffered(self) -> None:
+        # _process of what the record layer holds, without the events list
+        # it returns (nobody reads it).
+        self._events.clear()
+        try:
+            self._receive_ending_on_failure(b"")
+        finally:
             self._events.clear()
-            try:
-                self._receive_ending_on_failure(b"")
-            finally:
-                self._events.clear()
-        return n
 
     def _process(self, data: bytes | bytearray | memoryview) -> list[Event]:
         events = self._events

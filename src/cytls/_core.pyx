@@ -458,4 +458,5 @@ def x25519_base(scalar):
 include "_core_protector.pxi"
 include "_core_record.pxi"
 include "_core_sockio.pxi"
+include "_core_bio.pxi"
 include "_core_bench.pxi"

@@ -158,25 +158,67 @@ cdef class RecordIO:
     def feed(self, data):
         """Append bytes received from the wire; receive() opens them.
 
-        A bytes object fed while nothing is buffered is kept by reference
-        (it is immutable), so the common case copies nothing here.
+        A bytes object is kept by reference (it is immutable), so the
+        common case copies nothing here: when a record began in what is
+        buffered, only the bytes that complete it are copied (the rest of
+        data is held from that record boundary on).
         """
+        self._feed(data)
+
+    cdef int _feed(self, object data) except -1:
         cdef bytearray inbuf = self._inbuf
-        cdef Py_ssize_t old
+        cdef Py_ssize_t old, n, bridge
         cdef Py_buffer d
         self._copied = 0
         self._unhold()
-        if type(data) is bytes and PyByteArray_GET_SIZE(inbuf) == 0:
-            self._held = <bytes>data
-            self._held_pos = 0
-        else:
-            PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
-            try:
-                old = PyByteArray_GET_SIZE(inbuf)
-                _ba_set_len(inbuf, old + d.len)
-                memcpy(PyByteArray_AS_STRING(inbuf) + old, d.buf, <size_t>d.len)
-            finally:
-                PyBuffer_Release(&d)
+        if type(data) is bytes:
+            n = PyBytes_GET_SIZE(<bytes>data)
+            bridge = self._bridge_len(<const uint8_t *>PyBytes_AS_STRING(<bytes>data), n)
+            if bridge < n:
+                # Invariant relied on by receive(): with bytes held, the
+                # input buffer ends on a record boundary.
+                if bridge:
+                    old = PyByteArray_GET_SIZE(inbuf)
+                    _ba_set_len(inbuf, old + bridge)
+                    memcpy(PyByteArray_AS_STRING(inbuf) + old, PyBytes_AS_STRING(<bytes>data),
+                           <size_t>bridge)
+                self._held = <bytes>data
+                self._held_pos = bridge
+                return 0
+        PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
+        try:
+            old = PyByteArray_GET_SIZE(inbuf)
+            _ba_set_len(inbuf, old + d.len)
+            memcpy(PyByteArray_AS_STRING(inbuf) + old, d.buf, <size_t>d.len)
+        finally:
+            PyBuffer_Release(&d)
+        return 0
+
+    cdef Py_ssize_t _bridge_len(self, const uint8_t *d, Py_ssize_t n):
+        # How many leading bytes of d (n long) complete the record the input
+        # buffer ends inside: 0 when it ends on a record boundary, n or more
+        # when d cannot complete it (or its header). Record lengths are read
+        # from the headers as they stand; a bad one fails in receive().
+        cdef const uint8_t *b = <const uint8_t *>PyByteArray_AS_STRING(self._inbuf)
+        cdef Py_ssize_t k = PyByteArray_GET_SIZE(self._inbuf)
+        cdef Py_ssize_t pos = 0, rec, have, need
+        cdef uint8_t h3, h4
+        while k - pos >= 5:
+            rec = 5 + ((<Py_ssize_t>b[pos + 3] << 8) | b[pos + 4])
+            if k - pos < rec:
+                return rec - (k - pos)
+            pos += rec
+        have = k - pos
+        if have == 0:
+            return 0
+        # 1 to 4 bytes of a header: its length bytes may lie in d.
+        need = 5 - have
+        if n < need:
+            return n
+        h3 = b[pos + 3] if have > 3 else d[3 - have]
+        h4 = d[4 - have]
+        rec = 5 + ((<Py_ssize_t>h3 << 8) | h4)
+        return rec - have
 
     cdef int _unhold(self) except -1:
         # Copy what is left of a held bytes object into the input buffer.
@@ -259,6 +301,21 @@ cdef class RecordIO:
             OSError: recv() failed; nothing is taken then.
         """
         return _recv_app_into(self, fd, size, into)
+
+    def open_app_bytes(self, data, Py_ssize_t limit):
+        """The memory-BIO reader's fast path once traffic flows: feed data
+        and, when app_data is empty and the batch holds application data
+        only, open it straight into the bytes object returned (up to limit
+        bytes; the rest stays in app_data). See _core_bio.pxi.
+
+        Returns:
+            The plaintext (b"" when no complete record came), or None when
+            the Connection must call receive() as after feed(): a record
+            other than application data or an error (opened already, and
+            handed over by that receive()), app_data not empty, or a limit
+            under half the batch.
+        """
+        return _open_app_bytes(self, data, limit)
 
     def send_fd(self, int fd, data):
         """Seal data as application data records and write them to the
@@ -352,8 +409,21 @@ cdef class RecordIO:
             raise self._failure
         if self._pre_ready:
             return self._commit_pre()
+        if self._held is not None and PyByteArray_GET_SIZE(self._inbuf):
+            # The records that feed() completed with the first bytes of the
+            # held object come first (they end on a record boundary).
+            item = self._open(None)
+            if item is not None:
+                return item
+            if PyByteArray_GET_SIZE(self._inbuf):
+                self._unhold()  # not on a boundary after all: one buffer
+                return self._open(None)
+        return self._open(self._held)
+
+    cdef object _open(self, bytes held):
+        # One cytls_record_open call over the held bytes (from _held_pos)
+        # or, held None, the input buffer.
         # Locals keep the input and output alive while the GIL is released.
-        cdef bytes held = self._held
         cdef bytearray inbuf = self._inbuf
         cdef bytearray app = self.app_data
         cdef cytls_record_protector *rp = self._read.p

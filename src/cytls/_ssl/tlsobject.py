@@ -269,6 +269,24 @@ class TLSObject(SessionAccess, ConnectionFacts):
             if 0 < left <= len(data):
                 self._unread(bytes(data[len(data) - left :]))
 
+    def _feed_app(self, data: bytes, limit: int) -> bytes | None:
+        """_feed for a reader of bytes: up to limit bytes of plaintext when
+        the batch held application data only (see
+        Connection.receive_app_bytes), else None, the batch processed as
+        _feed does."""
+        conn = self._conn
+        try:
+            got = conn.receive_app_bytes(data, limit)
+        except ssl.SSLError:
+            self._flush_alert()
+            raise
+        if got is None and conn.peer_closed:
+            # (Reads feed only while the peer has not closed.)
+            left = conn.unread_bytes
+            if 0 < left <= len(data):
+                self._unread(bytes(data[len(data) - left :]))
+        return got
+
     # -- attributes of _ssl._SSLSocket -------------------------------------
 
     @property
@@ -498,7 +516,14 @@ class TLSObject(SessionAccess, ConnectionFacts):
                         raise want_read_error()
                     self._transport_eof()
                     continue
-                self._feed(data)
+                if view is None and self._tracer is None:
+                    got = self._feed_app(data, len)
+                    if got:
+                        return got
+                    if got is not None:
+                        continue  # only part of a record: pull again
+                else:
+                    self._feed(data)
             elif not self._receive_more(target):
                 self._transport_eof()
                 continue
