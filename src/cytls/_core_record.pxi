@@ -248,7 +248,7 @@ cdef class RecordIO:
             Whatever recv_into raises; nothing is added then.
         """
         cdef bytearray inbuf = self._inbuf
-        cdef Py_ssize_t old, got
+        cdef Py_ssize_t old, got = 0
         if size <= 0:
             raise ValueError("size must be positive")
         self._copied = 0
