@@ -60,10 +60,19 @@ class Connection(NegotiatedView):
             when the ticket allows early data (cut to its limit). Whether
             the server took it is `early_data_status`; when "rejected",
             the application sends it again after the handshake.
+        validated: the caller already ran config.validate() on this very
+            config (the ssl layer does, once per config it builds).
 
     Raises:
         ValueError: the config is inconsistent (see TLSConfig.validate).
     """
+
+    # Immutable starting values live on the class (cheaper connections).
+    peer_closed = False
+    closed = False
+    _state: State | None = None
+    _error: TLSAlert | None = None
+    _started = False
 
     def __init__(
         self,
@@ -72,12 +81,12 @@ class Connection(NegotiatedView):
         hooks: Hooks | None = None,
         session: NewSessionTicket | None = None,
         early_data: bytes | None = None,
+        validated: bool = False,
     ) -> None:
-        config.validate()
+        if not validated:
+            config.validate()
         self.config = config
         self.is_client = config.is_client
-        self.peer_closed = False
-        self.closed = False
         self.trace: list[TraceEvent] = []
         self._events: list[Event] = []
         # A message hook (the ssl module's _msg_callback) sees every record
@@ -90,15 +99,12 @@ class Connection(NegotiatedView):
         if config.is_client:
             self._ctx.session = session
             self._ctx.early_data = bytes(early_data) if early_data is not None else None
-        self._state: State | None = None
-        self._error: TLSAlert | None = None
         self._hs_buffer = bytearray()
         # The longest handshake message body accepted: any legal ClientHello
         # (RFC 8446 §4.1.2), and what the config allows for the others.
         self._max_message = config.max_handshake_message
         self._pre_buffer = bytearray()
         self._early = bytearray()
-        self._started = False
         if not config.is_client:
             self._state = ExpectClientHello(self._ctx)
             self._started = True

@@ -130,10 +130,16 @@ def _pss(h: hashes.HashAlgorithm) -> padding.PSS:
     return padding.PSS(mgf=padding.MGF1(h), salt_length=h.digest_size)
 
 
+# Built once: the algorithm objects are immutable, and building them costs
+# a server about a microsecond per handshake.
+_ECDSA_ALGORITHMS: dict[int, ec.ECDSA] = {s: ec.ECDSA(_HASH[s]()) for s in _ECDSA_CURVE}
+
+
 def sign(key: Any, scheme: int, data: bytes) -> bytes:
     """Sign CertificateVerify content with a private key."""
-    if scheme in _ECDSA_CURVE:
-        return key.sign(data, ec.ECDSA(_HASH[scheme]()))  # type: ignore[no-any-return]
+    ecdsa = _ECDSA_ALGORITHMS.get(scheme)
+    if ecdsa is not None:
+        return key.sign(data, ecdsa)  # type: ignore[no-any-return]
     if scheme in _RSAE or scheme in _PSS:
         h = _HASH[scheme]()
         return key.sign(data, _pss(h), h)  # type: ignore[no-any-return]
@@ -179,7 +185,7 @@ def verify12(
 def _check(pub: Any, scheme: int, signature: bytes, data: bytes, what: str) -> None:
     try:
         if scheme in _ECDSA_CURVE:
-            pub.verify(signature, data, ec.ECDSA(_HASH[scheme]()))
+            pub.verify(signature, data, _ECDSA_ALGORITHMS[scheme])
         elif scheme in _RSAE or scheme in _PSS:
             h = _HASH[scheme]()
             pub.verify(signature, data, _pss(h), h)

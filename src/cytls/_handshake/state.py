@@ -75,8 +75,66 @@ class Hooks:
     sign: Callable[[int, bytes], bytes] | None = None
 
 
+# Read only: the states read hooks and never change them.
+_NO_HOOKS = Hooks()
+
+
 class Context:
     """Everything one handshake accumulates, shared by its states."""
+
+    # Immutable starting values live on the class: a handshake sets the
+    # few it reaches, and a new connection does not pay for the rest.
+    ks: KeySchedule | None = None
+    suite: int | None = None
+    group: int | None = None
+    alpn: str | None = None
+    server_name: str | None = None
+    client_random = b""
+    read_key_changed = False
+    complete = False
+    peer_record_limit: int | None = None
+    client_auth_requested = False
+    offered_pha = False
+    plain_alert_window = False
+    # The transcript through the client Finished, kept for
+    # post-handshake authentication (RFC 8446 §4.6.2).
+    handshake_transcript: Transcript | None = None
+    # The negotiated version (0 until the Hellos are exchanged).
+    version = 0
+    client_hello_raw = b""
+    # TLS 1.2: the PRF key schedule, and the first Finished (RFC 5929
+    # tls-unique). TLS 1.3 has no tls-unique (RFC 8446 §C.5); OpenSSL's
+    # value there, which the ssl module returns, is the client's
+    # handshake Finished, kept here too.
+    ks12: Any = None
+    tls_unique: bytes | None = None
+    warnings = 0
+    # Resumption (psk13.py). Client: the ticket to offer (set by the
+    # Connection), the one offered, and the early data to send with it.
+    session: NewSessionTicket | None = None
+    psk_offered: NewSessionTicket | None = None
+    early_data: bytes | None = None
+    # Both: the handshake resumed a session. Server: "hit", "miss" or
+    # "timeout" when the client offered a PSK (session_stats()).
+    resumed = False
+    psk_outcome: str | None = None
+    # 0-RTT: None (not offered), "offered" (client, no answer yet),
+    # "accepted" or "rejected". Server: bytes of early data received
+    # so far, the limit, and Transcript-Hash(ClientHello).
+    early_status: str | None = None
+    early_received = 0
+    early_limit = 0
+    early_hello_hash = b""
+    # TLS 1.2 resumption (resume12.py): the client sent session_ticket,
+    # the session resumed, our session ID, whether our Finished is out.
+    offered_ticket12 = False
+    resumed12: Any = None
+    session_id12 = b""
+    finished_sent12 = False
+    # Client: the TLS 1.2 session offered, and (lifetime, ticket) received.
+    offered12: NewSessionTicket | None = None
+    ticket12: tuple[int, bytes] | None = None
+    ticket_promised12 = False
 
     def __init__(
         self,
@@ -94,69 +152,19 @@ class Context:
         self.record = record
         self.events = events
         self.trace_list = trace
-        self.hooks = hooks or Hooks()
+        self.hooks = hooks or _NO_HOOKS
         self.is_client = config.is_client
         self.role = "client" if config.is_client else "server"
         self.t0 = time.perf_counter()
         self.transcript = Transcript()
-        self.ks: KeySchedule | None = None
-        self.suite: int | None = None
-        self.group: int | None = None
-        self.alpn: str | None = None
-        self.server_name: str | None = None
-        self.client_random = b""
         self.peer_certificates: list[x509.Certificate] = []
         self.verified_chain: list[x509.Certificate] = []
-        self.read_key_changed = False
-        self.complete = False
-        self.peer_record_limit: int | None = None
-        self.client_auth_requested = False
         # Server: the suites in the ClientHello, in the client's order.
         self.peer_cipher_suites: list[int] = []
-        self.offered_pha = False
-        self.plain_alert_window = False
-        # The transcript through the client Finished, kept for
-        # post-handshake authentication (RFC 8446 §4.6.2).
-        self.handshake_transcript: Transcript | None = None
         self.tickets: list[NewSessionTicket] = []
-        # The negotiated version (0 until the Hellos are exchanged).
-        self.version = 0
-        self.client_hello_raw = b""
         # TLS 1.2: every handshake message so far (CertificateVerify signs
-        # them whole), the PRF key schedule, and the first Finished
-        # (RFC 5929 tls-unique). TLS 1.3 has no tls-unique (RFC 8446 §C.5);
-        # OpenSSL's value there, which the ssl module returns, is the
-        # client's handshake Finished, kept here too.
+        # them whole).
         self.messages12 = bytearray()
-        self.ks12: Any = None
-        self.tls_unique: bytes | None = None
-        self.warnings = 0
-        # Resumption (psk13.py). Client: the ticket to offer (set by the
-        # Connection), the one offered, and the early data to send with it.
-        self.session: NewSessionTicket | None = None
-        self.psk_offered: NewSessionTicket | None = None
-        self.early_data: bytes | None = None
-        # Both: the handshake resumed a session. Server: "hit", "miss" or
-        # "timeout" when the client offered a PSK (session_stats()).
-        self.resumed = False
-        self.psk_outcome: str | None = None
-        # 0-RTT: None (not offered), "offered" (client, no answer yet),
-        # "accepted" or "rejected". Server: bytes of early data received
-        # so far, the limit, and Transcript-Hash(ClientHello).
-        self.early_status: str | None = None
-        self.early_received = 0
-        self.early_limit = 0
-        self.early_hello_hash = b""
-        # TLS 1.2 resumption (resume12.py): the client sent session_ticket,
-        # the session resumed, our session ID, whether our Finished is out.
-        self.offered_ticket12 = False
-        self.resumed12: Any = None
-        self.session_id12 = b""
-        self.finished_sent12 = False
-        # Client: the TLS 1.2 session offered, and (lifetime, ticket) received.
-        self.offered12: NewSessionTicket | None = None
-        self.ticket12: tuple[int, bytes] | None = None
-        self.ticket_promised12 = False
 
     # ------------------------------------------------------------ helpers
 

@@ -119,6 +119,17 @@ class TLSObject(SessionAccess, ConnectionFacts):
     """
 
     _context: EngineContext
+    # Immutable starting values live on the class (cheaper connections).
+    _started = False
+    _done = False
+    _close_sent = False
+    _eof_closed = False
+    _peercert: Any = None
+    # The session of this connection's own tickets, made once so that
+    # every read of `session` returns the same object.
+    _session_obj: SSLSession | None = None
+    _early_data: bytes | None = None
+    _early_resent = False
 
     def __init__(
         self,
@@ -162,8 +173,10 @@ class TLSObject(SessionAccess, ConnectionFacts):
             self._config = dataclasses.replace(shared, message_callback=self._tracer)
             self._config.adopt_prepared(shared)
         try:
-            self._conn = Connection(self._config)
-        except ValueError as exc:  # an inconsistent config (already validated)
+            # _make_config validated the config it built, and configs are
+            # never changed afterwards.
+            self._conn = Connection(self._config, validated=True)
+        except ValueError as exc:  # an inconsistent config
             err = ssl.SSLError(1, f"[SSL] {exc}")
             err.library = "SSL"
             err.reason = None  # type: ignore[assignment]
@@ -174,17 +187,7 @@ class TLSObject(SessionAccess, ConnectionFacts):
         self._app = self._conn.app_buffer
         self._incoming = incoming
         self._outgoing = outgoing
-        self._started = False
-        self._done = False
-        self._close_sent = False
         self._ignore_eof = bool(int(context._cy_options) & _IGNORE_EOF)  # ints: IntFlag & is slow
-        self._eof_closed = False
-        self._peercert: Any = None
-        # The session of this connection's own tickets, made once so that
-        # every read of `session` returns the same object.
-        self._session_obj: SSLSession | None = None
-        self._early_data: bytes | None = None
-        self._early_resent = False
 
     # -- transport (memory BIO) ------------------------------------------
 
