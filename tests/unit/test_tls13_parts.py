@@ -65,6 +65,24 @@ def test_extension_rules() -> None:
     assert m.parse_extensions(unknown, m.EE) == {0xFAFA: b""}
 
 
+def test_extension_block_cut_at_every_byte() -> None:
+    # Two extensions; every shorter block (the outer length kept honest) is
+    # a decode_error naming the structure, never an IndexError.
+    block = b"\x00\x0a\x00\x04\x00\x02\x00\x1d" + b"\xfa\xfa\x00\x01\x07"
+    whole = m.parse_extensions(Reader(vec16(block), "ClientHello"), None)
+    assert whole == {0x0A: b"\x00\x02\x00\x1d", 0xFAFA: b"\x07"}
+    for cut in range(1, len(block)):
+        if cut == 8:  # a whole first extension is a valid block
+            assert list(m.parse_extensions(Reader(vec16(block[:cut])), None)) == [0x0A]
+            continue
+        with pytest.raises(TLSAlert) as info:
+            m.parse_extensions(Reader(vec16(block[:cut]), "ClientHello"), None)
+        assert info.value.description == 50
+        assert "ClientHello is truncated" in str(info.value)
+    # The outer length past the data is the enclosing reader's truncation.
+    assert alert_of(m.parse_extensions, Reader(b"\x00\x09" + block[:8]), None) == 50
+
+
 def test_client_hello_roundtrip() -> None:
     ch = m.ClientHello(
         b"\x01" * 32, b"\x02" * 32, [0x1301], {0x2B: b"\x02\x03\x04", 0x0A: vec16(b"\x00\x1d")}
