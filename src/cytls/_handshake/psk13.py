@@ -349,7 +349,10 @@ def issue_tickets(ctx: Context) -> None:
         for i in range(count)
     ]
     exts: dict[int, bytes] = {Ext.early_data: early.to_bytes(4, "big")} if early else {}
-    tickets = ring.seal_all(states)
+    # TicketKeyRing seals a flight at once; other sealers (the server's
+    # stateful store) one by one.
+    seal_all = getattr(ring, "seal_all", None)
+    tickets = seal_all(states) if seal_all is not None else [ring.seal(st) for st in states]
     ctx.send_handshake(
         b"".join(
             m.NewSessionTicketMsg(lifetime, age_adds[i], nonces[i], tickets[i], exts).serialize()
