@@ -479,14 +479,19 @@ def serialize_server_name(host: str) -> bytes:
 
 
 # The parsers below take a well-formed body in one expression and leave
-# anything else to a Reader, whose checks name the exact error: the fast
-# test accepts only what the Reader would accept, with the same result.
+# anything else to their _read_ twin, whose Reader names the exact error:
+# the fast test accepts only what the Reader would accept, with the same
+# result (tests/unit/test_extension_parsers.py compares the two).
 
 
 def parse_u16_list(body: bytes, name: str) -> list[int]:
     n = len(body)
     if n >= 4 and not n & 1 and (body[0] << 8) | body[1] == n - 2:
         return [(body[i] << 8) | body[i + 1] for i in range(2, n, 2)]
+    return _read_u16_list(body, name)
+
+
+def _read_u16_list(body: bytes, name: str) -> list[int]:
     r = Reader(body, name)
     values = r.u16_list(2, minimum=2)
     r.expect_end()
@@ -505,6 +510,10 @@ def parse_client_key_shares(body: bytes) -> list[tuple[int, bytes]]:
         size = (body[4] << 8) | body[5]
         if size and size == n - 6:
             return [((body[2] << 8) | body[3], body[6:])]
+    return _read_client_key_shares(body)
+
+
+def _read_client_key_shares(body: bytes) -> list[tuple[int, bytes]]:
     r = Reader(body, "key_share")
     lst = r.sub16()
     r.expect_end()
@@ -528,6 +537,10 @@ def parse_server_key_share(body: bytes) -> tuple[int, bytes]:
     n = len(body)
     if n >= 5 and (body[2] << 8) | body[3] == n - 4:
         return (body[0] << 8) | body[1], body[4:]
+    return _read_server_key_share(body)
+
+
+def _read_server_key_share(body: bytes) -> tuple[int, bytes]:
     r = Reader(body, "key_share")
     group = r.u16()
     key = r.vec16(minimum=1)
@@ -550,6 +563,10 @@ def parse_client_versions(body: bytes) -> list[int]:
     n = len(body)
     if n >= 3 and n & 1 and body[0] == n - 1:
         return [(body[i] << 8) | body[i + 1] for i in range(1, n, 2)]
+    return _read_client_versions(body)
+
+
+def _read_client_versions(body: bytes) -> list[int]:
     r = Reader(body, "supported_versions")
     versions = r.u16_list(1, minimum=2)
     r.expect_end()
@@ -563,6 +580,10 @@ def serialize_client_versions(versions: list[int]) -> bytes:
 def parse_server_version(body: bytes) -> int:
     if len(body) == 2:
         return (body[0] << 8) | body[1]
+    return _read_server_version(body)
+
+
+def _read_server_version(body: bytes) -> int:
     r = Reader(body, "supported_versions")
     v = r.u16()
     r.expect_end()
@@ -595,6 +616,10 @@ def parse_psk_modes(body: bytes) -> bytes:
     n = len(body)
     if n >= 2 and body[0] == n - 1:
         return body[1:]
+    return _read_psk_modes(body)
+
+
+def _read_psk_modes(body: bytes) -> bytes:
     r = Reader(body, "psk_key_exchange_modes")
     modes = r.vec8(minimum=1)
     r.expect_end()
@@ -605,6 +630,10 @@ def parse_record_size_limit(body: bytes) -> int:
     """RFC 8449 §4: a value below 64 is illegal_parameter."""
     if len(body) == 2 and (body[0] << 8) | body[1] >= 64:
         return (body[0] << 8) | body[1]
+    return _read_record_size_limit(body)
+
+
+def _read_record_size_limit(body: bytes) -> int:
     r = Reader(body, "record_size_limit")
     v = r.u16()
     r.expect_end()
