@@ -248,7 +248,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     resumed = [
         ("psk_dhe_ke, X25519", cytls_resumed("p256", 0x001D, False), ssl_resumed("p256", "X25519")),
-        ("psk_ke", cytls_resumed("p256", 0x001D, True), None),
+        # ssl: its only resumed handshake (psk_dhe_ke).
+        (
+            "psk_ke (ssl: psk_dhe_ke)",
+            cytls_resumed("p256", 0x001D, True),
+            ssl_resumed("p256", "X25519"),
+        ),
     ]
     for name, ours, theirs in resumed:
         a, b, ratio = compare(ours, theirs, args.seconds, args.rounds)

@@ -364,8 +364,8 @@ def bench_handshake(report: Report, quick: bool, files: CertFiles) -> None:
     fns: dict[str, dict[str, Callable[[], object]]] = {k: {} for k in kinds}
     reasons: dict[str, dict[str, str]] = {"cytls": {}, "ssl": {}}
     # OpenSSL 3.0 takes psk_dhe_ke whenever a client offers it, and the ssl
-    # module cannot make a client offer psk_ke alone.
-    reasons["ssl"]["resumed_psk_ke"] = "the ssl module has no psk_ke-only resumption"
+    # module cannot make a client offer psk_ke alone: cytls's psk_ke is shown
+    # next to the ssl module's only resumed handshake, its psk_dhe_ke one.
     for name in ("cytls", "ssl"):
         try:
             impl = _impl.load(name)
@@ -410,7 +410,7 @@ def bench_handshake(report: Report, quick: bool, files: CertFiles) -> None:
     label = {"full": "full handshake, TLS 1.3, x25519, ECDSA P-256 chain verified",
              "full_uncached": "full handshake, chain verified in full each time (verify_cache_size=0)",
              "resumed": "resumed handshake (TLS 1.3 ticket, psk_dhe_ke)",
-             "resumed_psk_ke": "resumed handshake (TLS 1.3 ticket, psk_ke)"}
+             "resumed_psk_ke": "resumed handshake (TLS 1.3 ticket, psk_ke; ssl: its psk_dhe_ke)"}
     # Every contender in one alternating measurement, so that the resumed
     # and full rates (and cytls's and ssl's) share the machine's moments.
     together = {f"{name} {kind}": fn for kind in kinds for name, fn in fns[kind].items()}
@@ -421,7 +421,8 @@ def bench_handshake(report: Report, quick: bool, files: CertFiles) -> None:
             report.unavailable[f"handshake {kind}"] = reasons["cytls"].get(kind, "not measured")
             continue
         fig = Figure("handshake", label[kind], "handshakes/s", rates[f"cytls {kind}"])
-        peer = "ssl full" if kind == "full_uncached" else f"ssl {kind}"
+        peer = {"full_uncached": "ssl full", "resumed_psk_ke": "ssl resumed"}.get(
+            kind, f"ssl {kind}")
         if peer in rates:
             fig.peers["ssl"] = rates[peer]
         else:
