@@ -292,15 +292,6 @@ def resumed_client_proof(ctx: Context, res: Resumption) -> CertificateChecked:
     return CertificateChecked(chain, verified, bool(verified), "resumed session")
 
 
-def _nonces(count: int) -> list[bytes]:
-    # RFC 8446 §4.6.1: unique per ticket of a connection; the shortest
-    # big-endian form of the ticket's index.
-    return [i.to_bytes(max(1, (i.bit_length() + 7) // 8), "big") for i in range(count)]
-
-
-_TICKET_NONCES = _nonces(16)
-
-
 def issue_tickets(ctx: Context) -> None:
     """Server: after the client's Finished, queue config.num_tickets
     NewSessionTickets (one after a resumption, as OpenSSL) (RFC 8446
@@ -315,27 +306,18 @@ def issue_tickets(ctx: Context) -> None:
     now = _now_ms(ctx)
     lifetime = cfg.ticket_lifetime
     early = cfg.max_early_data
-    peer = (
-        tuple(c.public_bytes(Encoding.DER) for c in ctx.peer_certificates)
-        if ctx.peer_certificates
-        else ()
-    )
-    verified = (
-        tuple(c.public_bytes(Encoding.DER) for c in ctx.verified_chain)
-        if ctx.verified_chain
-        else ()
-    )
+    peer = tuple(c.public_bytes(Encoding.DER) for c in ctx.peer_certificates)
+    verified = tuple(c.public_bytes(Encoding.DER) for c in ctx.verified_chain)
     # As OpenSSL: one ticket after a resumption (it replaces the one used).
     count = min(cfg.num_tickets, 1) if ctx.resumed else cfg.num_tickets
-    nonces = _TICKET_NONCES[:count] if count <= len(_TICKET_NONCES) else _nonces(count)
+    nonces = [i.to_bytes(max(1, (i.bit_length() + 7) // 8), "big") for i in range(count)]
     psks = ks.resumption_psks(nonces)
     randoms = os.urandom(4 * count)  # one system call for every age_add
     age_adds = [int.from_bytes(randoms[4 * i : 4 * i + 4], "big") for i in range(count)]
-    suite = ctx.suite
     states = [
         SessionState(
             TLS13,
-            suite,
+            ctx.suite,
             now,
             age_adds[i],
             lifetime,
@@ -349,16 +331,11 @@ def issue_tickets(ctx: Context) -> None:
         for i in range(count)
     ]
     exts: dict[int, bytes] = {Ext.early_data: early.to_bytes(4, "big")} if early else {}
-    # TicketKeyRing seals a flight at once; other sealers (the server's
-    # stateful store) one by one.
-    seal_all = getattr(ring, "seal_all", None)
-    tickets = seal_all(states) if seal_all is not None else [ring.seal(st) for st in states]
-    ctx.send_handshake(
-        b"".join(
-            m.NewSessionTicketMsg(lifetime, age_adds[i], nonces[i], tickets[i], exts).serialize()
-            for i in range(count)
-        )
-    )
+    msgs = [
+        m.NewSessionTicketMsg(lifetime, age_add, nonce, ticket, exts).serialize()
+        for age_add, nonce, ticket in zip(age_adds, nonces, map(ring.seal, states), strict=True)
+    ]
+    ctx.send_handshake(b"".join(msgs))
     ctx.trace("send NewSessionTicket", count=count, lifetime=lifetime)
 
 

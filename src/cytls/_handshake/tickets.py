@@ -40,7 +40,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cytls._wire.codec import Reader, vec24
+from cytls._wire.codec import Reader, vec8, vec16, vec24
 from cytls.crypto import AESGCM
 
 __all__ = ["KEY_LEN", "NAME_LEN", "SessionState", "TicketKeyRing"]
@@ -56,12 +56,9 @@ _HEAD = struct.Struct(">BHHQIIIB")
 MAX_TICKET = (1 << 16) - 1
 
 
-_NO_CHAIN = b"\x00\x00\x00"
-
-
 def _chain(certs: tuple[bytes, ...]) -> bytes:
     # Most tickets carry no client chain.
-    return vec24(b"".join(vec24(c) for c in certs)) if certs else _NO_CHAIN
+    return vec24(b"".join(vec24(c) for c in certs)) if certs else b"\x00\x00\x00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +98,6 @@ class SessionState:
         # lossless and fast stand-in for the idna codec here.
         name = (self.server_name or "").encode("latin-1")
         alpn = (self.alpn or "").encode("utf-8", "surrogateescape")
-        secret = self.secret
-        # vec8/vec16 inlined (a server encodes one state per ticket).
-        if len(secret) > 0xFF or len(name) > 0xFFFF or len(alpn) > 0xFF:
-            raise ValueError("session state field too long for its length prefix")
         return b"".join(
             (
                 _HEAD.pack(
@@ -117,14 +110,11 @@ class SessionState:
                     self.max_early_data,
                     1 if self.ems else 0,
                 ),
-                bytes((len(secret),)),
-                secret,
-                len(name).to_bytes(2, "big"),
-                name,
-                bytes((len(alpn),)),
-                alpn,
-                _chain(self.peer_chain) if self.peer_chain else _NO_CHAIN,
-                _chain(self.verified_chain) if self.verified_chain else _NO_CHAIN,
+                vec8(self.secret),
+                vec16(name),
+                vec8(alpn),
+                _chain(self.peer_chain),
+                _chain(self.verified_chain),
             )
         )
 
@@ -134,7 +124,9 @@ class SessionState:
         try:
             if len(data) < _HEAD.size or data[0] != _FORMAT:
                 return None
-            _, version, suite, created, age_add, lifetime, early, ems_byte = _HEAD.unpack_from(data)
+            _, version, suite, created, age_add, lifetime, early, ems_byte = _HEAD.unpack_from(
+                data
+            )
             ems = ems_byte == 1
             r = Reader(memoryview(data)[_HEAD.size :], "ticket")
             secret = bytes(r.vec8(minimum=1))
@@ -235,19 +227,10 @@ class TicketKeyRing:
 
     def seal(self, state: SessionState) -> bytes:
         """A ticket for state, under the current key."""
-        return self.seal_all((state,))[0]
-
-    def seal_all(self, states: Sequence[SessionState]) -> list[bytes]:
-        """Tickets for states, under the current key (one rotation check
-        and one system call for all their nonces)."""
         self._maybe_rotate()
         name, aead, _ = self._keys[0]
-        nonces = os.urandom(_NONCE_LEN * len(states))
-        tickets = []
-        for i, state in enumerate(states):
-            nonce = nonces[_NONCE_LEN * i : _NONCE_LEN * (i + 1)]
-            tickets.append(name + nonce + aead.encrypt(nonce, state.encode(), name))
-        return tickets
+        nonce = os.urandom(_NONCE_LEN)
+        return name + nonce + aead.encrypt(nonce, state.encode(), name)
 
     def open(self, ticket: bytes) -> SessionState | None:
         """The state inside ticket, or None (unknown key, forged, malformed)."""

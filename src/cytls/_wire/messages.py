@@ -414,26 +414,14 @@ class NewSessionTicketMsg:
         return cls(lifetime, age_add, nonce, ticket, exts)
 
     def serialize(self) -> bytes:
-        nonce = self.nonce
-        ticket = self.ticket
-        # vec8/vec16 inlined (a server writes one or two per handshake).
-        if len(nonce) > 0xFF or len(ticket) > 0xFFFF:
-            raise ValueError("vector too long for its length prefix")
-        exts = (
-            serialize_extensions(list(self.extensions.items())) if self.extensions else b"\x00\x00"
+        body = (
+            self.lifetime.to_bytes(4, "big")
+            + self.age_add.to_bytes(4, "big")
+            + vec8(self.nonce)
+            + vec16(self.ticket)
+            + serialize_extensions(list(self.extensions.items()))
         )
-        body = b"".join(
-            (
-                self.lifetime.to_bytes(4, "big"),
-                self.age_add.to_bytes(4, "big"),
-                bytes((len(nonce),)),
-                nonce,
-                len(ticket).to_bytes(2, "big"),
-                ticket,
-                exts,
-            )
-        )
-        return b"\x04" + len(body).to_bytes(3, "big") + body  # HT.new_session_ticket
+        return handshake(HT.new_session_ticket, body)
 
 
 def parse_key_update(body: bytes) -> bool:
