@@ -40,6 +40,10 @@ from cytls._wire.messages import MAX_CLIENT_HELLO
 
 __all__ = ["Connection"]
 
+# A TLS 1.3 middlebox-compatibility ChangeCipherSpec record (RFC 8446 §D.4).
+_DUMMY_CCS = b"\x14\x03\x03\x00\x01\x01"
+_APPLICATION_DATA = int(ContentType.application_data)
+
 
 def _readv_into(fd: int, buffer: memoryview) -> int:
     return os.readv(fd, [buffer])
@@ -61,7 +65,9 @@ class Connection(NegotiatedView):
             the server took it is `early_data_status`; when "rejected",
             the application sends it again after the handshake.
         validated: the caller already ran config.validate() on this very
-            config (the ssl layer does, once per config it builds).
+            config and never changes it afterwards (the ssl layer does, once
+            per config it builds): its precomputed state is then reused
+            without re-checking the inputs it was built from.
 
     Raises:
         ValueError: the config is inconsistent (see TLSConfig.validate).
@@ -95,7 +101,10 @@ class Connection(NegotiatedView):
         hook = self._msg_hook
         self._record = RecordLayer() if hook is None else TracingRecordLayer(hook)
         self._record.set_write_fragment_limit(config.max_fragment)
-        self._ctx = Context(config, self._record, self._events, self.trace, hooks)
+        # A validated config is never changed afterwards (the ssl layer's
+        # contract): its precomputed state, once built, needs no re-check.
+        prepared = config._prepared_cache if validated else None
+        self._ctx = Context(config, self._record, self._events, self.trace, hooks, prepared)
         if config.is_client:
             self._ctx.session = session
             self._ctx.early_data = bytes(early_data) if early_data is not None else None
@@ -412,6 +421,17 @@ class Connection(NegotiatedView):
         record: take plaintext alerts (and dummy CCS records) off the front
         of the stream; return the rest for the record layer."""
         pre = self._pre_buffer
+        if (
+            not pre
+            and data[:6] == _DUMMY_CCS
+            and len(data) > 6
+            and data[6] == _APPLICATION_DATA
+            and self._msg_hook is None
+        ):
+            # The usual case: the dummy CCS, then the client's first
+            # protected record (what the loop below does, without copies).
+            self._ctx.plain_alert_window = False
+            return bytes(data[6:])
         pre += data
         while len(pre) >= 5:
             ctype = pre[0]

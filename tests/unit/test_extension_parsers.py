@@ -33,7 +33,26 @@ CASES: list[tuple[Callable[[bytes], Any], Callable[[bytes], Any], list[bytes]]] 
     (m.parse_server_version, m._read_server_version, [b"\x03\x04"]),
     (m.parse_psk_modes, m._read_psk_modes, [b"\x01\x01", b"\x02\x00\x01"]),
     (m.parse_record_size_limit, m._read_record_size_limit, [b"\x40\x01", b"\x00\x40"]),
+    (
+        m.parse_server_name,
+        m._read_server_name,
+        [
+            b"\x00\x0c\x00\x00\x09localhost",
+            b"\x00\x04\x00\x00\x01a",
+            b"\x00\x0e\x00\x00\x04ab.c\x01\x00\x04wxyz",  # two entries: the Reader's
+        ],
+    ),
 ]
+
+# Names the fast path must leave to the Reader (its exact alerts).
+REFUSED_NAMES = [b"host.", b"a\x00b", "h\u00e9".encode(), b""]
+
+
+@pytest.mark.parametrize("name", REFUSED_NAMES)
+def test_server_name_refusals_match_reader(name: bytes) -> None:
+    body = (len(name) + 3).to_bytes(2, "big") + b"\x00" + len(name).to_bytes(2, "big") + name
+    assert _outcome(m.parse_server_name, body) == _outcome(m._read_server_name, body)
+    assert _outcome(m.parse_server_name, body)[0] == "alert"
 
 
 def _outcome(fn: Callable[[bytes], Any], body: bytes) -> Any:

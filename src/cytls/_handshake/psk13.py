@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import struct
 import time
 from dataclasses import dataclass
 
@@ -292,6 +293,15 @@ def resumed_client_proof(ctx: Context, res: Resumption) -> CertificateChecked:
     return CertificateChecked(chain, verified, bool(verified), "resumed session")
 
 
+def _nonces(count: int) -> list[bytes]:
+    """Ticket nonces 0, 1, ... in the fewest bytes (unique per connection,
+    RFC 8446 §4.6.1)."""
+    return [i.to_bytes(max(1, (i.bit_length() + 7) // 8), "big") for i in range(count)]
+
+
+_NONCES = _nonces(8)
+
+
 def issue_tickets(ctx: Context) -> None:
     """Server: after the client's Finished, queue config.num_tickets
     NewSessionTickets (one after a resumption, as OpenSSL) (RFC 8446
@@ -310,10 +320,10 @@ def issue_tickets(ctx: Context) -> None:
     verified = tuple(c.public_bytes(Encoding.DER) for c in ctx.verified_chain)
     # As OpenSSL: one ticket after a resumption (it replaces the one used).
     count = min(cfg.num_tickets, 1) if ctx.resumed else cfg.num_tickets
-    nonces = [i.to_bytes(max(1, (i.bit_length() + 7) // 8), "big") for i in range(count)]
+    nonces = _NONCES[:count] if count <= len(_NONCES) else _nonces(count)
     psks = ks.resumption_psks(nonces)
-    randoms = os.urandom(4 * count)  # one system call for every age_add
-    age_adds = [int.from_bytes(randoms[4 * i : 4 * i + 4], "big") for i in range(count)]
+    # One system call for every age_add.
+    age_adds = struct.unpack(f">{count}I", os.urandom(4 * count))
     states = [
         SessionState(
             TLS13,

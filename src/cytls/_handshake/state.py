@@ -143,9 +143,12 @@ class Context:
         events: list[Event],
         trace: list[TraceEvent],
         hooks: Hooks | None,
+        prepared: Prepared | None = None,
     ) -> None:
         self.config = config
-        self.prepared: Prepared = config.prepared()
+        # prepared: config's precomputed state when the caller knows it is
+        # current (config.prepared() checks that its inputs did not change).
+        self.prepared: Prepared = prepared if prepared is not None else config.prepared()
         # The chain and key we present (the SNI callback may swap them).
         self.cert_config: TLSConfig = config
         self.cert_prepared: Prepared = self.prepared

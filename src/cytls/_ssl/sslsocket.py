@@ -439,7 +439,9 @@ class SocketTLSObject(TLSObject):
 
     def _finish(self) -> None:
         super()._finish()
-        if self.server_side:
+        if self.server_side and not self._answered_last:
+            # Bytes we sent after the client's last flight (tickets) carry
+            # its ACK already; a forced one would be an extra packet.
             self._ack_now()
 
     def _ack_now(self) -> None:

@@ -122,6 +122,9 @@ class TLSObject(SessionAccess, ConnectionFacts):
     # Immutable starting values live on the class (cheaper connections).
     _started = False
     _done = False
+    # Whether the handshake ended with bytes of ours after the peer's last
+    # flight (see SocketTLSObject._finish).
+    _answered_last = False
     _close_sent = False
     _eof_closed = False
     _peercert: Any = None
@@ -217,12 +220,14 @@ class TLSObject(SessionAccess, ConnectionFacts):
         if incoming is not None and not incoming.pending and not incoming.eof:
             incoming.write(data)
 
-    def _flush(self) -> None:
+    def _flush(self) -> bool:
+        """Send what the connection queued; whether there was anything."""
         out = self._conn.data_to_send()
         if out:
             self._push(out)
         if self._tracer is not None:
             self._tracer.raise_error()
+        return bool(out)
 
     def _trace_target(self) -> tuple[Any, int]:
         """For the message callback: our SSLObject / SSLSocket, and the
@@ -439,8 +444,11 @@ class TLSObject(SessionAccess, ConnectionFacts):
                         self._tracer.raise_error()
                     self._finish()
                     return
-            self._flush()
+            sent = self._flush()
             if conn.handshake_complete:
+                # Whether bytes of ours (tickets; a TLS 1.2 CCS and
+                # Finished) answered the peer's last flight.
+                self._answered_last = sent
                 self._finish()
                 return
             data = self._pull()

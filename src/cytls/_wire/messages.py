@@ -442,6 +442,22 @@ def ext_reader(body: bytes, name: str) -> Reader:
 
 def parse_server_name(body: bytes) -> str | None:
     """RFC 6066 §3: returns the host_name, or None for an empty list body."""
+    n = len(body)
+    # One host_name that fills the list (what clients send): read in one
+    # step; anything else, and any name the Reader would refuse, goes to it.
+    if (
+        n > 5
+        and body[2] == 0
+        and (body[0] << 8 | body[1]) == n - 2
+        and (body[3] << 8 | body[4]) == n - 5
+    ):
+        name = bytes(body[5:])
+        if name.isascii() and not name.endswith(b".") and b"\x00" not in name:
+            return name.decode("ascii")
+    return _read_server_name(body)
+
+
+def _read_server_name(body: bytes) -> str | None:
     r = Reader(body, "server_name")
     names = r.sub16(minimum=1)
     r.expect_end()
