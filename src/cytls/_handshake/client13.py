@@ -106,7 +106,12 @@ def server_hello13(
     ctx.group = group
     ctx.transcript.set_hash(info.hash_name)
     ctx.transcript.add(raw)
-    ks = KeySchedule(suite, psk)
+    binder_ks = ctx.psk_schedule
+    ctx.psk_schedule = None
+    if psk is not None and binder_ks is not None and binder_ks.info.suite == suite:
+        ks = binder_ks  # its early secret is this PSK's, extracted for the binder
+    else:
+        ks = KeySchedule(suite, psk)
     ctx.ks = ks
     ks.handshake_stage(shared, ctx.transcript.digest())
     ctx.keylog("SERVER_HANDSHAKE_TRAFFIC_SECRET", ks.server_hs_secret)

@@ -119,11 +119,14 @@ def fill_binder(ctx: Context, ch: m.ClientHello, raw: bytes, prefix: Transcript 
         # The retry's suite cannot use this PSK: offer none (§4.1.2).
         del ch.extensions[Ext.pre_shared_key]
         ctx.psk_offered = None
+        ctx.psk_schedule = None
         return ch.serialize()
     truncated = raw[: len(raw) - (3 + info.hash_len)]
     t = prefix.copy() if prefix is not None else Transcript(info.hash_name)
     t.add(truncated)
-    binder = KeySchedule(ticket.cipher_suite, ticket.psk).binder(t.digest())
+    ks = KeySchedule(ticket.cipher_suite, ticket.psk)
+    binder = ks.binder(t.digest())
+    ctx.psk_schedule = ks
     body = ch.extensions[Ext.pre_shared_key]
     ch.extensions[Ext.pre_shared_key] = body[: len(body) - (3 + info.hash_len)] + vec16(
         vec8(binder)
@@ -137,7 +140,7 @@ def send_early_data(ctx: Context, client_hello: bytes) -> None:
     ticket = ctx.psk_offered
     if ticket is None or ctx.early_data is None or not ticket.max_early_data_size:
         return
-    ks = KeySchedule(ticket.cipher_suite, ticket.psk)
+    ks = ctx.psk_schedule or KeySchedule(ticket.cipher_suite, ticket.psk)
     t = Transcript(SUITES[ticket.cipher_suite].hash_name)
     t.add(client_hello)
     early_secret, early_exporter = ks.early_stage(t.digest())

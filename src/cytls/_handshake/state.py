@@ -113,6 +113,9 @@ class Context:
     # Connection), the one offered, and the early data to send with it.
     session: NewSessionTicket | None = None
     psk_offered: NewSessionTicket | None = None
+    # Client: the key schedule whose early secret computed the binder of
+    # psk_offered (extracted once for the binder, 0-RTT and the handshake).
+    psk_schedule: Any = None
     early_data: bytes | None = None
     # Both: the handshake resumed a session. Server: "hit", "miss" or
     # "timeout" when the client offered a PSK (session_stats()).

@@ -52,6 +52,8 @@ _TAG_LEN = 16
 _FORMAT = 1
 # format, TLS version, suite, created (ms), age_add, lifetime, max_early_data, ems
 _HEAD = struct.Struct(">BHHQIIIB")
+# Both chains empty: two u24 zero lengths.
+_NO_CHAINS = bytes(6)
 # Tickets above this size are never ours (a long client chain still fits).
 MAX_TICKET = (1 << 16) - 1
 
@@ -121,6 +123,27 @@ class SessionState:
     @classmethod
     def decode(cls, data: bytes) -> SessionState | None:
         """The state, or None when data is not a state this code wrote."""
+        # Without client chains (most tickets), well formed: read in one
+        # step; anything else is _read's.
+        n = len(data)
+        p = _HEAD.size
+        if type(data) is bytes and n > p + 9 and data[0] == _FORMAT and data[p]:
+            q = p + 1 + data[p]
+            r = q + 2 + (data[q] << 8 | data[q + 1]) if q + 2 <= n else n
+            if r < n:
+                t = r + 1 + data[r]
+                if t + 6 == n and data[t:] == _NO_CHAINS:
+                    _, version, suite, created, age_add, lifetime, early, ems = _HEAD.unpack_from(data)
+                    name = data[q + 2 : r].decode("latin-1") or None
+                    alpn = data[r + 1 : t].decode("utf-8", "surrogateescape") or None
+                    secret = bytes(data[p + 1 : q])
+                    return cls(
+                        version, suite, created, age_add, lifetime, early, secret, name, alpn, ems == 1
+                    )
+        return cls._read(data)
+
+    @classmethod
+    def _read(cls, data: bytes) -> SessionState | None:
         try:
             if len(data) < _HEAD.size or data[0] != _FORMAT:
                 return None
