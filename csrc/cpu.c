@@ -233,6 +233,7 @@ const char *cytls_backend_name(const char *primitive)
     return NULL;
 }
 
+#if !(defined(__GNUC__) || defined(__clang__))
 /* see cytls.h */
 void cytls_memzero(void *p, size_t n)
 {
@@ -240,3 +241,4 @@ void cytls_memzero(void *p, size_t n)
     static void *(*volatile wipe)(void *, int, size_t) = memset;
     wipe(p, 0, n);
 }
+#endif

@@ -179,6 +179,31 @@ def test_adopt_prepared_needs_the_same_inputs() -> None:
     assert not d.adopt_prepared(a)  # other schemes: other precomputation
 
 
+def test_validated_config_hands_over_its_precomputed_state() -> None:
+    # Connection(validated=True) (the ssl layer's, whose configs never change
+    # once built) takes the config's precomputed state as it is; without the
+    # promise, prepared() re-checks the inputs and rebuilds what changed.
+    from cytls._connection import Connection
+    from cytls._handshake.config import TLSConfig
+
+    config = TLSConfig(is_client=True)
+    config.validate()
+    prepared = config.prepared()
+
+    def recheck() -> None:
+        raise AssertionError("a validated config's state was checked again")
+
+    config.prepared = recheck  # type: ignore[method-assign, assignment]
+    assert Connection(config, validated=True)._ctx.prepared is prepared
+    del config.prepared
+    config.signature_schemes = [0x0403]  # a change no ssl-layer config sees
+    fresh = Connection(config)._ctx.prepared
+    assert fresh is not prepared and fresh is config._prepared_cache
+    # Before any precomputation, a validated config builds it on first use.
+    other = TLSConfig(is_client=True)
+    assert Connection(other, validated=True)._ctx.prepared is other._prepared_cache
+
+
 def test_set_ecdh_curve_restricts_groups() -> None:
     pytest.importorskip("cytls._handshake.config")
     ctx = cytls.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
