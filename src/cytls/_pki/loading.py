@@ -403,14 +403,16 @@ def load_private_key(data: bytes, password: Password) -> PrivateKey:
 
 
 def _signing_key_types() -> tuple[type, ...]:
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+    from cytls._pki.dsakeys import DSAPrivateKey
 
     return (
         rsa.RSAPrivateKey,
         ec.EllipticCurvePrivateKey,
         ed25519.Ed25519PrivateKey,
         ed448.Ed448PrivateKey,
-        dsa.DSAPrivateKey,
+        DSAPrivateKey,
     )
 
 

@@ -10,8 +10,10 @@ Must not: verify chains (verify.py does) or read files.
 from __future__ import annotations
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import SignatureAlgorithmOID
+
+from cytls._pki.dsakeys import DSAPublicKey
 
 __all__ = ["LEVEL_BITS", "chain_weakness", "key_bits"]
 
@@ -43,7 +45,7 @@ def _ffc_bits(n: int) -> int:
 
 def key_bits(key: object) -> int:
     """The security bits of a public key."""
-    if isinstance(key, (rsa.RSAPublicKey, dsa.DSAPublicKey)):
+    if isinstance(key, rsa.RSAPublicKey):
         return _ffc_bits(key.key_size)
     if isinstance(key, ec.EllipticCurvePublicKey):
         return key.curve.key_size // 2
@@ -51,6 +53,8 @@ def key_bits(key: object) -> int:
         return 128
     if isinstance(key, ed448.Ed448PublicKey):
         return 224
+    if isinstance(key, DSAPublicKey):
+        return _ffc_bits(key.key_size)
     return 0
 
 

@@ -16,9 +16,10 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 from cytls._pki import loading
+from cytls._pki.dsakeys import DSAPrivateKey
 from cytls._pki.seclevel import chain_weakness
 from cytls._pki.verifycache import DEFAULT_SIZE
 from cytls._ssl import argcheck
@@ -39,7 +40,7 @@ def _key_kind(key: Any) -> str:
         ("ec", ec.EllipticCurvePrivateKey),
         ("ed25519", ed25519.Ed25519PrivateKey),
         ("ed448", ed448.Ed448PrivateKey),
-        ("dsa", dsa.DSAPrivateKey),
+        ("dsa", DSAPrivateKey),
     ):
         if isinstance(key, cls):
             return kind
