@@ -115,7 +115,7 @@ class Context:
     psk_offered: NewSessionTicket | None = None
     # Client: the key schedule whose early secret computed the binder of
     # psk_offered (extracted once for the binder, 0-RTT and the handshake).
-    psk_schedule: Any = None
+    psk_schedule: KeySchedule | None = None
     early_data: bytes | None = None
     # Both: the handshake resumed a session. Server: "hit", "miss" or
     # "timeout" when the client offered a PSK (session_stats()).
