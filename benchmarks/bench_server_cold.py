@@ -43,7 +43,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, x25519  # noqa: E402
 
 from cytls import _core  # noqa: E402
 from cytls.cli import _certgen  # noqa: E402
-from cytls.cli._bench_sections import _handshake_contexts  # noqa: E402
+from cytls.cli._bench_sections import (  # noqa: E402
+    _handshake_contexts,
+    server_handshake_cpu,
+)
 
 IMPLS = ("cytls", "ssl")
 
@@ -69,41 +72,11 @@ def evicter(mib: int) -> Callable[[], None]:
 def server_cpu(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext, count: int,
                evict: Callable[[], None]) -> float:
     """Median server thread CPU seconds per handshake over `count` in-memory
-    handshakes, `evict` called before each server step (untimed)."""
-    costs = []
-    clock = time.thread_time
-    for _ in range(count):
-        ci, co, si, so = (ssl.MemoryBIO() for _ in range(4))
-        client = client_ctx.wrap_bio(ci, co, server_hostname="localhost")
-        server = server_ctx.wrap_bio(si, so, server_side=True)
-        spent = 0.0
-        client_done = server_done = False
-        for _ in range(20):
-            if not client_done:
-                try:
-                    client.do_handshake()
-                    client_done = True
-                except ssl.SSLWantReadError:
-                    pass
-            if co.pending:
-                si.write(co.read())
-            if not server_done and si.pending:
-                evict()
-                t0 = clock()
-                try:
-                    server.do_handshake()
-                    server_done = True
-                except ssl.SSLWantReadError:
-                    pass
-                spent += clock() - t0
-            if so.pending:
-                ci.write(so.read())
-            if client_done and server_done:
-                break
-        if not (client_done and server_done):
-            raise RuntimeError("the handshake did not finish")
-        costs.append(spent)
-    return statistics.median(costs)
+    handshakes (its do_handshake calls; wrap_bio excluded), `evict` called
+    before each server step (untimed)."""
+    return statistics.median(
+        server_handshake_cpu(client_ctx, server_ctx, evict)[1] for _ in range(count)
+    )
 
 
 def primitive_costs(evict_mib: int, count: int = 200) -> dict[str, tuple[float, float]]:

@@ -159,6 +159,46 @@ def bench_threads(report: Report, quick: bool, files: CertFiles) -> None:
         report.add(fig)
 
 
+def server_handshake_cpu(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext,
+                         before_server_step: Callable[[], None] | None = None
+                         ) -> tuple[float, float]:
+    """One full handshake in memory, both ends in this thread: the thread
+    CPU seconds of the server's wrap_bio and of its do_handshake calls.
+    before_server_step, when given, runs (untimed) before each of those
+    calls."""
+    ci, co, si, so = (ssl.MemoryBIO() for _ in range(4))
+    client = client_ctx.wrap_bio(ci, co, server_hostname="localhost")
+    c0 = time.thread_time()
+    server = server_ctx.wrap_bio(si, so, server_side=True)
+    wrap_cpu = time.thread_time() - c0
+    steps_cpu = 0.0
+    done_c = done_s = False
+    for _ in range(20):
+        if not done_c:
+            try:
+                client.do_handshake()
+                done_c = True
+            except ssl.SSLWantReadError:
+                pass
+        if co.pending:
+            si.write(co.read())
+        if not done_s:
+            if before_server_step is not None:
+                before_server_step()
+            c0 = time.thread_time()
+            try:
+                server.do_handshake()
+                done_s = True
+            except ssl.SSLWantReadError:
+                pass
+            steps_cpu += time.thread_time() - c0
+        if so.pending:
+            ci.write(so.read())
+        if done_c and done_s:
+            return wrap_cpu, steps_cpu
+    raise RuntimeError("in-memory handshake did not finish in 20 flights")
+
+
 def server_handshake_costs(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext,
                            count: int) -> tuple[float, float]:
     """(server handshakes per server CPU second, pair handshakes per CPU
@@ -169,35 +209,7 @@ def server_handshake_costs(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContex
     server_cpu = 0.0
     t0 = time.thread_time()
     for _ in range(count):
-        ci, co, si, so = (ssl.MemoryBIO() for _ in range(4))
-        client = client_ctx.wrap_bio(ci, co, server_hostname="localhost")
-        c0 = time.thread_time()
-        server = server_ctx.wrap_bio(si, so, server_side=True)
-        server_cpu += time.thread_time() - c0
-        done_c = done_s = False
-        for _ in range(20):
-            if not done_c:
-                try:
-                    client.do_handshake()
-                    done_c = True
-                except ssl.SSLWantReadError:
-                    pass
-            if co.pending:
-                si.write(co.read())
-            if not done_s:
-                c0 = time.thread_time()
-                try:
-                    server.do_handshake()
-                    done_s = True
-                except ssl.SSLWantReadError:
-                    pass
-                server_cpu += time.thread_time() - c0
-            if so.pending:
-                ci.write(so.read())
-            if done_c and done_s:
-                break
-        else:
-            raise RuntimeError("in-memory handshake did not finish in 20 flights")
+        server_cpu += sum(server_handshake_cpu(client_ctx, server_ctx))
     total = time.thread_time() - t0
     return count / server_cpu, count / total
 
