@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cytls._handshake.sessionstore import SessionCache, StatefulTickets
 from cytls._handshake.tickets import SessionState
 
@@ -34,6 +36,17 @@ def test_stateful_tickets_refuse_other_shapes() -> None:
     assert store.open(b"") is None
     assert store.open(ticket) == state(1)  # still there after the probes
     assert StatefulTickets.stateless is False
+
+
+def test_stateful_tickets_seal_encoded_states() -> None:
+    # What issue_tickets hands any ticket store: encoded states.
+    store = StatefulTickets()
+    tickets = store.seal_encoded([state(1).encode(), state(2).encode()])
+    assert len(set(tickets)) == 2 and len(store) == 2
+    assert [store.open(t) for t in tickets] == [state(1), state(2)]
+    with pytest.raises(ValueError):
+        store.seal_encoded([b"not a state"])
+    assert len(store) == 0
 
 
 def test_session_cache_keeps_sessions_for_reuse() -> None:

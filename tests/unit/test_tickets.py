@@ -1,7 +1,8 @@
 """The ticket-key ring, the sealed session state, the 0-RTT strike register
 and the pre_shared_key codec.
 
-Owns: seal/open round trips, the shareable key format (export, reload,
+Owns: seal/open round trips (one state, and a connection's tickets
+encoded and sealed together), NewSessionTicket framing, the shareable key format (export, reload,
 bad sizes, duplicate names), rotation (current seals, previous opens),
 forged, truncated and foreign tickets (None, never an exception), the
 strike register's window and capacity, and every malformed OfferedPsks
@@ -16,9 +17,22 @@ from pathlib import Path
 import pytest
 
 from cytls._handshake.antireplay import StrikeRegister
-from cytls._handshake.tickets import KEY_LEN, SessionState, TicketKeyRing, parse_key_material
+from cytls._handshake.tickets import (
+    KEY_LEN,
+    SessionState,
+    TicketKeyRing,
+    encode_states,
+    parse_key_material,
+)
 from cytls._wire.alerts import TLSAlert
 from cytls._wire.codec import vec8, vec16
+from cytls._wire.enums import ExtensionType as Ext
+from cytls._wire.enums import HandshakeType as HT
+from cytls._wire.messages import (
+    NewSessionTicketMsg,
+    serialize_extensions,
+    serialize_new_session_ticket,
+)
 from cytls._wire.psk import OfferedPsks, parse_selected_identity
 
 STATE = SessionState(
@@ -70,6 +84,66 @@ def test_encode_refuses_overlong_fields() -> None:
         bad = SessionState(**{**{f: getattr(state, f) for f in state.__slots__}, **field})
         with pytest.raises(ValueError):
             bad.encode()
+
+
+def test_encode_states_matches_each_state() -> None:
+    # One connection's tickets differ in secret and age_add only; each
+    # encoding is that state's own, the shared fields encoded once.
+    secrets = [(bytearray(b"\x01" * 48), 7), (bytes(range(48)), 0xFFFFFFFF)]
+    encoded = encode_states(
+        0x0304,
+        0x1302,
+        1_700_000_000_000,
+        7200,
+        16384,
+        "example.com",
+        "h2",
+        False,
+        STATE.peer_chain,
+        STATE.verified_chain,
+        secrets,
+    )
+    assert len(encoded) == 2
+    for data, (secret, age_add) in zip(encoded, secrets, strict=True):
+        state = SessionState(
+            0x0304,
+            0x1302,
+            1_700_000_000_000,
+            age_add,
+            7200,
+            16384,
+            bytes(secret),
+            "example.com",
+            "h2",
+            peer_chain=STATE.peer_chain,
+            verified_chain=STATE.verified_chain,
+        )
+        assert data == state.encode()
+        assert SessionState.decode(data) == state
+    with pytest.raises(ValueError):
+        encode_states(0x0304, 0x1301, 1, 2, 0, None, None, False, (), (), [(b"", 1)])
+
+
+def test_seal_encoded_tickets_open_each_to_its_state() -> None:
+    ring = TicketKeyRing()
+    states = [STATE, SessionState(0x0303, 0xC02F, 1, 2, 3, 0, b"m" * 48, None, None, ems=True)]
+    tickets = ring.seal_encoded([s.encode() for s in states])
+    assert [ring.open(t) for t in tickets] == states
+    # Each ticket has its own nonce (after the 16-byte key name).
+    assert tickets[0][16:28] != tickets[1][16:28]
+    assert ring.seal_encoded([]) == []
+
+
+def test_new_session_ticket_framing() -> None:
+    exts = {int(Ext.early_data): (16384).to_bytes(4, "big")}
+    msg = NewSessionTicketMsg(7200, 0xA1B2C3D4, b"\x00", b"t" * 100, exts)
+    framed = serialize_new_session_ticket(
+        7200, 0xA1B2C3D4, b"\x00", b"t" * 100, serialize_extensions(list(exts.items()))
+    )
+    assert framed == msg.serialize()
+    assert framed[0] == HT.new_session_ticket
+    assert int.from_bytes(framed[1:4], "big") == len(framed) - 4
+    assert NewSessionTicketMsg.parse(framed[4:]) == msg
 
 
 def test_shared_format(tmp_path: Path) -> None:

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from cytls._handshake.keyschedule import SUITES, KeySchedule
+from cytls._handshake.keyschedule import SUITES, KeySchedule, wipe
 from cytls._handshake.state import TLS13, CertificateChecked, Context, State, unexpected
-from cytls._handshake.tickets import SessionState
+from cytls._handshake.tickets import SessionState, encode_states
 from cytls._handshake.transcript import Transcript
 from cytls._wire import messages as m
 from cytls._wire.alerts import AlertDescription as AD
@@ -327,26 +327,25 @@ def issue_tickets(ctx: Context) -> None:
     psks = ks.resumption_psks(nonces)
     # One system call for every age_add.
     age_adds = struct.unpack(f">{count}I", os.urandom(4 * count))
-    states = [
-        SessionState(
-            TLS13,
-            ctx.suite,
-            now,
-            age_adds[i],
-            lifetime,
-            early,
-            bytes(psks[i]),
-            ctx.server_name,
-            ctx.alpn,
-            peer_chain=peer,
-            verified_chain=verified,
-        )
-        for i in range(count)
-    ]
-    exts: dict[int, bytes] = {Ext.early_data: early.to_bytes(4, "big")} if early else {}
+    states = encode_states(
+        TLS13,
+        ctx.suite,
+        now,
+        lifetime,
+        early,
+        ctx.server_name,
+        ctx.alpn,
+        False,
+        peer,
+        verified,
+        list(zip(psks, age_adds, strict=True)),
+    )
+    for psk in psks:
+        wipe(psk)  # now only inside the states, which are sealed next
+    ext_block = m.serialize_extensions([(Ext.early_data, early.to_bytes(4, "big"))] if early else [])
     msgs = [
-        m.NewSessionTicketMsg(lifetime, age_add, nonce, ticket, exts).serialize()
-        for age_add, nonce, ticket in zip(age_adds, nonces, map(ring.seal, states), strict=True)
+        m.serialize_new_session_ticket(lifetime, age_add, nonce, ticket, ext_block)
+        for age_add, nonce, ticket in zip(age_adds, nonces, ring.seal_encoded(states), strict=True)
     ]
     ctx.send_handshake(b"".join(msgs))
     ctx.trace("send NewSessionTicket", count=count, lifetime=lifetime)

@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from cytls._handshake.tickets import SessionState
 
@@ -70,8 +70,8 @@ class SessionCache(_BoundedStore):
 class StatefulTickets(_BoundedStore):
     """Server: TLS 1.3 tickets that name a session kept here (OP_NO_TICKET).
 
-    It stands where a `TicketKeyRing` stands in the config (`seal`, `open`,
-    `clock`); `stateless` is False so that TLS 1.2 sends no ticket then (as
+    It stands where a `TicketKeyRing` stands in the config (`seal`,
+    `seal_encoded`, `open`, `clock`); `stateless` is False so that TLS 1.2 sends no ticket then (as
     OpenSSL: TLS 1.2 resumes by session ID under OP_NO_TICKET).
 
     Args:
@@ -92,6 +92,16 @@ class StatefulTickets(_BoundedStore):
         ticket = os.urandom(_ID_LEN)
         self._store(ticket, state)
         return ticket
+
+    def seal_encoded(self, states: Sequence[bytes]) -> list[bytes]:
+        """seal() for encoded states (`TicketKeyRing.seal_encoded`'s call)."""
+        out = []
+        for encoded in states:
+            state = SessionState.decode(encoded)
+            if state is None:
+                raise ValueError("not a session state encoding")
+            out.append(self.seal(state))
+        return out
 
     def open(self, ticket: bytes) -> SessionState | None:
         """The session ticket names, taken out (single use), or None."""

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from cytls._wire.codec import Reader, vec8, vec16, vec24
 from cytls.crypto import AESGCM
 
-__all__ = ["KEY_LEN", "NAME_LEN", "SessionState", "TicketKeyRing"]
+__all__ = ["KEY_LEN", "NAME_LEN", "SessionState", "TicketKeyRing", "encode_states"]
 
 NAME_LEN = 16
 KEY_LEN = NAME_LEN + 32
@@ -61,6 +61,43 @@ MAX_TICKET = (1 << 16) - 1
 def _chain(certs: tuple[bytes, ...]) -> bytes:
     # Most tickets carry no client chain.
     return vec24(b"".join(vec24(c) for c in certs)) if certs else b"\x00\x00\x00"
+
+
+def encode_states(
+    version: int,
+    suite: int,
+    created_ms: int,
+    lifetime: int,
+    max_early_data: int,
+    server_name: str | None,
+    alpn: str | None,
+    ems: bool,
+    peer_chain: tuple[bytes, ...],
+    verified_chain: tuple[bytes, ...],
+    secrets: Sequence[tuple[bytes | bytearray, int]],
+) -> list[bytes]:
+    """The encodings of the SessionStates that differ only in secret and
+    age_add (the tickets of one connection), one per (secret, age_add),
+    with the fields they share encoded once."""
+    # SNI host names are ASCII on the wire (RFC 6066 §3); latin-1 is a
+    # lossless and fast stand-in for the idna codec here.
+    name = (server_name or "").encode("latin-1")
+    tail = (
+        vec16(name)
+        + vec8((alpn or "").encode("utf-8", "surrogateescape"))
+        + _chain(peer_chain)
+        + _chain(verified_chain)
+    )
+    pack = _HEAD.pack
+    flag = 1 if ems else 0
+    out = []
+    for secret, age_add in secrets:
+        if not 0 < len(secret) <= 0xFF:
+            raise ValueError("a ticket's secret is 1 to 255 bytes")
+        head = pack(_FORMAT, version, suite, created_ms, age_add, lifetime, max_early_data, flag)
+        # (The secret stays out of any intermediate object but the result.)
+        out.append(b"".join((head, bytes((len(secret),)), secret, tail)))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,29 +133,19 @@ class SessionState:
     verified_chain: tuple[bytes, ...] = ()
 
     def encode(self) -> bytes:
-        # SNI host names are ASCII on the wire (RFC 6066 §3); latin-1 is a
-        # lossless and fast stand-in for the idna codec here.
-        name = (self.server_name or "").encode("latin-1")
-        alpn = (self.alpn or "").encode("utf-8", "surrogateescape")
-        return b"".join(
-            (
-                _HEAD.pack(
-                    _FORMAT,
-                    self.version,
-                    self.suite,
-                    self.created_ms,
-                    self.age_add,
-                    self.lifetime,
-                    self.max_early_data,
-                    1 if self.ems else 0,
-                ),
-                vec8(self.secret),
-                vec16(name),
-                vec8(alpn),
-                _chain(self.peer_chain),
-                _chain(self.verified_chain),
-            )
-        )
+        return encode_states(
+            self.version,
+            self.suite,
+            self.created_ms,
+            self.lifetime,
+            self.max_early_data,
+            self.server_name,
+            self.alpn,
+            self.ems,
+            self.peer_chain,
+            self.verified_chain,
+            ((self.secret, self.age_add),),
+        )[0]
 
     @classmethod
     def decode(cls, data: bytes) -> SessionState | None:
@@ -250,10 +277,19 @@ class TicketKeyRing:
 
     def seal(self, state: SessionState) -> bytes:
         """A ticket for state, under the current key."""
+        return self.seal_encoded([state.encode()])[0]
+
+    def seal_encoded(self, states: Sequence[bytes]) -> list[bytes]:
+        """Tickets for encoded states (SessionState.encode, encode_states),
+        under the current key, each with its own random nonce."""
         self._maybe_rotate()
         name, aead, _ = self._keys[0]
-        nonce = os.urandom(_NONCE_LEN)
-        return name + nonce + aead.encrypt(nonce, state.encode(), name)
+        nonces = os.urandom(_NONCE_LEN * len(states))  # one system call
+        out = []
+        for i, state in enumerate(states):
+            nonce = nonces[i * _NONCE_LEN : (i + 1) * _NONCE_LEN]
+            out.append(name + nonce + aead.encrypt(nonce, state, name))
+        return out
 
     def open(self, ticket: bytes) -> SessionState | None:
         """The state inside ticket, or None (unknown key, forged, malformed)."""

@@ -12,6 +12,7 @@ Must not: decide anything that depends on what was offered or negotiated
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 
 from cytls._wire.alerts import AlertDescription as AD
@@ -34,6 +35,7 @@ __all__ = [
     "handshake",
     "parse_extensions",
     "serialize_extensions",
+    "serialize_new_session_ticket",
 ]
 
 # RFC 8446 §4.1.3: the ServerHello.random that marks a HelloRetryRequest.
@@ -414,14 +416,26 @@ class NewSessionTicketMsg:
         return cls(lifetime, age_add, nonce, ticket, exts)
 
     def serialize(self) -> bytes:
-        body = (
-            self.lifetime.to_bytes(4, "big")
-            + self.age_add.to_bytes(4, "big")
-            + vec8(self.nonce)
-            + vec16(self.ticket)
-            + serialize_extensions(list(self.extensions.items()))
+        return serialize_new_session_ticket(
+            self.lifetime,
+            self.age_add,
+            self.nonce,
+            self.ticket,
+            serialize_extensions(list(self.extensions.items())),
         )
-        return handshake(HT.new_session_ticket, body)
+
+
+_NST_HEAD = struct.Struct(">II")
+
+
+def serialize_new_session_ticket(
+    lifetime: int, age_add: int, nonce: bytes, ticket: bytes, extensions: bytes
+) -> bytes:
+    """The framed NewSessionTicket message (RFC 8446 §4.6.1), given its
+    extensions block already serialized (serialize_extensions): a server's
+    tickets of one connection share it."""
+    body = b"".join((_NST_HEAD.pack(lifetime, age_add), vec8(nonce), vec16(ticket), extensions))
+    return handshake(HT.new_session_ticket, body)
 
 
 def parse_key_update(body: bytes) -> bool:
