@@ -56,6 +56,7 @@ from cytls._connection import Connection
 from cytls._handshake.state import Hooks
 from cytls._record import RecordLayer
 from cytls._wire import messages as m
+from cytls._wire import messages12 as m12
 from cytls._wire.events import ApplicationDataReceived, ConnectionClosed
 
 # -------------------------------------------- 6. record-level details
@@ -256,7 +257,7 @@ def test_empty_certificate_verify_signature_is_decrypt_error() -> None:
     c.start_handshake()
     s.receive_data(c.data_to_send())
     msgs = split_handshake(split_records(s.data_to_send())[0][5:])
-    ske = m.ServerKeyExchange12.parse(msgs[2][4:])
+    ske = m12.ServerKeyExchange12.parse(msgs[2][4:])
     ske.signature = b""
     msgs[2] = ske.serialize()
     refused(c, records(b"".join(msgs)), DECRYPT_ERROR)

@@ -36,6 +36,7 @@ from cytls._handshake.state import (
     unexpected,
 )
 from cytls._wire import messages as m
+from cytls._wire import messages12 as m12
 from cytls._wire.alerts import AlertDescription as AD
 from cytls._wire.alerts import TLSAlert
 from cytls._wire.enums import ExtensionType as Ext
@@ -82,10 +83,10 @@ def server_hello12(
         m.check_empty(exts[Ext.extended_master_secret], "extended_master_secret")
     elif cfg.require_extended_master_secret:
         raise TLSAlert(AD.handshake_failure, "server does not support extended master secret")
-    if Ext.renegotiation_info in exts and m.parse_renegotiation_info(exts[Ext.renegotiation_info]):
+    if Ext.renegotiation_info in exts and m12.parse_renegotiation_info(exts[Ext.renegotiation_info]):
         # RFC 5746 §3.4: empty on the initial handshake.
         raise TLSAlert(AD.handshake_failure, "renegotiation_info is not empty")
-    if Ext.ec_point_formats in exts and 0 not in m.parse_ec_point_formats(
+    if Ext.ec_point_formats in exts and 0 not in m12.parse_ec_point_formats(
         exts[Ext.ec_point_formats]
     ):
         raise _illegal("server does not accept uncompressed points")
@@ -140,7 +141,7 @@ class ExpectCertificate(State):
         if msg_type != HT.certificate:
             raise unexpected(self, msg_type)
         ctx = self.ctx
-        ders = m.parse_certificate12(body)
+        ders = m12.parse_certificate12(body)
         if not ders:
             raise TLSAlert(AD.decode_error, "server sent no certificate")
         chain = load_certificates(ders)
@@ -182,7 +183,7 @@ class ExpectServerKeyExchange(State):
         if msg_type != HT.server_key_exchange:
             raise unexpected(self, msg_type)
         ctx = self.ctx
-        ske = m.ServerKeyExchange12.parse(body)
+        ske = m12.ServerKeyExchange12.parse(body)
         if ske.group not in self.offer.groups or ske.group not in GROUPS12:
             raise _illegal(f"server chose group 0x{ske.group:04x}, not offered")
         if ske.scheme not in self.offer.sigalgs:
@@ -224,12 +225,12 @@ class ExpectCertificateRequestOrServerHelloDone(State):
         self.sig = sig
         self.cke = cke  # the ClientKeyExchange body
         self.premaster = premaster
-        self.request: m.CertificateRequest12 | None = None
+        self.request: m12.CertificateRequest12 | None = None
 
     def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
         ctx = self.ctx
         if msg_type == HT.certificate_request and self.request is None:
-            cr = m.CertificateRequest12.parse(body)
+            cr = m12.CertificateRequest12.parse(body)
             self.request = cr
             add_message(ctx, raw)
             ctx.client_auth_requested = True
@@ -262,12 +263,12 @@ class ExpectCertificateRequestOrServerHelloDone(State):
         if cr is not None:
             if cfg.certificate_chain and cfg.private_key is not None:
                 is_rsa = isinstance(cfg.private_key, rsa.RSAPrivateKey)
-                cert_type = m.CERT_TYPE_RSA_SIGN if is_rsa else m.CERT_TYPE_ECDSA_SIGN
+                cert_type = m12.CERT_TYPE_RSA_SIGN if is_rsa else m12.CERT_TYPE_ECDSA_SIGN
                 if cert_type in cr.certificate_types:
                     own = signatures.key_schemes12(cfg.private_key, cfg.certificate_chain[0])
                     scheme = next((s for s in own if s in cr.schemes), None)
             ders = prep.chain_der if scheme is not None else []
-            flight.append(m.serialize_certificate12(ders))
+            flight.append(m12.serialize_certificate12(ders))
             ctx.trace("send Certificate", certificates=len(ders))
         flight.append(m.handshake(HT.client_key_exchange, self.cke))
         for msg in flight:

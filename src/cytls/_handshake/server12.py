@@ -50,6 +50,7 @@ from cytls._handshake.state import (
 )
 from cytls._handshake.tickets import SessionState
 from cytls._wire import messages as m
+from cytls._wire import messages12 as m12
 from cytls._wire.alerts import AlertDescription as AD
 from cytls._wire.alerts import TLSAlert
 from cytls._wire.codec import vec24
@@ -108,12 +109,12 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
         raise TLSAlert(AD.handshake_failure, "client does not offer extended master secret")
     secure_reneg = CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV in ch.cipher_suites
     if Ext.renegotiation_info in exts:
-        if m.parse_renegotiation_info(exts[Ext.renegotiation_info]):
+        if m12.parse_renegotiation_info(exts[Ext.renegotiation_info]):
             # RFC 5746 §3.6: must be empty on the initial handshake.
             raise TLSAlert(AD.handshake_failure, "renegotiation_info is not empty")
         secure_reneg = True
     points = Ext.ec_point_formats in exts
-    if points and 0 not in m.parse_ec_point_formats(exts[Ext.ec_point_formats]):
+    if points and 0 not in m12.parse_ec_point_formats(exts[Ext.ec_point_formats]):
         raise _illegal("client does not accept uncompressed points")
 
     sni_ack = run_sni_callback(ctx, exts)
@@ -219,7 +220,7 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
     else:
         # ServerKeyExchange (RFC 8422 §5.4), signed over both randoms.
         exchange = _ephemeral(ctx, group)
-        ske = m.ServerKeyExchange12(group, exchange.public, scheme, b"")
+        ske = m12.ServerKeyExchange12(group, exchange.public, scheme, b"")
         ske.signature = sign(ctx, key, scheme, ch.random + random + ske.params)
         flight.append(ske.serialize())
 
@@ -230,8 +231,8 @@ def client_hello12(ctx: Context, ch: m.ClientHello, raw: bytes) -> State:
         names = m.parse_certificate_authorities(prep.ca_names_ext) if prep.ca_names_ext else []
         schemes = [s for s in cfg.signature_schemes if s in signatures.TLS12_SCHEMES]
         flight.append(
-            m.CertificateRequest12(
-                bytes((m.CERT_TYPE_ECDSA_SIGN, m.CERT_TYPE_RSA_SIGN)), schemes, names
+            m12.CertificateRequest12(
+                bytes((m12.CERT_TYPE_ECDSA_SIGN, m12.CERT_TYPE_RSA_SIGN)), schemes, names
             ).serialize()
         )
     flight.append(m.handshake(HT.server_hello_done, b""))
@@ -320,7 +321,7 @@ class ExpectCertificate(State):
         if msg_type != HT.certificate:
             raise unexpected(self, msg_type)
         ctx = self.ctx
-        ders = m.parse_certificate12(body)
+        ders = m12.parse_certificate12(body)
         add_message(ctx, raw)
         if not ders:
             ctx.trace("receive Certificate", certificates=0)
@@ -365,7 +366,7 @@ class ExpectClientKeyExchange(State):
             premaster = self.exchange.premaster(parse_encrypted_premaster(body))
             ctx.trace("decrypt premaster secret", bits=self.exchange.key_size)
         else:
-            premaster = self.exchange.exchange(m.parse_client_key_exchange12(body))
+            premaster = self.exchange.exchange(m12.parse_client_key_exchange12(body))
         add_message(ctx, raw)
         ks = ctx.ks12
         assert isinstance(ks, KeySchedule12)

@@ -36,6 +36,7 @@ from cytls._handshake import checks
 from cytls._handshake.config import TLSConfig
 from cytls._handshake.state import Hooks
 from cytls._wire import messages as m
+from cytls._wire import messages12 as m12
 from cytls._wire.alerts import TLSAlert
 
 __all__ = ["CONNECTION_TARGETS", "TARGETS", "Finding", "client_config", "server_config"]
@@ -222,8 +223,8 @@ _EXT_CODECS: list[Callable[[bytes], object]] = [
     m.parse_certificate_authorities,
     m.parse_early_data_nst,
     lambda b: m.check_empty(b, "extended_master_secret"),
-    m.parse_ec_point_formats,
-    m.parse_renegotiation_info,
+    m12.parse_ec_point_formats,
+    m12.parse_renegotiation_info,
 ]
 
 
@@ -260,7 +261,7 @@ def _certificate(data: bytes) -> None:
     except ssl.SSLError:
         pass
     try:
-        ders += m.parse_certificate12(data)
+        ders += m12.parse_certificate12(data)
     except ssl.SSLError:
         pass
     if not ders:
@@ -301,9 +302,9 @@ def _other_messages(data: bytes) -> None:
         m.CertificateRequest.parse,
         m.NewSessionTicketMsg.parse,
         m.parse_key_update,
-        m.ServerKeyExchange12.parse,
-        m.CertificateRequest12.parse,
-        m.parse_client_key_exchange12,
+        m12.ServerKeyExchange12.parse,
+        m12.CertificateRequest12.parse,
+        m12.parse_client_key_exchange12,
     ]
     parsers[data[0] % len(parsers)](data[1:])
 
