@@ -71,8 +71,9 @@ class StatefulTickets(_BoundedStore):
     """Server: TLS 1.3 tickets that name a session kept here (OP_NO_TICKET).
 
     It stands where a `TicketKeyRing` stands in the config (`seal`,
-    `seal_encoded`, `open`, `clock`); `stateless` is False so that TLS 1.2 sends no ticket then (as
-    OpenSSL: TLS 1.2 resumes by session ID under OP_NO_TICKET).
+    `seal_encoded`, `open`, `clock`); `stateless` is False so that TLS 1.2
+    sends no ticket then (as OpenSSL: TLS 1.2 resumes by session ID under
+    OP_NO_TICKET).
 
     Args:
         capacity: most sessions kept (the oldest go first).

@@ -34,10 +34,6 @@ __all__ = [
 ]
 
 
-def _err(desc: int, text: str) -> TLSAlert:
-    return TLSAlert(desc, text)
-
-
 # RFC 8422 §5.4: ECParameters.curve_type named_curve.
 NAMED_CURVE = 3
 # RFC 5246 §7.4.4 ClientCertificateType: rsa_sign, ecdsa_sign (RFC 8422 §5.5).
@@ -80,7 +76,7 @@ class ServerKeyExchange12:
         r = Reader(body, "ServerKeyExchange")
         curve_type = r.u8()
         if curve_type != NAMED_CURVE:
-            raise _err(AD.illegal_parameter, "ServerKeyExchange curve_type is not named_curve")
+            raise TLSAlert(AD.illegal_parameter, "ServerKeyExchange curve_type is not named_curve")
         group = r.u16()
         point = r.vec8(minimum=1)
         scheme = r.u16()
