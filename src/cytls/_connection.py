@@ -160,6 +160,19 @@ class Connection(NegotiatedView):
         except TLSAlert as exc:
             raise self._fail(exc) from None
 
+    def work_ahead(self) -> None:
+        """Call when the transport is about to wait for the peer, having
+        sent everything: the handshake computes, ahead, what the peer's
+        expected next message will need (a TLS 1.3 server: its tickets,
+        while the client checks our flight). Nothing is sent and no
+        outcome changes; it only moves work off the path from the peer's
+        message to our answer. A no-op once the handshake is over, or
+        failed, or in any state with nothing to prepare.
+        """
+        state = self._state
+        if self._error is None and state is not None and not self._ctx.complete:
+            state.work_ahead()
+
     def receive_data(self, data: bytes | bytearray | memoryview) -> list[Event]:
         """Process bytes received from the peer.
 

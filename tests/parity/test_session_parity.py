@@ -244,6 +244,52 @@ def test_server_tickets_leave_with_its_last_flight(pki: Pki) -> None:
     assert session is not None and len(pair.client._sslobj._conn.session_tickets) == 2
 
 
+def test_socket_server_builds_its_tickets_before_the_finished(
+    pki: Pki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 15: an SSLSocket server builds its tickets while the client
+    # checks its flight (Connection.work_ahead), so that only sending them
+    # is left once the client's Finished comes; the session resumes.
+    import socket
+    import threading
+
+    from cytls._handshake import server13
+
+    seen: list[bool] = []
+    handle = server13.ExpectFinished.handle
+
+    def spy(self: Any, msg_type: int, body: bytes, raw: bytes) -> Any:
+        seen.append(self.ahead is not None)
+        return handle(self, msg_type, body, raw)
+
+    monkeypatch.setattr(server13.ExpectFinished, "handle", spy)
+    client_ctx, server_ctx = contexts(cytls, cytls, pki)
+    lsock = socket.create_server(("127.0.0.1", 0))
+    lsock.settimeout(10)
+
+    def serve() -> None:
+        for _ in range(2):
+            raw, _ = lsock.accept()
+            raw.settimeout(10)
+            with server_ctx.wrap_socket(raw, server_side=True) as s:
+                s.sendall(s.recv(10))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    session = None
+    reused = []
+    for _ in range(2):
+        with socket.create_connection(lsock.getsockname(), timeout=10) as raw, \
+                client_ctx.wrap_socket(raw, server_hostname="localhost", session=session) as s:
+            s.sendall(b"ping")
+            assert s.recv(10) == b"ping"
+            reused.append(s.session_reused)
+            session = s.session
+    thread.join(10)
+    lsock.close()
+    assert seen == [True, True] and reused == [False, True]
+
+
 def test_session_survives_unclean_close_over_sockets(pki: Pki) -> None:
     import socket
     import threading

@@ -15,15 +15,19 @@ import dataclasses
 from typing import Any
 
 import pytest
-from tls_helpers import client_config, pump, server_config, split_records
+from tls_helpers import client_config, pki, pump, seal_records, server_config, split_records
 
 from cytls._connection import Connection
 from cytls._handshake.antireplay import StrikeRegister
 from cytls._handshake.config import TLSConfig
+from cytls._handshake.sessionstore import StatefulTickets
 from cytls._handshake.tickets import TicketKeyRing
 from cytls._wire import messages as m
+from cytls._wire.alerts import AlertDescription as AD
 from cytls._wire.alerts import TLSAlert
+from cytls._wire.enums import ContentType
 from cytls._wire.enums import ExtensionType as Ext
+from cytls._wire.enums import HandshakeType as HT
 from cytls._wire.events import EarlyDataReceived, NewSessionTicket
 from cytls._wire.psk import OfferedPsks
 
@@ -133,6 +137,107 @@ def test_ticket_contents() -> None:
     assert state.psk == ticket.psk if hasattr(state, "psk") else state.secret == ticket.psk
     assert state.server_name == "localhost" and state.alpn == "h2"
     assert state.age_add == ticket.age_add and state.suite == ticket.cipher_suite
+
+
+# ------------------------------------------------------------------ tickets built ahead
+# Connection.work_ahead (the socket layer calls it before it waits for the
+# client's Finished) builds the tickets from the Finished the server expects.
+
+
+def at_client_finished(scfg: TLSConfig, ccfg: TLSConfig | None = None) -> tuple[Connection, Connection]:
+    """A pair whose server has sent its flight and the client its Finished,
+    which the server has not read yet."""
+    c = Connection(ccfg or client_config())
+    s = Connection(scfg)
+    c.start_handshake()
+    s.receive_data(c.data_to_send())
+    c.receive_data(s.data_to_send())
+    assert c.handshake_complete and not s.handshake_complete
+    return c, s
+
+
+def test_tickets_built_ahead_are_the_ones_sent() -> None:
+    scfg = servers(num_tickets=2)
+    c, s = at_client_finished(scfg)
+    s.work_ahead()
+    ahead = s._state.ahead
+    assert ahead is not None
+    s.work_ahead()  # once is enough: the same tickets
+    assert s._state.ahead is ahead
+    pump(c, s)
+    assert s.handshake_complete and len(c.session_tickets) == 2
+    assert all(t.ticket in ahead[2] for t in c.session_tickets)
+    again, _ = resume(scfg, c.session_tickets[-1])
+    assert again.session_resumed
+
+
+def test_nothing_built_ahead_when_the_client_authenticates() -> None:
+    # Its Certificate and CertificateVerify come before its Finished: the
+    # transcript the tickets follow from is not known until they come.
+    p = pki()
+    scfg = servers(verify_mode=2)
+    ccfg = client_config(certificate_chain=p.client_chain, private_key=p.client_key)
+    c, s = at_client_finished(scfg, ccfg)
+    s.work_ahead()
+    assert getattr(s._state, "ahead", None) is None
+    pump(c, s)
+    assert s.peer_certificates
+    _c2, s2 = resume(scfg, c.session_tickets[-1], ccfg)
+    assert s2.session_resumed and s2.peer_certificates == s.peer_certificates
+
+
+def test_tickets_built_ahead_are_dropped_on_a_wrong_finished() -> None:
+    _c, s = at_client_finished(servers())
+    s.work_ahead()
+    state = s._state
+    secret = state.ahead[1]
+    assert any(secret)
+    ks = s._ctx.ks
+    wrong = m.handshake(HT.finished, bytes(ks.info.hash_len))
+    record = seal_records(s._ctx.suite, bytes(ks.client_hs_secret), [(ContentType.handshake, wrong)])
+    with pytest.raises(TLSAlert) as info:
+        s.receive_data(record)
+    assert info.value.description == AD.decrypt_error
+    assert not any(secret)  # the resumption_master_secret built ahead is wiped
+    out = split_records(s.data_to_send())
+    assert len(out) == 1 and len(out[0]) == 5 + 2 + 1 + 16  # our alert, and no tickets
+
+
+def test_tickets_built_ahead_unused_when_another_message_comes() -> None:
+    _c, s = at_client_finished(servers())
+    s.work_ahead()
+    secret = s._state.ahead[1]
+    ks = s._ctx.ks
+    other = m.handshake(HT.certificate, b"\x00\x00\x00\x00")
+    record = seal_records(s._ctx.suite, bytes(ks.client_hs_secret), [(ContentType.handshake, other)])
+    with pytest.raises(TLSAlert) as info:
+        s.receive_data(record)
+    assert info.value.description == AD.unexpected_message
+    assert not any(secret)
+
+
+def test_no_tickets_built_ahead_for_a_stateful_store() -> None:
+    # OP_NO_TICKET: sealing stores the session, so nothing is sealed
+    # before the client's Finished checks.
+    store = StatefulTickets()
+    scfg = servers(ticket_keys=store)
+    c, s = at_client_finished(scfg)
+    s.work_ahead()
+    assert s._state.ahead is None and len(store) == 0
+    pump(c, s)
+    assert len(c.session_tickets) == 2 and len(store) == 2
+
+
+def test_work_ahead_is_a_no_op_elsewhere() -> None:
+    c = Connection(client_config())
+    s = Connection(servers())
+    s.work_ahead()  # waiting for a ClientHello: nothing to prepare
+    c.work_ahead()  # not started
+    c.start_handshake()
+    c.work_ahead()
+    pump(c, s)
+    s.work_ahead()  # complete
+    assert s.handshake_complete and len(c.session_tickets) == 2
 
 
 # ------------------------------------------------------------------ fallbacks

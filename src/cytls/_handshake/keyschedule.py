@@ -270,9 +270,19 @@ class KeySchedule:
     def resumption_stage(self, client_finished_hash: bytes) -> None:
         """resumption_master_secret, given Transcript-Hash(..client
         Finished); the Master Secret is wiped."""
-        self.resumption_secret = self.derive_secret(
-            self.master_secret, b"res master", client_finished_hash
-        )
+        self.adopt_resumption_secret(self.resumption_secret_for(client_finished_hash))
+
+    def resumption_secret_for(self, client_finished_hash: bytes) -> bytearray:
+        """resumption_master_secret for that transcript hash, computed
+        without moving the schedule on (a server computes it ahead, from
+        the client Finished it expects; adopt_resumption_secret, once that
+        Finished came, or wipe)."""
+        return self.derive_secret(self.master_secret, b"res master", client_finished_hash)
+
+    def adopt_resumption_secret(self, secret: bytearray) -> None:
+        """resumption_stage's second half: keep `secret` (from
+        resumption_secret_for) and wipe the Master Secret."""
+        self.resumption_secret = secret
         wipe(self.master_secret)
         self.master_secret = bytearray()
 
@@ -337,15 +347,19 @@ class KeySchedule:
         """The PSK of a NewSessionTicket (RFC 8446 §4.6.1)."""
         return self.expand_label(self.resumption_secret, b"resumption", nonce, self.info.hash_len)
 
-    def resumption_psks(self, nonces: list[bytes]) -> list[bytearray]:
-        """resumption_psk for several tickets' nonces, eight per keyed HMAC."""
+    def resumption_psks(
+        self, nonces: list[bytes], secret: bytes | bytearray | None = None
+    ) -> list[bytearray]:
+        """resumption_psk for several tickets' nonces, eight per keyed HMAC,
+        from `secret` (a resumption_master_secret; by default this
+        schedule's)."""
         n = self.info.hash_len
+        if secret is None:
+            secret = self.resumption_secret
         requests = [(b"resumption", nonce, n) for nonce in nonces]
         out: list[bytearray] = []
         for i in range(0, len(requests), 8):
-            out += _core.hkdf_expand_labels(
-                self.info.alg, self.resumption_secret, tuple(requests[i : i + 8])
-            )
+            out += _core.hkdf_expand_labels(self.info.alg, secret, tuple(requests[i : i + 8]))
         return out
 
 

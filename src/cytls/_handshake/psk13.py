@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from cytls._handshake.keyschedule import SUITES, KeySchedule, wipe
 from cytls._handshake.state import TLS13, CertificateChecked, Context, State, unexpected
-from cytls._handshake.tickets import SessionState, encode_states
+from cytls._handshake.tickets import SessionState, TicketKeyRing, encode_states
 from cytls._handshake.transcript import Transcript
 from cytls._wire import messages as m
 from cytls._wire.alerts import AlertDescription as AD
@@ -45,11 +45,13 @@ __all__ = [
     "Resumption",
     "accept_early_data",
     "add_offer",
+    "can_build_tickets_ahead",
     "client_psk",
     "fill_binder",
     "issue_tickets",
     "send_early_data",
     "server_psk",
+    "ticket_messages",
 ]
 
 PSK_KE = 0
@@ -305,26 +307,57 @@ def _nonces(count: int) -> list[bytes]:
 _NONCES = _nonces(8)
 
 
-def issue_tickets(ctx: Context) -> None:
+def issue_tickets(ctx: Context, messages: bytes | None = None) -> None:
     """Server: after the client's Finished, queue config.num_tickets
     NewSessionTickets (one after a resumption, as OpenSSL) (RFC 8446
-    §4.6.1), each with its own nonce, PSK and
-    age_add, sealed under the ring's current key. They go out with the
-    handshake's last flight, before any application data."""
+    §4.6.1). They go out with the handshake's last flight, before any
+    application data.
+
+    Args:
+        ctx: the connection, its resumption_master_secret derived.
+        messages: the tickets ticket_messages() built ahead for this
+            very secret, or None to build them now.
+    """
+    cfg = ctx.config
+    if not cfg.num_tickets or cfg.ticket_keys is None or ctx.ks is None or ctx.suite is None:
+        return
+    if messages is None:
+        messages = ticket_messages(ctx, ctx.ks.resumption_secret)
+    ctx.send_handshake(messages)
+    ctx.trace("send NewSessionTicket", count=_ticket_count(ctx), lifetime=cfg.ticket_lifetime)
+
+
+def _ticket_count(ctx: Context) -> int:
+    # As OpenSSL: one ticket after a resumption (it replaces the one used).
+    n = ctx.config.num_tickets
+    return min(n, 1) if ctx.resumed else n
+
+
+def can_build_tickets_ahead(ctx: Context) -> bool:
+    """Whether ticket_messages() may run before the client's Finished is
+    checked: tickets are to be issued, and sealing them stores nothing (a
+    stateful store, OP_NO_TICKET, keeps every session it seals)."""
+    cfg = ctx.config
+    ring = cfg.ticket_keys
+    return bool(cfg.num_tickets) and isinstance(ring, TicketKeyRing) and ctx.suite is not None
+
+
+def ticket_messages(ctx: Context, resumption_secret: bytes | bytearray) -> bytes:
+    """The NewSessionTicket messages for one resumption_master_secret, each
+    with its own nonce, PSK and age_add, sealed under the ring's current
+    key (ctx.config.ticket_keys, which issue_tickets checked)."""
     cfg = ctx.config
     ring = cfg.ticket_keys
     ks = ctx.ks
-    if not cfg.num_tickets or ring is None or ks is None or ctx.suite is None:
-        return
+    assert ring is not None and ks is not None and ctx.suite is not None
     now = _now_ms(ctx)
     lifetime = cfg.ticket_lifetime
     early = cfg.max_early_data
     peer = tuple(c.public_bytes(Encoding.DER) for c in ctx.peer_certificates)
     verified = tuple(c.public_bytes(Encoding.DER) for c in ctx.verified_chain)
-    # As OpenSSL: one ticket after a resumption (it replaces the one used).
-    count = min(cfg.num_tickets, 1) if ctx.resumed else cfg.num_tickets
+    count = _ticket_count(ctx)
     nonces = _NONCES[:count] if count <= len(_NONCES) else _nonces(count)
-    psks = ks.resumption_psks(nonces)
+    psks = ks.resumption_psks(nonces, resumption_secret)
     # One system call for every age_add.
     age_adds = struct.unpack(f">{count}I", os.urandom(4 * count))
     states = encode_states(
@@ -343,12 +376,10 @@ def issue_tickets(ctx: Context) -> None:
     for psk in psks:
         wipe(psk)  # now only inside the states, which are sealed next
     ext_block = m.serialize_extensions([(Ext.early_data, early.to_bytes(4, "big"))] if early else [])
-    msgs = [
+    return b"".join(
         m.serialize_new_session_ticket(lifetime, age_add, nonce, ticket, ext_block)
         for age_add, nonce, ticket in zip(age_adds, nonces, ring.seal_encoded(states), strict=True)
-    ]
-    ctx.send_handshake(b"".join(msgs))
-    ctx.trace("send NewSessionTicket", count=count, lifetime=lifetime)
+    )
 
 
 def accept_early_data(

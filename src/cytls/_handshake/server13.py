@@ -33,16 +33,18 @@ from cytls._handshake.checks import (
 )
 from cytls._handshake.config import TLSConfig
 from cytls._handshake.groups import server_exchange
-from cytls._handshake.keyschedule import SUITES, KeySchedule
+from cytls._handshake.keyschedule import SUITES, KeySchedule, wipe
 from cytls._handshake.psk13 import (
     PSK_KE,
     ExpectEndOfEarlyData,
     Resumption,
     accept_early_data,
+    can_build_tickets_ahead,
     issue_tickets,
     read_early_key,
     resumed_client_proof,
     server_psk,
+    ticket_messages,
 )
 from cytls._handshake.state import (
     TLS13,
@@ -472,22 +474,63 @@ class ExpectFinished(State):
         self.ctx = ctx
         self.cert_proof = cert_proof
         self.sig_proof = sig_proof
+        # work_ahead's (transcript hash with the Finished we expect,
+        # resumption_master_secret, NewSessionTicket messages).
+        self.ahead: tuple[bytes, bytearray, bytes] | None = None
+
+    def work_ahead(self) -> None:
+        """The tickets, built while the client is still at work on our
+        flight (its chain check, its Finished): the socket layer calls
+        this before it waits. They follow from the Finished we expect,
+        which the transcript so far fixes; handle() sends them only when
+        the Finished that comes is that one and checks, else wipes them."""
+        ctx = self.ctx
+        ks = ctx.ks
+        if self.ahead is not None or ks is None or not can_build_tickets_ahead(ctx):
+            return
+        t = ctx.transcript.copy()
+        t.add(m.handshake(HT.finished, ks.finished_verify_data(ks.client_hs_secret, t.digest())))
+        digest = t.digest()
+        secret = ks.resumption_secret_for(digest)
+        self.ahead = (digest, secret, ticket_messages(ctx, secret))
 
     def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
+        ahead, self.ahead = self.ahead, None
         if msg_type != HT.finished:
+            _drop(ahead)
             raise unexpected(self, msg_type)
         ctx = self.ctx
         ks = ctx.ks
         assert ks is not None
-        fin_proof = check_peer_finished(ctx, ks.client_hs_secret, body, raw)
-        ks.resumption_stage(ctx.transcript.digest())
+        try:
+            fin_proof = check_peer_finished(ctx, ks.client_hs_secret, body, raw)
+        except TLSAlert:
+            _drop(ahead)
+            raise
+        digest = ctx.transcript.digest()
+        tickets = None
+        # Nothing but this Finished moves the transcript in this state; the
+        # comparison is cheap and keeps tickets for another from going out.
+        if ahead is not None and ahead[0] == digest:
+            ks.adopt_resumption_secret(ahead[1])
+            tickets = ahead[2]
+        else:
+            _drop(ahead)
+            ks.resumption_stage(digest)
         ctx.handshake_transcript = ctx.transcript
         ctx.set_read(ks.client_app_secret)
         ctx.trace("verify client Finished")
         # RFC 8446 §4.6.1: the tickets go out with our last handshake
         # flight, before any application data we write.
-        issue_tickets(ctx)
+        issue_tickets(ctx, tickets)
         return handshake_complete(ctx, self.cert_proof, self.sig_proof, fin_proof)
+
+
+def _drop(ahead: tuple[bytes, bytearray, bytes] | None) -> None:
+    """Unused work_ahead results: the secret is wiped (the tickets are
+    sealed, and never sent)."""
+    if ahead is not None:
+        wipe(ahead[1])
 
 
 class PostHandshakeAuth:

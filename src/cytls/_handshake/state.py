@@ -270,6 +270,11 @@ class State:
     def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:  # pragma: no cover
         raise NotImplementedError
 
+    def work_ahead(self) -> None:
+        """While the peer works on our last flight (the transport would
+        wait): compute what its expected answer will need. Sends nothing
+        and changes no outcome; most states have nothing to do."""
+
     def change_cipher_spec(self) -> State:
         """TLS 1.2: a ChangeCipherSpec record; only the states that wait
         for it accept it (RFC 5246 §7.1)."""

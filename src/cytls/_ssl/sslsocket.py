@@ -143,6 +143,11 @@ class SocketTLSObject(TLSObject):
             except BlockingIOError:
                 self._wait_ready(sock, select.POLLOUT)
 
+    def _before_wait(self) -> None:
+        # Our flight is on the wire: what the peer's answer will need is
+        # computed while the peer works on it (Connection.work_ahead).
+        self._conn.work_ahead()
+
     def _pull(self) -> bytes:
         try:
             if self._exact:

@@ -451,12 +451,18 @@ class TLSObject(SessionAccess, ConnectionFacts):
                 self._answered_last = sent
                 self._finish()
                 return
+            self._before_wait()
             data = self._pull()
             if not data:
                 # OpenSSL, told to ignore an unexpected EOF, reports this
                 # mid-handshake EOF as SSL_ERROR_ZERO_RETURN.
                 raise zero_return_error() if self._ignore_eof else eof_error()
             self._feed(data)
+
+    def _before_wait(self) -> None:
+        """The handshake has sent what it had and is about to read: over
+        memory BIOs nothing (our bytes are still in the outgoing BIO, and
+        work now would hold them back); SocketTLSObject works ahead."""
 
     def _transport_eof(self) -> None:
         """The transport ended without close_notify after the handshake:
