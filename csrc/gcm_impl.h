@@ -38,7 +38,9 @@ struct cytls_gcm_impl {
                   const uint8_t *in, size_t len, size_t split, int decrypt);
 };
 
-/* A multiple of every backend's bulk group (at most 256 bytes). */
+/* A multiple of every backend's bulk group (at most 256 bytes; the
+ * VAES-512 backend's 512-byte groups read each 256-byte half from its own
+ * side of split). */
 #define CYTLS_GCM_SPLIT_ALIGN 256
 
 /*

@@ -2,11 +2,13 @@
  * gcm_vaes512.c -- AES-GCM on x86-64 with VAES and VPCLMULQDQ on 512-bit
  * vectors (AVX-512 F/BW/VL).
  *
- * Each zmm register holds four blocks. The bulk loops run 16 blocks
- * (256 bytes) per iteration: the AES rounds of this group interleave with
+ * Each zmm register holds four blocks. The bulk loops run 32 blocks
+ * (512 bytes) per iteration: the AES rounds of this group interleave with
  * the GHASH of the previous group's ciphertext (encryption) or of this
- * group's (decryption), aggregated with H^16..H^1 and reduced once per 16
- * blocks. Tails use masked loads and stores, so no byte outside the buffers
+ * group's (decryption), aggregated with H^32..H^1 and reduced once per 32
+ * blocks (one reduction per 16 blocks left the GHASH chain, not the AES
+ * units, the bound). A remainder of 16 to 31 blocks runs one 16-block
+ * group. Tails use masked loads and stores, so no byte outside the buffers
  * is touched and no scalar loop is needed. All instructions used are
  * constant time; branches depend on lengths only.
  *
@@ -14,9 +16,9 @@
  * key powers are stored as H^k * x^-1.
  *
  * State layout: __m512i rk[15] at 0 (each round key in all four lanes);
- * at 1024, 20 128-bit slots P[0..19] with P[k] = H^(16-k) * x^-1 for
- * k < 16 and zeros after, so that m trailing blocks find their powers at
- * P + 16 - m.
+ * at 1024, 36 128-bit slots P[0..35] with P[k] = H^(32-k) * x^-1 for
+ * k < 32 and zeros after, so that m trailing blocks find their powers at
+ * P + 32 - m (a 16-block group's at P + 16).
  */
 #include "gcm_impl.h"
 
@@ -26,6 +28,9 @@
 #include <string.h>
 
 #define POW_OFFSET 1024
+#define NPOW 32
+/* From P[0], the powers H^16..H^1 of a 16-block group. */
+#define POW16 (16 * 16)
 
 #define XOR(a, b) _mm512_xor_si512((a), (b))
 #define XOR3(a, b, c) _mm512_ternarylogic_epi64((a), (b), (c), 0x96)
@@ -112,6 +117,16 @@ static inline __m128i ghash16(__m128i y, const uint8_t *pow, const __m512i c[4])
     return fold_reduce(lo, mid, hi);
 }
 
+/* y = GHASH over 32 reflected blocks c[0..7], aggregated. */
+static inline __m128i ghash32(__m128i y, const uint8_t *pow, const __m512i c[8])
+{
+    __m512i lo = _mm512_setzero_si512(), mid = lo, hi = lo;
+    mul_acc(XOR(c[0], _mm512_zextsi128_si512(y)), POW4(pow, 0), &lo, &mid, &hi);
+    for (int q = 1; q < 8; q++)
+        mul_acc(c[q], POW4(pow, q), &lo, &mid, &hi);
+    return fold_reduce(lo, mid, hi);
+}
+
 /* GHASH of rem < 256 bytes (zero-padded), with the powers for m blocks. */
 static __m128i ghash_partial(__m128i y, const uint8_t *pow, const uint8_t *p,
                              size_t rem)
@@ -119,7 +134,7 @@ static __m128i ghash_partial(__m128i y, const uint8_t *pow, const uint8_t *p,
     if (rem == 0)
         return y;
     size_t m = (rem + 15) / 16;
-    const uint8_t *pm = pow + 16 * (16 - m);
+    const uint8_t *pm = pow + 16 * (32 - m);
     __m512i lo = _mm512_setzero_si512(), mid = lo, hi = lo;
     for (size_t q = 0; 64 * q < rem; q++) {
         __m512i c = bswap512(
@@ -139,7 +154,7 @@ static __m128i ghash_bytes(__m128i y, const uint8_t *pow, const uint8_t *p,
         __m512i c[4];
         for (int q = 0; q < 4; q++)
             c[q] = bswap512(_mm512_loadu_si512((const void *)(p + 64 * q)));
-        y = ghash16(y, pow, c);
+        y = ghash16(y, pow + POW16, c);
         p += 256;
         len -= 256;
     }
@@ -148,17 +163,17 @@ static __m128i ghash_bytes(__m128i y, const uint8_t *pow, const uint8_t *p,
 
 static void vaes512_init(cytls_gcm_ctx *ctx, const uint8_t *key)
 {
-    uint8_t rk[240], pw[16 * 16];
-    cytls_gcm_aesni_expand(rk, pw, 16, key, ctx->key_len, ctx->rounds);
+    uint8_t rk[240], pw[16 * NPOW];
+    cytls_gcm_aesni_expand(rk, pw, NPOW, key, ctx->key_len, ctx->rounds);
     for (unsigned r = 0; r <= ctx->rounds; r++)
         _mm512_storeu_si512(
             (void *)(cytls_gcm_state(ctx) + 64 * r),
             _mm512_broadcast_i32x4(
                 _mm_loadu_si128((const __m128i *)(rk + 16 * r))));
     uint8_t *pow = cytls_gcm_state(ctx) + POW_OFFSET;
-    for (int k = 0; k < 16; k++) /* P[k] = H^(16-k) */
-        memcpy(pow + 16 * k, pw + 16 * (15 - k), 16);
-    memset(pow + 16 * 16, 0, 64);
+    for (int k = 0; k < NPOW; k++) /* P[k] = H^(32-k) */
+        memcpy(pow + 16 * k, pw + 16 * (NPOW - 1 - k), 16);
+    memset(pow + 16 * NPOW, 0, 64);
     cytls_memzero(rk, sizeof rk);
     cytls_memzero(pw, sizeof pw);
 }
@@ -177,6 +192,54 @@ static void vaes512_init(cytls_gcm_ctx *ctx, const uint8_t *key)
         (x)[2] = _mm512_aesenclast_epi128((x)[2], RK(rounds));        \
         (x)[3] = _mm512_aesenclast_epi128((x)[3], RK(rounds));        \
     } while (0)
+
+/* One AES round on the eight vectors x[0..7] with round key k. */
+#define AES_ROUND8(x, k)                                                 \
+    do {                                                                 \
+        const __m512i k_ = (k);                                          \
+        for (int q_ = 0; q_ < 8; q_++)                                   \
+            (x)[q_] = _mm512_aesenc_epi128((x)[q_], k_);                 \
+    } while (0)
+
+/* Encrypt the eight counter vectors x[0..7] (already XORed with rk[0]). */
+#define AES_ROUNDS8(x, rounds)                                           \
+    do {                                                                 \
+        for (unsigned r_ = 1; r_ < (rounds); r_++)                       \
+            AES_ROUND8(x, RK(r_));                                       \
+        for (int q_ = 0; q_ < 8; q_++)                                   \
+            (x)[q_] = _mm512_aesenclast_epi128((x)[q_], RK(rounds));     \
+    } while (0)
+
+/* All but the last AES round of x[0..7], with y = GHASH of the 32
+ * reflected blocks c[0..7] (aggregated with H^32..H^1 from the state's
+ * powers pow, reduced once) woven into the first eight rounds (AES-128 has
+ * ten). */
+#define AES_WOVEN8(x, c, y)                                              \
+    do {                                                                 \
+        __m512i lo_ = _mm512_setzero_si512(), mid_ = lo_, hi_ = lo_;     \
+        for (int q_ = 0; q_ < 8; q_++) {                                 \
+            AES_ROUND8(x, RK(q_ + 1));                                   \
+            mul_acc(q_ == 0 ? XOR((c)[0], _mm512_zextsi128_si512(y))     \
+                            : (c)[q_],                                   \
+                    POW4(pow, q_), &lo_, &mid_, &hi_);                   \
+        }                                                                \
+        for (unsigned r_ = 9; r_ < rounds; r_++)                         \
+            AES_ROUND8(x, RK(r_));                                       \
+        (y) = fold_reduce(lo_, mid_, hi_);                               \
+    } while (0)
+
+/* The next n counter vectors, XORed with rk[0], into x[0..n-1]. */
+#define NEXT_COUNTERS(x, n)                                              \
+    do {                                                                 \
+        for (int q_ = 0; q_ < (n); q_++) {                               \
+            (x)[q_] = XOR(bswap512(ctr), RK(0));                         \
+            ctr = _mm512_add_epi32(ctr, four);                           \
+        }                                                                \
+    } while (0)
+
+/* The input of vector q (0..7) of the 512-byte group at off: each 256-byte
+ * half on its own side of split (a multiple of 256, see gcm_impl.h). */
+#define SRC32(off, q) (in_at((off) + 256 * ((q) / 4)) + 64 * ((q) % 4))
 
 static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
                           uint8_t tag[16], const uint8_t nonce[12],
@@ -218,87 +281,63 @@ static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
         _mm512_set_epi32(0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 1));
 
     size_t i = 0;
-    if (!decrypt && len >= 256) {
-        __m512i c[4], x[4];
-        for (int q = 0; q < 4; q++) {
-            x[q] = XOR(bswap512(ctr), RK(0));
-            ctr = _mm512_add_epi32(ctr, four);
-        }
-        AES_ROUNDS4(x, rounds);
-        for (int q = 0; q < 4; q++) {
-            __m512i o = XOR(x[q], _mm512_loadu_si512((const void *)(in_at(0) + 64 * q)));
+    if (!decrypt && len >= 512) {
+        __m512i c[8], x[8];
+        NEXT_COUNTERS(x, 8);
+        AES_ROUNDS8(x, rounds);
+        for (int q = 0; q < 8; q++) {
+            __m512i o = XOR(x[q], _mm512_loadu_si512((const void *)SRC32(0, q)));
             _mm512_storeu_si512((void *)(out + 64 * q), o);
             c[q] = bswap512(o);
         }
-        for (i = 256; i + 256 <= len; i += 256) {
-            for (int q = 0; q < 4; q++) {
-                x[q] = XOR(bswap512(ctr), RK(0));
-                ctr = _mm512_add_epi32(ctr, four);
-            }
-            /* GHASH of the previous 16 ciphertext blocks, woven into the
-             * first AES rounds of this group. */
-            __m512i lo = _mm512_setzero_si512(), mid = lo, hi = lo;
-            for (int q = 0; q < 4; q++) {
-                x[0] = _mm512_aesenc_epi128(x[0], RK(q + 1));
-                x[1] = _mm512_aesenc_epi128(x[1], RK(q + 1));
-                x[2] = _mm512_aesenc_epi128(x[2], RK(q + 1));
-                x[3] = _mm512_aesenc_epi128(x[3], RK(q + 1));
-                mul_acc(q == 0 ? XOR(c[0], _mm512_zextsi128_si512(y)) : c[q],
-                        POW4(pow, q), &lo, &mid, &hi);
-            }
-            for (unsigned r = 5; r < rounds; r++) {
-                x[0] = _mm512_aesenc_epi128(x[0], RK(r));
-                x[1] = _mm512_aesenc_epi128(x[1], RK(r));
-                x[2] = _mm512_aesenc_epi128(x[2], RK(r));
-                x[3] = _mm512_aesenc_epi128(x[3], RK(r));
-            }
-            y = fold_reduce(lo, mid, hi);
-            for (int q = 0; q < 4; q++) {
+        for (i = 512; i + 512 <= len; i += 512) {
+            NEXT_COUNTERS(x, 8);
+            /* GHASH of the previous group's ciphertext. */
+            AES_WOVEN8(x, c, y);
+            for (int q = 0; q < 8; q++) {
                 x[q] = _mm512_aesenclast_epi128(x[q], RK(rounds));
-                __m512i o = XOR(
-                    x[q], _mm512_loadu_si512((const void *)(in_at(i) + 64 * q)));
+                __m512i o = XOR(x[q], _mm512_loadu_si512((const void *)SRC32(i, q)));
                 _mm512_storeu_si512((void *)(out + i + 64 * q), o);
                 c[q] = bswap512(o);
             }
         }
-        y = ghash16(y, pow, c);
+        y = ghash32(y, pow, c);
     } else if (decrypt) {
-        for (; i + 256 <= len; i += 256) {
-            __m512i c[4], x[4], d[4];
-            for (int q = 0; q < 4; q++) {
-                d[q] = _mm512_loadu_si512((const void *)(in_at(i) + 64 * q));
+        for (; i + 512 <= len; i += 512) {
+            __m512i c[8], x[8], d[8];
+            for (int q = 0; q < 8; q++) {
+                d[q] = _mm512_loadu_si512((const void *)SRC32(i, q));
                 c[q] = bswap512(d[q]);
                 x[q] = XOR(bswap512(ctr), RK(0));
                 ctr = _mm512_add_epi32(ctr, four);
             }
-            __m512i lo = _mm512_setzero_si512(), mid = lo, hi = lo;
-            for (int q = 0; q < 4; q++) {
-                x[0] = _mm512_aesenc_epi128(x[0], RK(q + 1));
-                x[1] = _mm512_aesenc_epi128(x[1], RK(q + 1));
-                x[2] = _mm512_aesenc_epi128(x[2], RK(q + 1));
-                x[3] = _mm512_aesenc_epi128(x[3], RK(q + 1));
-                mul_acc(q == 0 ? XOR(c[0], _mm512_zextsi128_si512(y)) : c[q],
-                        POW4(pow, q), &lo, &mid, &hi);
-            }
-            for (unsigned r = 5; r < rounds; r++) {
-                x[0] = _mm512_aesenc_epi128(x[0], RK(r));
-                x[1] = _mm512_aesenc_epi128(x[1], RK(r));
-                x[2] = _mm512_aesenc_epi128(x[2], RK(r));
-                x[3] = _mm512_aesenc_epi128(x[3], RK(r));
-            }
-            y = fold_reduce(lo, mid, hi);
-            for (int q = 0; q < 4; q++) {
+            AES_WOVEN8(x, c, y);
+            for (int q = 0; q < 8; q++) {
                 x[q] = _mm512_aesenclast_epi128(x[q], RK(rounds));
                 _mm512_storeu_si512((void *)(out + i + 64 * q), XOR(x[q], d[q]));
             }
         }
+    }
+    /* 16 to 31 blocks left: one 16-block group, GHASHed after its AES. */
+    if (len - i >= 256) {
+        __m512i c[4], x[4];
+        NEXT_COUNTERS(x, 4);
+        AES_ROUNDS4(x, rounds);
+        for (int q = 0; q < 4; q++) {
+            __m512i d = _mm512_loadu_si512((const void *)(in_at(i) + 64 * q));
+            __m512i o = XOR(x[q], d);
+            _mm512_storeu_si512((void *)(out + i + 64 * q), o);
+            c[q] = bswap512(decrypt ? d : o);
+        }
+        y = ghash16(y, pow + POW16, c);
+        i += 256;
     }
 
     /* Tail: fewer than 16 blocks, masked. */
     size_t rem = len - i;
     if (rem > 0) {
         size_t m = (rem + 15) / 16;
-        const uint8_t *pm = pow + 16 * (16 - m);
+        const uint8_t *pm = pow + 16 * (32 - m);
         __m512i lo = _mm512_setzero_si512(), mid = lo, hi = lo;
         for (size_t q = 0; 64 * q < rem; q++) {
             __mmask64 k = byte_mask(rem - 64 * q);
@@ -322,7 +361,7 @@ static void vaes512_crypt(const cytls_gcm_ctx *ctx, uint8_t *out,
     uint8_t lens[16];
     cytls_gcm_lengths(lens, aad_len, len);
     y = gf_mul(_mm_xor_si128(y, bswap128(_mm_loadu_si128((const __m128i *)lens))),
-               _mm_loadu_si128((const __m128i *)(pow + 16 * 15)));
+               _mm_loadu_si128((const __m128i *)(pow + 16 * (NPOW - 1))));
     _mm_storeu_si128((__m128i *)tag, _mm_xor_si128(bswap128(y), mask));
 #undef in_at
 }

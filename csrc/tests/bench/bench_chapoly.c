@@ -10,19 +10,10 @@
  * Each figure is the best of five rounds of about 0.1 s.
  */
 #define _POSIX_C_SOURCE 199309L
-#include "cytls.h"
+#include "bench_util.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 enum op { CHACHA20, POLY1305, SEAL, OPEN };
 static const char *const op_names[] = {"chacha20", "poly1305", "seal", "open"};
@@ -54,23 +45,15 @@ static void run_op(enum op op, uint8_t *out, uint8_t *in, uint8_t *sealed,
 
 int main(int argc, char **argv)
 {
-    const char *level = argc > 1 ? argv[1] : "native";
+    const char *level = bench_level(argc, argv);
     static const size_t default_sizes[] = {64, 1024, 16384};
-    cytls_init();
-    if (!cytls_set_level(level)) {
-        fprintf(stderr, "unknown level %s\n", level);
-        return 2;
-    }
     printf("level %s: chacha20 %s, poly1305 %s\n", level,
            cytls_backend_name("chacha20"), cytls_backend_name("poly1305"));
-    int num = argc > 2 ? argc - 2 : 3;
+    int num = bench_count(argc, 3);
     for (int si = 0; si < num; si++) {
-        size_t len = argc > 2 ? (size_t)strtoul(argv[2 + si], NULL, 10)
-                              : default_sizes[si];
-        uint8_t *in = calloc(len + 16, 1), *out = calloc(len + 16, 1);
-        uint8_t *sealed = calloc(len + 16, 1);
-        if (!in || !out || !sealed)
-            return 2;
+        size_t len = bench_size(argc, argv, si, default_sizes);
+        uint8_t *in = bench_alloc(len + 16), *out = bench_alloc(len + 16);
+        uint8_t *sealed = bench_alloc(len + 16);
         cytls_chapoly_seal(key, sealed, nonce, aad, sizeof aad, in, len);
         for (int op = CHACHA20; op <= OPEN; op++) {
             double best = 0;

@@ -10,18 +10,10 @@
  * Each figure is the best of five rounds of about 0.1 s, in ns per call.
  */
 #define _POSIX_C_SOURCE 199309L
-#include "cytls.h"
+#include "bench_util.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static uint8_t msg[16384], key[48], out[64];
 
@@ -40,11 +32,7 @@ static void run(int what, size_t len)
 
 int main(int argc, char **argv)
 {
-    const char *level = argc > 1 ? argv[1] : "native";
-    if (!cytls_set_level(level)) {
-        fprintf(stderr, "unknown level %s\n", level);
-        return 2;
-    }
+    const char *level = bench_level(argc, argv);
     printf("level %s: sha512 %s\n", level, cytls_backend_name("sha512"));
     static const size_t sizes[] = {48, 100, 200, 300, 16384};
     static const char *const names[] = {"sha384", "hmac-sha384"};
