@@ -148,10 +148,15 @@ _RESPONSE = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\no
 
 
 def _latency_server(impl_name: str, files: CertFiles, listener: socket.socket, count: int) -> None:
-    """Child: answer count connections as `s_server -www` does: read the
-    request, write the response, send close_notify without waiting for the
-    client's, close."""
+    """Child: answer count connections as `s_server -www` does (serve_latency)."""
     _, ctx = _contexts(impl_name, files)
+    serve_latency(ctx, listener, count)
+
+
+def serve_latency(ctx: ssl.SSLContext, listener: socket.socket, count: int) -> None:
+    """Answer count connections as `s_server -www` does: read the request,
+    write the response, send close_notify without waiting for the client's,
+    close."""
     listener.settimeout(_TIMEOUT)
     for _ in range(count):
         raw, _ = listener.accept()
