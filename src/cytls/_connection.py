@@ -171,7 +171,13 @@ class Connection(NegotiatedView):
         """
         state = self._state
         if self._error is None and state is not None and not self._ctx.complete:
-            state.work_ahead()
+            try:
+                state.work_ahead()
+            except Exception:
+                # Only a head start: the message's own processing does the
+                # same work again, and ends the connection with the right
+                # alert if it fails there too.
+                return
 
     def receive_data(self, data: bytes | bytearray | memoryview) -> list[Event]:
         """Process bytes received from the peer.

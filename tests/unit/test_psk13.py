@@ -228,6 +228,26 @@ def test_no_tickets_built_ahead_for_a_stateful_store() -> None:
     assert len(c.session_tickets) == 2 and len(store) == 2
 
 
+def test_a_failed_head_start_leaves_the_work_to_the_finished(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cytls._handshake import server13
+
+    secrets = []
+
+    def failing(ctx: Any, secret: bytearray) -> bytes:
+        secrets.append(secret)
+        raise RuntimeError("sealing failed")
+
+    # work_ahead's own reference only: issue_tickets still builds them.
+    monkeypatch.setattr(server13, "ticket_messages", failing)
+    c, s = at_client_finished(servers())
+    s.work_ahead()  # not raised: only a head start
+    assert s._state.ahead is None and secrets and not any(secrets[0])
+    pump(c, s)
+    assert s.handshake_complete and len(c.session_tickets) == 2
+
+
 def test_work_ahead_is_a_no_op_elsewhere() -> None:
     c = Connection(client_config())
     s = Connection(servers())

@@ -492,7 +492,12 @@ class ExpectFinished(State):
         t.add(m.handshake(HT.finished, ks.finished_verify_data(ks.client_hs_secret, t.digest())))
         digest = t.digest()
         secret = ks.resumption_secret_for(digest)
-        self.ahead = (digest, secret, ticket_messages(ctx, secret))
+        try:
+            tickets = ticket_messages(ctx, secret)
+        except BaseException:
+            wipe(secret)
+            raise
+        self.ahead = (digest, secret, tickets)
 
     def handle(self, msg_type: int, body: bytes, raw: bytes) -> State:
         ahead, self.ahead = self.ahead, None
