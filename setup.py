@@ -67,7 +67,6 @@ extensions = [
         # Any C change relinks: backend objects enter as extra_objects, which
         # build_ext does not track on its own.
         depends=[os.path.relpath(p) for p in sorted(cbuild.CSRC.glob("*.[ch]"))],
-        define_macros=[("CYTHON_LIMITED_API", "0")],
     )
 ]
 
