@@ -4,7 +4,7 @@ Owns: that `_core` is built for CPython's full C API. Cython compiles a
 module for the Limited API whenever the macro CYTHON_LIMITED_API is defined
 at all (even as 0), and such a build reaches every method through its
 slowest paths (no vectorcall before 3.12, argument tuples, no fast GIL or
-thread state): about 7-9 % of a handshake pair here, and the record layer's
+thread state): 5-12 % of a handshake pair here, and the record layer's
 margin over the raw AEAD. Its extension types are then heap types, made
 from type specs; a full-API build's are static.
 """
