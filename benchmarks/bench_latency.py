@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import socket
-import ssl
 import statistics
 import subprocess
 import sys
@@ -49,22 +48,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from cytls.cli import _certgen  # noqa: E402
-from cytls.cli._bench_net import _contexts, serve_latency  # noqa: E402
+from cytls.cli._bench_net import _contexts, serve_latency, timed_connection  # noqa: E402
 from cytls.cli._certgen import CertFiles  # noqa: E402
 
 _TIMEOUT = 30.0
-_REQUEST = b"GET / HTTP/1.0\r\n\r\n"
-
-
-def _files(directory: Path) -> CertFiles:
-    return CertFiles(
-        directory,
-        directory / "ca.pem",
-        directory / "server-chain.pem",
-        directory / "server-key.pem",
-        directory / "client-chain.pem",
-        directory / "client-key.pem",
-    )
 
 
 def serve(impl: str, count: int, directory: Path) -> None:
@@ -73,7 +60,7 @@ def serve(impl: str, count: int, directory: Path) -> None:
     (warm-up) one left out, on stdout."""
     listener = socket.create_server(("127.0.0.1", 0), backlog=64)
     print(listener.getsockname()[1], flush=True)
-    _, ctx = _contexts(impl, _files(directory))
+    _, ctx = _contexts(impl, CertFiles.in_directory(directory))
     serve_latency(ctx, listener, 1)
     t0 = time.process_time()
     serve_latency(ctx, listener, count - 1)
@@ -100,21 +87,6 @@ class Server:
         return float(line)
 
 
-def one_connection(ctx: Any, port: int) -> float:
-    """Seconds for one connection, as the bench's latency section times it."""
-    t0 = time.perf_counter()
-    with socket.create_connection(("127.0.0.1", port), timeout=_TIMEOUT) as raw, \
-            ctx.wrap_socket(raw, server_hostname="localhost") as tls:
-        tls.sendall(_REQUEST)
-        while True:
-            try:
-                if not tls.recv(4096):
-                    break
-            except ssl.SSLEOFError:
-                break
-    return time.perf_counter() - t0
-
-
 def in_turn(clients: dict[str, tuple[Any, int]], count: int) -> dict[str, list[float]]:
     """count connections for each (context, port), taking turns (the order
     flips every turn); the first turn warms up and is not kept."""
@@ -122,7 +94,7 @@ def in_turn(clients: dict[str, tuple[Any, int]], count: int) -> dict[str, list[f
     times: dict[str, list[float]] = {n: [] for n in names}
     for i in range(count + 1):
         for name in names if i % 2 else names[::-1]:
-            dt = one_connection(*clients[name])
+            dt = timed_connection(*clients[name])
             if i:
                 times[name].append(dt)
     return times

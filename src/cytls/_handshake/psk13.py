@@ -319,8 +319,9 @@ def issue_tickets(ctx: Context, messages: bytes | None = None) -> None:
             very secret, or None to build them now.
     """
     cfg = ctx.config
-    if not cfg.num_tickets or cfg.ticket_keys is None or ctx.ks is None or ctx.suite is None:
+    if not _issues_tickets(ctx):
         return
+    assert ctx.ks is not None
     if messages is None:
         messages = ticket_messages(ctx, ctx.ks.resumption_secret)
     ctx.send_handshake(messages)
@@ -333,13 +334,19 @@ def _ticket_count(ctx: Context) -> int:
     return min(n, 1) if ctx.resumed else n
 
 
+def _issues_tickets(ctx: Context) -> bool:
+    """Whether this connection's handshake ends with tickets."""
+    cfg = ctx.config
+    if not cfg.num_tickets or cfg.ticket_keys is None:
+        return False
+    return ctx.ks is not None and ctx.suite is not None
+
+
 def can_build_tickets_ahead(ctx: Context) -> bool:
     """Whether ticket_messages() may run before the client's Finished is
     checked: tickets are to be issued, and sealing them stores nothing (a
     stateful store, OP_NO_TICKET, keeps every session it seals)."""
-    cfg = ctx.config
-    ring = cfg.ticket_keys
-    return bool(cfg.num_tickets) and isinstance(ring, TicketKeyRing) and ctx.suite is not None
+    return _issues_tickets(ctx) and isinstance(ctx.config.ticket_keys, TicketKeyRing)
 
 
 def ticket_messages(ctx: Context, resumption_secret: bytes | bytearray) -> bytes:

@@ -486,8 +486,9 @@ class ExpectFinished(State):
         the Finished that comes is that one and checks, else wipes them."""
         ctx = self.ctx
         ks = ctx.ks
-        if self.ahead is not None or ks is None or not can_build_tickets_ahead(ctx):
+        if self.ahead is not None or not can_build_tickets_ahead(ctx):
             return
+        assert ks is not None
         t = ctx.transcript.copy()
         t.add(m.handshake(HT.finished, ks.finished_verify_data(ks.client_hs_secret, t.digest())))
         digest = t.digest()

@@ -144,6 +144,7 @@ def socket_rate(impl_name: str, files: CertFiles, *, direction: str, size: int, 
 # ---------------------------------------------------------------------------
 # Per-connection latency
 
+_REQUEST = b"GET / HTTP/1.0\r\n\r\n"
 _RESPONSE = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
 
 
@@ -188,18 +189,9 @@ def latency(server_impl: str, client_impl: str, files: CertFiles, count: int) ->
     times = []
     try:
         for i in range(count + 1):
-            t0 = time.perf_counter()
-            with socket.create_connection(("127.0.0.1", port), timeout=_TIMEOUT) as raw, \
-                    client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:
-                tls.sendall(b"GET / HTTP/1.0\r\n\r\n")
-                while True:
-                    try:
-                        if not tls.recv(4096):
-                            break
-                    except ssl.SSLEOFError:
-                        break
+            dt = timed_connection(client_ctx, port)
             if i:  # the first connection warms caches
-                times.append(time.perf_counter() - t0)
+                times.append(dt)
     finally:
         proc.join(_TIMEOUT)
         if proc.is_alive():
@@ -207,6 +199,22 @@ def latency(server_impl: str, client_impl: str, files: CertFiles, count: int) ->
             proc.join()
     times.sort()
     return times[len(times) // 2]
+
+
+def timed_connection(client_ctx: ssl.SSLContext, port: int) -> float:
+    """Seconds for one connection to 127.0.0.1:port: connect, handshake, a
+    request, the response read to EOF, close (Nagle on, the default)."""
+    t0 = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port), timeout=_TIMEOUT) as raw, \
+            client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+        tls.sendall(_REQUEST)
+        while True:
+            try:
+                if not tls.recv(4096):
+                    break
+            except ssl.SSLEOFError:
+                break
+    return time.perf_counter() - t0
 
 
 # ---------------------------------------------------------------------------

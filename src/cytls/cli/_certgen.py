@@ -51,15 +51,7 @@ class Credentials:
         if directory is None:
             tmp = tempfile.TemporaryDirectory(prefix="cytls-certs-")
             directory = Path(tmp.name)
-        files = CertFiles(
-            directory=directory,
-            ca=directory / "ca.pem",
-            server_chain=directory / "server-chain.pem",
-            server_key=directory / "server-key.pem",
-            client_chain=directory / "client-chain.pem",
-            client_key=directory / "client-key.pem",
-            _tmp=tmp,
-        )
+        files = CertFiles.in_directory(directory, tmp)
         files.ca.write_bytes(self.ca_pem)
         files.server_chain.write_bytes(self.server_cert_pem + self.intermediate_pem)
         files.server_key.write_bytes(self.server_key_pem)
@@ -79,6 +71,22 @@ class CertFiles:
     client_chain: Path
     client_key: Path
     _tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    @classmethod
+    def in_directory(
+        cls, directory: Path, tmp: tempfile.TemporaryDirectory[str] | None = None
+    ) -> CertFiles:
+        """The paths Credentials.write uses in `directory` (another process
+        finds the files it wrote there with this)."""
+        return cls(
+            directory=directory,
+            ca=directory / "ca.pem",
+            server_chain=directory / "server-chain.pem",
+            server_key=directory / "server-key.pem",
+            client_chain=directory / "client-chain.pem",
+            client_key=directory / "client-key.pem",
+            _tmp=tmp,
+        )
 
     def cleanup(self) -> None:
         """Remove the temporary directory, if this object created one."""
