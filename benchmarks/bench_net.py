@@ -76,7 +76,8 @@ def test_asyncio_http(benchmark: Any, files: CertFiles, impl: str, keepalive: bo
     benchmark.extra_info["per_second"] = rate
 
 
-@pytest.mark.parametrize("impl", IMPLS)
+# PLAIN_TCP: the same loop over bare sockets, the ceiling loopback TCP sets.
+@pytest.mark.parametrize("impl", [*IMPLS, _bench_net.PLAIN_TCP])
 @pytest.mark.parametrize("pairs", [1, 2])
 def test_thread_pairs(benchmark: Any, files: CertFiles, impl: str, pairs: int) -> None:
     benchmark.pedantic(_bench_net.thread_scaling, args=(impl, files),

@@ -58,6 +58,9 @@ def test_bench_quick_json_figures_are_measured() -> None:
     for f in report["figures"]:
         if f["section"] in _bench_sections.SECTIONS:
             assert "ssl" in f["peers"] or "ssl" in f["unavailable_peers"], f
+    # Thread scaling also has the same loop over bare sockets: the ceiling.
+    threads = [f for f in report["figures"] if f["section"] == "threads"]
+    assert threads and all("plain TCP" in f["peers"] for f in threads), threads
     assert "measuring sockets..." in res.stderr  # a progress line per section, with --json too
     # AEAD figures exist exactly when cytls.crypto imports; both sizes, both directions.
     try:

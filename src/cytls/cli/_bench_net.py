@@ -26,7 +26,7 @@ from typing import Any
 from cytls.cli import _impl
 from cytls.cli._certgen import CertFiles
 
-__all__ = ["latency", "recv_exact", "socket_rate", "thread_scaling"]
+__all__ = ["PLAIN_TCP", "latency", "recv_exact", "socket_rate", "thread_scaling"]
 
 _TIMEOUT = 60.0
 _READ_BUF = 256 * 1024
@@ -226,6 +226,13 @@ def timed_connection(client_ctx: ssl.SSLContext, port: int) -> float:
 # is free while either end encrypts, decrypts or waits on the socket. (With a
 # writer thread and a reader thread per pair, one pair already keeps both
 # cores busy, and no implementation scales on two cores.)
+#
+# PLAIN_TCP runs the same loop over the bare sockets: what loopback TCP
+# itself scales to in the same run, the ceiling for either implementation
+# (on this machine's kind it is well short of 2x: the kernel's share of
+# each pair's time does not scale as the user-space share does).
+
+PLAIN_TCP = "plain TCP"
 
 
 def _bulk_socket_options(sock: socket.socket) -> None:
@@ -241,9 +248,11 @@ def _bulk_socket_options(sock: socket.socket) -> None:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def _connected_pair(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext) -> tuple[Any, Any]:
+def _connected_pair(client_ctx: ssl.SSLContext | None,
+                    server_ctx: ssl.SSLContext | None) -> tuple[Any, Any]:
     """A client and server SSLSocket over 127.0.0.1, handshake done (the
-    server's end on a helper thread, which is then joined)."""
+    server's end on a helper thread, which is then joined); with no
+    contexts, the two plain sockets."""
     with socket.socket() as listener:
         _bulk_socket_options(listener)  # before listen(): accepted sockets inherit them
         listener.bind(("127.0.0.1", 0))
@@ -255,7 +264,8 @@ def _connected_pair(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext) -> t
         def accept() -> None:
             raw, _ = listener.accept()
             raw.settimeout(_TIMEOUT)
-            accepted.append(server_ctx.wrap_socket(raw, server_side=True))
+            accepted.append(raw if server_ctx is None
+                            else server_ctx.wrap_socket(raw, server_side=True))
 
         helper = threading.Thread(target=accept, daemon=True)
         helper.start()
@@ -263,7 +273,8 @@ def _connected_pair(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext) -> t
         _bulk_socket_options(raw)
         raw.settimeout(_TIMEOUT)
         raw.connect(("127.0.0.1", port))
-        client = client_ctx.wrap_socket(raw, server_hostname="localhost")
+        client = (raw if client_ctx is None
+                  else client_ctx.wrap_socket(raw, server_hostname="localhost"))
         helper.join(_TIMEOUT)
     if not accepted:
         client.close()
@@ -296,9 +307,19 @@ def thread_scaling(impl_name: str, files: CertFiles, *, pairs: int, total: int,
     """Aggregate bytes/s of `pairs` threads of this process, each moving
     `total` bytes in `size`-byte writes over its own connection pair (one
     thread writes on the client end and reads on the server end), all
-    started together."""
-    client_ctx, server_ctx = _contexts(impl_name, files)
+    started together. impl_name PLAIN_TCP: the pairs are bare sockets."""
+    client_ctx: ssl.SSLContext | None = None
+    server_ctx: ssl.SSLContext | None = None
+    if impl_name != PLAIN_TCP:
+        client_ctx, server_ctx = _contexts(impl_name, files)
     conns = [_connected_pair(client_ctx, server_ctx) for _ in range(pairs)]
+    if impl_name == PLAIN_TCP:
+        # A plain socket with a timeout polls before every recv and send
+        # (an SSLSocket polls only when a read or write would block): the
+        # ceiling is the blocking loop. Nothing here can block for long:
+        # each write fits the buffers and is read back in the same thread.
+        for sock in (s for pair in conns for s in pair):
+            sock.settimeout(None)
     try:
         start = threading.Barrier(pairs)
         out = [0.0] * pairs

@@ -129,10 +129,13 @@ def bench_threads(report: Report, quick: bool, files: CertFiles) -> None:
         two = _bench_net.thread_scaling(impl, files, pairs=2, total=total)
         return one, two
 
-    got: dict[str, list[tuple[float, float]]] = {impl: [] for impl in IMPLS}
+    # The same loop over bare sockets, in the same rounds: the ceiling that
+    # loopback TCP itself sets on this machine (see _bench_net.PLAIN_TCP).
+    impls = (*IMPLS, _bench_net.PLAIN_TCP)
+    got: dict[str, list[tuple[float, float]]] = {impl: [] for impl in impls}
     reasons: dict[str, str] = {}
     for _ in range(rounds):
-        for impl in IMPLS:
+        for impl in impls:
             if impl in reasons:
                 continue
             try:
@@ -152,10 +155,11 @@ def bench_threads(report: Report, quick: bool, files: CertFiles) -> None:
             return r[1] / r[0] if scaled else r[1]
 
         fig = Figure("threads", label, unit, median([pick(r) for r in got["cytls"]]))
-        if "ssl" in reasons:
-            fig.unavailable_peers["ssl"] = reasons["ssl"]
-        else:
-            fig.peers["ssl"] = median([pick(r) for r in got["ssl"]])
+        for peer in impls[1:]:
+            if peer in reasons:
+                fig.unavailable_peers[peer] = reasons[peer]
+            else:
+                fig.peers[peer] = median([pick(r) for r in got[peer]])
         report.add(fig)
 
 
