@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from cytls._connection_view import NegotiatedView
 from cytls._handshake.client import start_client
@@ -37,6 +38,9 @@ from cytls._wire.events import (
     TraceEvent,
 )
 from cytls._wire.messages import MAX_CLIENT_HELLO
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 __all__ = ["Connection"]
 
@@ -261,7 +265,7 @@ class Connection(NegotiatedView):
             self._process_buffered()
         return n
 
-    def receive_app_into(self, fd: int, size: int, into: memoryview) -> int:
+    def receive_app_into(self, fd: int, size: int, into: Buffer, limit: int = 0) -> int:
         """The socket reader's fast path once traffic flows: as receive_fd
         with `into`, but a batch of application data only goes straight
         into `into` with no Python-level processing (and no event).
@@ -278,7 +282,7 @@ class Connection(NegotiatedView):
         """
         if not self._traffic_only():
             return -3
-        n: int = self._record.recv_app_into(fd, size, into)
+        n: int = self._record.recv_app_into(fd, size, into, limit)
         if n == -2:
             self._process_buffered()
         return n
@@ -584,6 +588,38 @@ class Connection(NegotiatedView):
         # (The sequence number, read in C, spares the call on every write.)
         if record._write.seq >= KEY_UPDATE_AFTER and record.needs_key_update():
             state.send_key_update(False)
+
+    def send_app_fd(self, data: Buffer, fd: int) -> int:
+        """The socket writer's fast path once traffic flows: as
+        send_application_data(data, fd) followed by data_to_send(), when
+        that would seal the records straight onto the socket and leave
+        nothing to take.
+
+        Returns:
+            The bytes taken (all of data), all sent; -1 when this path does
+            not apply now (nothing is done: use send_application_data);
+            -2 when data was taken but data_to_send() has bytes the socket
+            did not take (the KeyUpdate that the write key's limit asks for,
+            if it does, is queued after them, as send_application_data does).
+
+        Raises:
+            As send_application_data.
+        """
+        state = self._state
+        if (
+            self._error is not None
+            or not isinstance(state, ExpectTraffic)
+            or state.update_pending
+            or self.closed
+            or self.peer_closed
+            or self._msg_hook is not None
+        ):
+            return -1
+        record = self._record
+        n: int = record.send_app(fd, data, KEY_UPDATE_AFTER)
+        if n == -2 and record._write.seq >= KEY_UPDATE_AFTER and record.needs_key_update():
+            state.send_key_update(False)
+        return n
 
     def read_application_data(self, max_bytes: int = -1) -> bytes:
         """Take up to max_bytes (-1: all) of decrypted application data."""

@@ -285,22 +285,25 @@ cdef class RecordIO:
         """
         return _fill_fd(self, fd, size, open_now, into)
 
-    def recv_app_into(self, int fd, Py_ssize_t size, into):
+    def recv_app_into(self, int fd, Py_ssize_t size, into, Py_ssize_t limit=0):
         """The socket reader's fast path once traffic flows: fill_fd with
-        open_now and `into`, and when the batch held application data
-        only, hand it over at once (what `into` could not take stays in
-        app_data). Only while app_data is empty.
+        open_now and `into` (any writable contiguous buffer, its first
+        `limit` bytes when 0 < limit), and when the batch held application
+        data only, hand it over at once (what `into` could not take stays
+        in app_data). Only while app_data is empty.
 
         Returns:
             The bytes copied into `into` (0: only part of a record came),
-            -1 at end of stream, or -2 when the Connection must look at the
+            -1 at end of stream, -2 when the Connection must look at the
             batch (a record other than application data, an error, or
-            app_data not empty): call receive() as after fill_fd.
+            app_data not empty): call receive() as after fill_fd, or -3
+            when `into` is empty or not a writable contiguous buffer
+            (nothing is done).
 
         Raises:
             OSError: recv() failed; nothing is taken then.
         """
-        return _recv_app_into(self, fd, size, into)
+        return _recv_app_into(self, fd, size, into, limit)
 
     def open_app_bytes(self, data, Py_ssize_t limit):
         """The memory-BIO reader's fast path once traffic flows: feed data
@@ -327,6 +330,24 @@ cdef class RecordIO:
             As send(); never the socket's errors (the rest stays queued).
         """
         _send_fd(self, fd, data)
+
+    def send_app(self, int fd, data, uint64_t seq_limit):
+        """The socket writer's fast path once traffic flows: send_fd, only
+        when it seals straight into the wire (nothing queued before) and
+        the write key has sealed fewer than seq_limit records.
+
+        Returns:
+            The bytes taken (all of data), everything sent and the key
+            still under seq_limit; -1 when this path does not apply
+            (nothing is done; data not one contiguous buffer, output
+            queued, padding per record, or the key at seq_limit); -2 when
+            data was taken but what the socket did not take stays queued,
+            or the key reached seq_limit with it.
+
+        Raises:
+            As send().
+        """
+        return _send_app(self, fd, data, seq_limit)
 
     def take_app_data_into(self, buffer):
         """Move up to len(buffer) bytes of decrypted application data into

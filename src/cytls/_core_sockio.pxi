@@ -22,7 +22,7 @@ cdef extern from "<sys/socket.h>" nogil:
 
 
 cdef Py_ssize_t _fill_fd(RecordIO io, int fd, Py_ssize_t size, bint open_now,
-                         object into, bint commit=False) except -1:
+                         object into, bint commit=False, Py_ssize_t limit=0) except -1:
     # One recv() into the input buffer, retried after signals (PEP 475);
     # with open_now, every complete record of the buffer is opened before
     # the GIL is taken back and kept in io._pre for receive(), and the
@@ -86,6 +86,8 @@ cdef Py_ssize_t _fill_fd(RecordIO io, int fd, Py_ssize_t size, bint open_now,
                     copied = res.app_len
                     if copied > <size_t>into_view.len:
                         copied = <size_t>into_view.len
+                    if 0 < limit < <Py_ssize_t>copied:
+                        copied = <size_t>limit
                     memcpy(into_view.buf, dst, copied)
         if copy:
             PyBuffer_Release(&into_view)
@@ -146,40 +148,54 @@ cdef int _send_fd(RecordIO io, int fd, object data) except -1:
     # in the same stretch without the GIL; what was sent is dropped from
     # the front. Anything already queued, or a per-record padding policy,
     # takes the plain send() path, so that records stay in order.
+    cdef Py_buffer d
+    if not _sends_direct(io):
+        io.send(23, data)
+        return 0
+    PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
+    try:
+        _seal_send(io, fd, &d)
+    finally:
+        PyBuffer_Release(&d)
+    return 0
+
+
+cdef inline bint _sends_direct(RecordIO io):
+    # Whether a write may be sealed straight into the outgoing bytearray
+    # and sent (see _send_fd).
+    cdef RecordProtector write = io._write
+    return not (io._out_array or io._out_chunks or PyByteArray_GET_SIZE(io._outgoing)
+                or (io._pad_fn is not None and write.p.keyed and write.p.version == 0x0304))
+
+
+cdef int _seal_send(RecordIO io, int fd, Py_buffer *d) except -1:
+    # _send_fd's work once it applies: seal, send, keep what the socket
+    # did not take.
     cdef RecordProtector write = io._write
     cdef bytearray out = io._outgoing
-    cdef Py_buffer d
     cdef Py_buffer o
-    cdef size_t need, dlen
+    cdef size_t need
+    cdef size_t dlen = <size_t>d.len
     cdef size_t written = 0
     cdef size_t sent = 0
     cdef ssize_t r
     cdef uint8_t *dst
     cdef int ok
-    if (io._out_array or io._out_chunks or PyByteArray_GET_SIZE(out)
-            or (io._pad_fn is not None and write.p.keyed and write.p.version == 0x0304)):
-        io.send(23, data)
+    need = cytls_record_seal_len(write.p, dlen)
+    if need == 0:
         return 0
-    PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
-    try:
-        dlen = <size_t>d.len
-        need = cytls_record_seal_len(write.p, dlen)
-        if need == 0:
-            return 0
-        _ba_set_len(out, <Py_ssize_t>need)
-        PyObject_GetBuffer(out, &o, PyBUF_WRITABLE)
-        dst = <uint8_t *>o.buf
-        with nogil:
-            ok = cytls_record_seal(write.p, dst, need, &written, 23, <const uint8_t *>d.buf, dlen)
-            if ok:
-                while sent < written:
-                    r = c_send(fd, dst + sent, written - sent, 0)
-                    if r < 0:
-                        break  # EAGAIN, EINTR or an error: the adapter's turn
-                    sent += <size_t>r
-        PyBuffer_Release(&o)
-    finally:
-        PyBuffer_Release(&d)
+    _ba_set_len(out, <Py_ssize_t>need)
+    PyObject_GetBuffer(out, &o, PyBUF_WRITABLE)
+    dst = <uint8_t *>o.buf
+    with nogil:
+        ok = cytls_record_seal(write.p, dst, need, &written, 23, <const uint8_t *>d.buf, dlen)
+        if ok:
+            while sent < written:
+                r = c_send(fd, dst + sent, written - sent, 0)
+                if r < 0:
+                    break  # EAGAIN, EINTR or an error: the adapter's turn
+                sent += <size_t>r
+    PyBuffer_Release(&o)
     if not ok:
         _ba_set_len(out, 0)
         raise io._seal_limit_error()
@@ -188,12 +204,40 @@ cdef int _send_fd(RecordIO io, int fd, object data) except -1:
     return 0
 
 
-cdef Py_ssize_t _recv_app_into(RecordIO io, int fd, Py_ssize_t size, object into) except -3:
+cdef Py_ssize_t _send_app(RecordIO io, int fd, object data, uint64_t seq_limit) except -3:
+    # See RecordIO.send_app.
+    cdef Py_buffer d
+    if not _sends_direct(io) or io._write.p.seq >= seq_limit:
+        return -1
+    try:
+        PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
+    except (BufferError, TypeError):
+        return -1  # not one contiguous buffer: the caller's full path says so
+    try:
+        _seal_send(io, fd, &d)
+    finally:
+        PyBuffer_Release(&d)
+    if PyByteArray_GET_SIZE(io._outgoing) or io._write.p.seq >= seq_limit:
+        return -2
+    return d.len
+
+
+cdef Py_ssize_t _recv_app_into(RecordIO io, int fd, Py_ssize_t size, object into,
+                               Py_ssize_t limit=0) except -4:
     # See RecordIO.recv_app_into.
     cdef Py_ssize_t got
+    cdef Py_buffer v
     if PyByteArray_GET_SIZE(io.app_data) or io._failure is not None:
         return -2
-    got = _fill_fd(io, fd, size, True, into, True)
+    try:
+        PyObject_GetBuffer(into, &v, PyBUF_WRITABLE)
+    except (BufferError, TypeError):
+        return -3  # not one writable contiguous buffer: the full path says so
+    got = v.len
+    PyBuffer_Release(&v)
+    if got == 0:
+        return -3
+    got = _fill_fd(io, fd, size, True, into, True, limit)
     if got == 0:
         return -1
     if io._pre_ready:

@@ -178,3 +178,27 @@ class Server:
 
         sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
         return sock
+
+
+def socket_pair(client_ctx: Any, server_ctx: Any) -> tuple[Any, Any]:
+    """A client and a server SSLSocket over 127.0.0.1, handshake done (the
+    server's accept and handshake on a thread, joined); 10 s timeouts."""
+    import socket
+    import threading
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(10)
+        got: list[Any] = []
+
+        def accept() -> None:
+            raw, _ = listener.accept()
+            raw.settimeout(10)
+            got.append(server_ctx.wrap_socket(raw, server_side=True))
+
+        t = threading.Thread(target=accept)
+        t.start()
+        raw = socket.create_connection(listener.getsockname(), timeout=10)
+        client = client_ctx.wrap_socket(raw, server_hostname="localhost")
+        t.join(10)
+    assert got, "the server end did not connect"
+    return client, got[0]

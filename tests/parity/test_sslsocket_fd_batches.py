@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from parity_helpers import Pki, contexts, needs_engine
+from parity_helpers import Pki, contexts, needs_engine, socket_pair
 
 import cytls
 
@@ -29,22 +29,7 @@ pytestmark = [needs_engine, pytest.mark.timeout(60)]
 
 
 def _pair(client_mod: ModuleType, server_mod: ModuleType, pki: Pki) -> tuple[Any, Any]:
-    client_ctx, server_ctx = contexts(client_mod, server_mod, pki)
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        listener.settimeout(10)
-        got: list[Any] = []
-
-        def accept() -> None:
-            raw, _ = listener.accept()
-            raw.settimeout(10)
-            got.append(server_ctx.wrap_socket(raw, server_side=True))
-
-        t = threading.Thread(target=accept)
-        t.start()
-        raw = socket.create_connection(listener.getsockname(), timeout=10)
-        client = client_ctx.wrap_socket(raw, server_hostname="localhost")
-        t.join(10)
-    return client, got[0]
+    return socket_pair(*contexts(client_mod, server_mod, pki))
 
 
 def _read_exactly(tls: Any, n: int, into: bool) -> bytes:

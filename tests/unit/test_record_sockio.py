@@ -3,7 +3,10 @@
 fill_fd() recv()s into the input buffer and, with open_now, opens the
 records in the same step (and may copy their plaintext into the reader's
 buffer); receive() then hands them over. send_fd() seals and send()s in one
-step and leaves what the socket refuses queued. The tests run over
+step and leaves what the socket refuses queued; send_app() is its fast path
+for the Connection, which declines (-1) whenever send_fd would not seal
+straight onto the socket, and recv_app_into() the reader's (a limit, and
+buffers it leaves to the full path). The tests run over
 socketpairs: records split at every byte, non-blocking sockets (EAGAIN),
 signals during a blocked recv() (EINTR), a stop at a handshake record, a
 bad record, and the copy into a buffer the reader then does or does not
@@ -12,6 +15,7 @@ pass again.
 
 from __future__ import annotations
 
+import array
 import os
 import signal
 import socket
@@ -228,6 +232,19 @@ def test_send_fd_all_taken(pair: tuple, suite: tuple) -> None:
     assert bytes(r.app_data) == data
 
 
+def _start_reader(b: socket.socket) -> tuple[threading.Thread, bytearray]:
+    """A thread reading b to its end into the bytearray returned."""
+    received = bytearray()
+
+    def read_all() -> None:
+        while chunk := b.recv(1 << 16):
+            received.extend(chunk)
+
+    reader = threading.Thread(target=read_all)
+    reader.start()
+    return reader, received
+
+
 def test_send_fd_keeps_what_the_socket_refuses(pair: tuple) -> None:
     """Non-blocking socket, full: the records left over stay queued, in
     order, behind what was sent; queued records go first on the next call."""
@@ -242,14 +259,7 @@ def test_send_fd_keeps_what_the_socket_refuses(pair: tuple) -> None:
     w.send(22, b"hs-2")  # something queued: the next send_fd queues behind it
     w.send_fd(a.fileno(), b"tail")
     rest = left + w.take_outgoing()
-    received = bytearray()
-
-    def read_all() -> None:
-        while chunk := b.recv(1 << 16):
-            received.extend(chunk)
-
-    reader = threading.Thread(target=read_all)
-    reader.start()
+    reader, received = _start_reader(b)
     a.setblocking(True)
     a.sendall(rest)
     a.shutdown(socket.SHUT_WR)
@@ -266,6 +276,109 @@ def test_send_fd_to_a_closed_descriptor_queues(pair: tuple) -> None:
     w.send_fd(-1, b"hello")
     r.feed(w.take_outgoing())
     assert r.receive() is None and bytes(r.app_data) == b"hello"
+
+
+# send_app: send_fd's fast path for the Connection (only when it seals straight
+# onto the socket), with its three answers.
+
+_LIMIT = 1 << 24
+
+
+def _read_all(r: RecordLayer, a: socket.socket, b: socket.socket) -> bytes:
+    a.shutdown(socket.SHUT_WR)
+    while r.fill_fd(b.fileno(), 1 << 17, True):
+        assert r.receive() is None
+    return bytes(r.app_data)
+
+
+@pytest.mark.parametrize("suite", SUITES, ids=SUITE_IDS)
+def test_send_app_sends_and_counts_bytes(pair: tuple, suite: tuple) -> None:
+    a, b = pair
+    w, r, _, _ = keyed_pair(suite)
+    data = os.urandom(70000)
+    words = array.array("I", range(1000))  # a multi-byte format: its bytes count
+    assert w.send_app(a.fileno(), data, _LIMIT) == len(data)
+    assert w.send_app(a.fileno(), memoryview(words), _LIMIT) == 4000
+    assert w.send_app(a.fileno(), bytearray(b"tail"), _LIMIT) == 4
+    assert w.send_app(a.fileno(), b"", _LIMIT) == 0
+    assert w.take_outgoing() == b""
+    assert _read_all(r, a, b) == data + words.tobytes() + b"tail"
+
+
+def test_send_app_declines_without_doing_anything(pair: tuple) -> None:
+    a, b = pair
+    w, r, _, _ = keyed_pair(SUITES[0])
+    # Not one contiguous buffer: the caller's full path raises for it.
+    assert w.send_app(a.fileno(), memoryview(bytes(100))[::2], _LIMIT) == -1
+    assert w.send_app(a.fileno(), "text", _LIMIT) == -1
+    # Something queued: records must stay in order behind it.
+    w.send(22, b"hs")
+    assert w.send_app(a.fileno(), b"data", _LIMIT) == -1
+    queued = w.take_outgoing()
+    # A per-record padding policy (TLS 1.3): send() applies it.
+    w._pad_fn = lambda n: 0
+    assert w.send_app(a.fileno(), b"data", _LIMIT) == -1
+    w._pad_fn = None
+    # The write key at the limit: the Connection's full path updates it.
+    seq = w._write.seq
+    assert w.send_app(a.fileno(), b"data", seq) == -1
+    assert w._write.seq == seq and w.take_outgoing() == b""
+    r.feed(queued)
+    assert r.receive() == (22, b"hs") and r.receive() is None
+    assert r.app_data == b""  # none of the declined writes was sealed
+    assert w.send_app(a.fileno(), b"data", _LIMIT) == 4
+    assert _read_all(r, a, b) == b"data"
+
+
+def test_send_app_taken_but_not_all_sent(pair: tuple) -> None:
+    """-2: the socket took only part (what is left stays queued, as after
+    send_fd), or the key reached the limit with this write."""
+    a, b = pair
+    a.setblocking(False)
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    w, r, _, _ = keyed_pair(SUITES[0])
+    data = os.urandom(3 * 1024 * 1024)
+    assert w.send_app(a.fileno(), data, _LIMIT) == -2
+    left = w.take_outgoing()
+    assert left
+    reader, received = _start_reader(b)
+    a.setblocking(True)
+    a.sendall(left)
+    # Four records take the key from limit - 2 past the limit: all sent,
+    # and -2 says the Connection has a KeyUpdate to send.
+    seq = w._write.seq
+    assert w.send_app(a.fileno(), bytes(65536), seq + 2) == -2
+    assert w.take_outgoing() == b"" and w._write.seq == seq + 4
+    a.shutdown(socket.SHUT_WR)
+    reader.join(30)
+    r.feed(bytes(received))
+    assert r.receive() is None
+    assert bytes(r.app_data) == data + bytes(65536)
+
+
+def test_recv_app_into_limit_and_unsuitable_buffers(pair: tuple) -> None:
+    a, b = pair
+    w, r, _, _ = keyed_pair(SUITES[0])
+    data = os.urandom(5000)
+    for _ in range(2):  # two records' worth waits in the socket
+        w.send(23, data)
+    a.sendall(w.take_outgoing())
+    buf = bytearray(8192)
+    # Empty, read-only or non-contiguous: nothing is read (-3).
+    for bad in (bytearray(), b"read-only", memoryview(buf)[::2]):
+        assert r.recv_app_into(b.fileno(), 1 << 17, bad) == -3
+    assert r.bytes_buffered == 0
+    # limit: the first 100 bytes of the buffer, the rest kept in app_data.
+    assert r.recv_app_into(b.fileno(), 1 << 17, buf, 100) == 100
+    assert bytes(buf[:100]) == data[:100] and buf[100:] == bytes(8092)
+    assert bytes(r.app_data) == data[100:] + data
+    assert r.take_app_data() == data[100:] + data
+    # A limit past the buffer's end, or none, is the whole buffer.
+    w.send(23, data)
+    a.sendall(w.take_outgoing())
+    small = bytearray(300)
+    assert r.recv_app_into(b.fileno(), 1 << 17, small, 10**6) == 300
+    assert bytes(small) == data[:300]
 
 
 def test_threads_on_two_layers(pair: tuple) -> None:

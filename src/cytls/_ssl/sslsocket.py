@@ -107,6 +107,9 @@ class SocketTLSObject(TLSObject):
         # not answer (no tickets): Nagle's algorithm would hold the write
         # until the server's delayed ACK, so it is pushed (see _push_now).
         self._first_write = not server_side
+        # Whether write() may try Connection.send_app_fd first: set once
+        # the handshake is done and a write got to _send_rest.
+        self._steady = False
 
     def _socket(self) -> Any:
         sock = self._sock_ref()
@@ -226,11 +229,6 @@ class SocketTLSObject(TLSObject):
         conn = self._conn
         if not self._done or self._exact or self._eof_closed or conn.peer_closed or self._app:
             return None
-        view = memoryview(buffer).cast("B")
-        if 0 < nbytes < view.nbytes:
-            view = view[:nbytes]
-        if not view.nbytes:
-            return None
         self._deadline = None
         sock = self._socket()
         fd = _fileno(sock)
@@ -238,7 +236,9 @@ class SocketTLSObject(TLSObject):
             while True:
                 size = self._recv_size
                 try:
-                    n = conn.receive_app_into(fd, size, view)
+                    # The first nbytes of buffer (all of it for nbytes 0);
+                    # an empty or unsuitable buffer is the full path's.
+                    n = conn.receive_app_into(fd, size, buffer, nbytes)
                 except BlockingIOError:
                     self._wait_ready(sock, select.POLLIN)
                     continue
@@ -329,6 +329,16 @@ class SocketTLSObject(TLSObject):
         once the rest is sent.
         """
         self._deadline = None
+        if self._steady and not self._wbuf and not self._first_write:
+            # Traffic flows and nothing waits to be sent: the records go
+            # onto the socket in the one step (Connection.send_app_fd).
+            sock = self._sock_ref()
+            if sock is not None:
+                n = self._conn.send_app_fd(data, _fileno(sock))
+                if n >= 0:
+                    return n
+                if n == -2:
+                    return self._send_rest(sock, memoryview(data).nbytes)
         if not self._done:
             self.do_handshake()
         if self._wbuf:
@@ -346,12 +356,20 @@ class SocketTLSObject(TLSObject):
             n = data.nbytes
         if not n:
             return 0
-        conn = self._conn
         sock = self._socket()
-        # Sealed and sent in one step without the GIL; out is what the
-        # socket did not take at once (Connection.send_application_data).
-        conn.send_application_data(data, _fileno(sock))
-        out = conn.data_to_send()
+        # Sealed and sent in one step without the GIL; what the socket did
+        # not take at once is left to _send_rest.
+        self._conn.send_application_data(data, _fileno(sock))
+        return self._send_rest(sock, n)
+
+    def _send_rest(self, sock: Any, n: int) -> int:
+        """write()'s end, once the n bytes of data are sealed: send what
+        the socket did not take at once (Connection.data_to_send)."""
+        # From here on, with no message callback, write() may take the fast
+        # path (after the first write, whose records _push_now pushes; the
+        # Connection says when it applies).
+        self._steady = self._tracer is None
+        out = self._conn.data_to_send()
         if not out:
             if self._first_write:
                 self._first_write = False

@@ -110,6 +110,20 @@ def sni_dispatch(server_name: str | None) -> int | TLSConfig | None:
 MAX_PULL = 262144
 
 
+def _writable_bytes(buffer: Any) -> memoryview:
+    """buffer as a writable byte view, or the ssl module's TypeError for
+    read()'s buffer (read-only, not contiguous, or no buffer at all)."""
+    try:
+        view = memoryview(buffer)
+        if not view.readonly and view.c_contiguous:
+            return view.cast("B")
+    except TypeError:
+        pass
+    raise TypeError(
+        f"read() argument 2 must be read-write bytes-like object, not {type(buffer).__name__}"
+    )
+
+
 class TLSObject(SessionAccess, ConnectionFacts):
     """One TLS connection with the interface of `_ssl._SSLSocket`.
 
@@ -498,7 +512,7 @@ class TLSObject(SessionAccess, ConnectionFacts):
         conn = self._conn
         view = None
         if buffer is not None:
-            view = memoryview(buffer).cast("B")
+            view = _writable_bytes(buffer)
             if len <= 0 or len > view.nbytes:
                 len = view.nbytes
         elif len < 0:
