@@ -83,6 +83,13 @@ def _x25519_private(private: Any) -> bytes:
     return os.urandom(32)
 
 
+def x25519_key_pair() -> tuple[bytes, bytes]:
+    """A fresh X25519 (private scalar, public key), for server_exchange's
+    `ahead` (made before the peer's share is known)."""
+    priv = os.urandom(32)
+    return priv, _core.x25519_base(priv)
+
+
 def _x25519_shared(priv: bytes, peer: bytes, group: int) -> bytes:
     if len(peer) != 32:
         raise _bad_share(group, "wrong length")
@@ -155,6 +162,14 @@ class KeyShare:
             raise ValueError(f"unsupported group 0x{group:04x}")
         self._priv = priv
 
+    @classmethod
+    def from_x25519_pair(cls, pair: tuple[bytes, bytes]) -> KeyShare:
+        """An X25519 key from x25519_key_pair(), made ahead."""
+        share = cls.__new__(cls)
+        share.group = NamedGroup.x25519
+        share._priv, share.public = pair
+        return share
+
     def exchange(self, peer: bytes) -> bytes:
         """The shared secret from the server's share.
 
@@ -181,7 +196,12 @@ class KeyShare:
         return ss_pq + _x25519_shared(self._priv[1], peer[_MLKEM768_CT:], group)
 
 
-def server_exchange(group: int, client_share: bytes, private: Any = None) -> tuple[bytes, bytes]:
+def server_exchange(
+    group: int,
+    client_share: bytes,
+    private: Any = None,
+    ahead: tuple[bytes, bytes] | None = None,
+) -> tuple[bytes, bytes]:
     """Answer a client's share: (server share, shared secret).
 
     Args:
@@ -189,6 +209,10 @@ def server_exchange(group: int, client_share: bytes, private: Any = None) -> tup
         client_share: the client's key_exchange bytes.
         private: an injected key (tests): for ECDHE groups the private key
             object; ignored for the hybrid group.
+        ahead: an X25519 key pair from x25519_key_pair(), made while the
+            ClientHello was on its way, used (once) for X25519 and the
+            hybrid group's X25519 part instead of a new one; not with
+            `private`.
 
     Raises:
         TLSAlert: illegal_parameter for a malformed or invalid share.
@@ -196,6 +220,9 @@ def server_exchange(group: int, client_share: bytes, private: Any = None) -> tup
     if group == NamedGroup.x25519:
         if len(client_share) != 32:
             raise _bad_share(group, "wrong length")
+        if ahead is not None and private is None:
+            shared = _x25519_shared(ahead[0], client_share, group)
+            return ahead[1], shared
         # An injected key counts only when it is an X25519 key.
         priv = _x25519_private(private)
         shared = _x25519_shared(priv, client_share, group)
@@ -225,9 +252,9 @@ def server_exchange(group: int, client_share: bytes, private: Any = None) -> tup
             ss_pq, ct = ek.encapsulate()
         except ValueError as exc:
             raise _bad_share(group, str(exc)) from None
-        xpriv = os.urandom(32)
+        xpriv, xpub = ahead if ahead is not None else x25519_key_pair()
         ss_x = _x25519_shared(xpriv, client_share[_MLKEM768_EK:], group)
-        return ct + _core.x25519_base(xpriv), ss_pq + ss_x
+        return ct + xpub, ss_pq + ss_x
     if ffdhe.is_ffdhe(group):
         return ffdhe.server_exchange(group, client_share)
     raise ValueError(f"unsupported group 0x{group:04x}")

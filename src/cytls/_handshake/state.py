@@ -138,6 +138,9 @@ class Context:
     offered12: NewSessionTicket | None = None
     ticket12: tuple[int, bytes] | None = None
     ticket_promised12 = False
+    # Server: an X25519 key pair made while the ClientHello was on its way
+    # (server.ExpectClientHello.work_ahead), for the one key exchange.
+    x25519_ahead: tuple[bytes, bytes] | None = None
 
     def __init__(
         self,
