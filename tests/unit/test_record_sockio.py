@@ -356,6 +356,20 @@ def test_send_app_taken_but_not_all_sent(pair: tuple) -> None:
     assert bytes(r.app_data) == data + bytes(65536)
 
 
+def test_send_app_and_recv_app_into_on_a_bad_descriptor() -> None:
+    """No socket behind the descriptor: send_app keeps the sealed records
+    queued (-2, as send_fd does), recv_app_into raises the OSError and
+    takes nothing."""
+    w, r, _, _ = keyed_pair(SUITES[0])
+    assert w.send_app(-1, b"hello", _LIMIT) == -2
+    r.feed(w.take_outgoing())
+    assert r.receive() is None and bytes(r.app_data) == b"hello"
+    r.take_app_data()
+    with pytest.raises(OSError):
+        r.recv_app_into(-1, 1 << 17, bytearray(100))
+    assert r.bytes_buffered == 0 and r.app_data == b""
+
+
 def test_recv_app_into_limit_and_unsuitable_buffers(pair: tuple) -> None:
     a, b = pair
     w, r, _, _ = keyed_pair(SUITES[0])
