@@ -526,15 +526,17 @@ static int check_header(const cytls_record_protector *p,
     size_t len = ((size_t)h[3] << 8) | h[4];
     size_t max_len;
 
-    if (type < CYTLS_CT_CHANGE_CIPHER_SPEC || type > CYTLS_CT_APPLICATION_DATA) {
-        fail(res, CYTLS_RECORD_E_BAD_TYPE, CYTLS_ALERT_UNEXPECTED_MESSAGE);
-        return 0;
-    }
     /* legacy_record_version: TLS 1.3 ignores it beyond the major version
      * (and authenticates it as part of the header); TLS 1.2 records under a
-     * key carry the negotiated version. */
+     * key carry the negotiated version. Checked before the type, as OpenSSL
+     * does: what is not TLS at all (a plain-text peer's "HTTP/1.1 400 ...")
+     * is then a bad version, the error users know it by. */
     if (h[1] != 0x03 || (p->keyed && !is_tls13(p) && h[2] != 0x03)) {
         fail(res, CYTLS_RECORD_E_BAD_VERSION, CYTLS_ALERT_PROTOCOL_VERSION);
+        return 0;
+    }
+    if (type < CYTLS_CT_CHANGE_CIPHER_SPEC || type > CYTLS_CT_APPLICATION_DATA) {
+        fail(res, CYTLS_RECORD_E_BAD_TYPE, CYTLS_ALERT_UNEXPECTED_MESSAGE);
         return 0;
     }
     if (!p->keyed && type == CYTLS_CT_APPLICATION_DATA && p->skip_budget > 0) {

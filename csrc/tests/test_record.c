@@ -516,11 +516,18 @@ static void plaintext_records(void)
     uint8_t bad[][6] = {{24, 3, 3, 0, 1, 0},  /* heartbeat */
                         {22, 2, 0, 0, 1, 0},  /* SSL 2-ish version */
                         {22, 3, 3, 0x40, 1, 0}, /* 2^14 + 1 */
-                        {22, 3, 3, 0, 0, 0}};   /* empty handshake */
-    static const uint8_t alerts[] = {10, 70, 22, 10};
-    for (size_t k = 0; k < 4; k++) {
+                        {22, 3, 3, 0, 0, 0},    /* empty handshake */
+                        {'H', 'T', 'T', 'P', '/', '1'}}; /* not TLS at all */
+    /* The version is checked before the type, as OpenSSL does: a peer
+     * that is not TLS ("HTTP/1.1 ...") is refused for its version. */
+    static const uint8_t alerts[] = {10, 70, 22, 10, 70};
+    static const cytls_record_error errors[] = {
+        CYTLS_RECORD_E_BAD_TYPE, CYTLS_RECORD_E_BAD_VERSION, CYTLS_RECORD_E_OVERFLOW,
+        CYTLS_RECORD_E_EMPTY, CYTLS_RECORD_E_BAD_VERSION};
+    for (size_t k = 0; k < 5; k++) {
         res = open_all(r, bad[k], k == 3 ? 5 : 6);
         EXPECT_ALERT(res, alerts[k], "plain bad %zu: %d", k, res.alert);
+        CHECK(res.error == errors[k], "plain bad %zu: error %d", k, res.error);
     }
     uint8_t empty_app[] = {23, 3, 3, 0, 0};
     res = open_all(r, empty_app, 5);

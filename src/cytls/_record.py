@@ -5,7 +5,8 @@ received records, the sequence numbers and their limits, record size limits
 (RFC 8449), TLS 1.3 padding, and which keys protect each direction. Every
 byte of record crypto and every per-record check runs in C (csrc/record.c),
 one call per batch; the per-call buffer handling (feed, receive, send,
-take_outgoing) is the Cython base class _core.RecordIO.
+take_outgoing) is the Cython base class _core.RecordIO. A refused record
+raises the alert record.c chose, named as the ssl module names the error.
 
 Must not: parse handshake messages, decide which content type the handshake
 state allows (it returns plaintext, CCS and handshake records to the
@@ -53,6 +54,24 @@ KEY_UPDATE_AFTER = 1 << 24
 
 PaddingPolicy = Callable[[int], int] | int | None
 
+_DECRYPTION_FAILED = ("DECRYPTION_FAILED_OR_BAD_RECORD_MAC", "decryption failed or bad record mac")
+# record.c's error text -> the ssl module's (reason, text) before the read key
+# is set, and under it, as OpenSSL 3 reports the same refusal.
+_OPENSSL_RECORD_REASONS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "record authentication failed": (_DECRYPTION_FAILED, _DECRYPTION_FAILED),
+    "record too short for its AEAD tag": (_DECRYPTION_FAILED, _DECRYPTION_FAILED),
+    "bad record version": (("WRONG_VERSION_NUMBER", "wrong version number"),) * 2,
+    "record too long": (
+        ("PACKET_LENGTH_TOO_LONG", "packet length too long"),
+        ("ENCRYPTED_LENGTH_TOO_LONG", "encrypted length too long"),
+    ),
+    "record plaintext too long": (("DATA_LENGTH_TOO_LONG", "data length too long"),) * 2,
+    "unexpected record content type": (
+        ("UNEXPECTED_MESSAGE", "unexpected message"),
+        ("BAD_RECORD_TYPE", "bad record type"),
+    ),
+}
+
 
 def _aead_for(suite: int, version: int) -> tuple[int, int]:
     table = TLS13_SUITES if version == _TLS13 else TLS12_SUITES if version == _TLS12 else None
@@ -89,7 +108,13 @@ class RecordLayer(_core.RecordIO):
         self._write_aead = 0
 
     def _record_error(self, alert: int, reason: str) -> TLSAlert:
-        # RFC 8446 §5, §6: the alert record.c chose for a refused record.
+        # RFC 8446 §5, §6: the alert record.c chose for a refused record,
+        # with the ssl module's (OpenSSL's) reason and text where it names
+        # the error apart from the alert: what applications match on.
+        named = _OPENSSL_RECORD_REASONS.get(reason)
+        if named is not None:
+            code, text = named[1] if self._read.keyed else named[0]
+            return TLSAlert(alert, text, reason=code)
         return TLSAlert(alert, reason or "")
 
     def _seal_limit_error(self) -> TLSAlert:

@@ -227,3 +227,26 @@ def test_recv_into_nbytes(mod: ModuleType, pki: Pki) -> None:
             with pytest.raises(TypeError, match="must be read-write bytes-like object"):
                 server.recv_into(bad)
         assert server.recv(3) == b"abc"
+
+
+@pytest.mark.parametrize("into", [False, True], ids=["recv", "recv_into"])
+def test_forged_record_in_traffic(mod: ModuleType, pki: Pki, into: bool) -> None:
+    """A record that does not decrypt, arriving once traffic flows (the
+    readers' fast path): bad_record_mac (RFC 8446 §5.2), the same error as
+    the ssl module's, the alert sent, and what was accepted before kept."""
+    writer, reader = _steady_pair(mod, mod, pki)
+    with writer, reader:
+        writer.sendall(b"accepted")
+        forged = b"\x17\x03\x03\x00\x20" + os.urandom(32)
+        os.write(writer.fileno(), forged)  # under the TLS layer, after real data
+        assert _read_exactly(reader, 8) == b"accepted"
+        with pytest.raises(ssl.SSLError) as info:
+            if into:
+                reader.recv_into(bytearray(100))
+            else:
+                reader.recv(100)
+        assert info.value.reason == "DECRYPTION_FAILED_OR_BAD_RECORD_MAC"
+        assert "decryption failed or bad record mac" in str(info.value)
+        with pytest.raises(ssl.SSLError) as peer:
+            writer.recv(100)  # our alert reached the writer
+        assert peer.value.reason == "SSLV3_ALERT_BAD_RECORD_MAC"

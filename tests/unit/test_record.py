@@ -630,7 +630,9 @@ def test_tls13_inner_plaintext_rules(suite: tuple, inner: bytes, alert: AD) -> N
         (b"\x14\x03\x03\x00\x01\x02", AD.unexpected_message),  # CCS not 1
         (b"\x14\x03\x03\x00\x02\x01\x01", AD.unexpected_message),
         (b"\x14\x03\x03\x00\x00", AD.unexpected_message),
-        (b"GET / HTTP/1.1\r\n", AD.unexpected_message),
+        # Not TLS at all: refused for its version (checked before the type,
+        # as OpenSSL does: WRONG_VERSION_NUMBER).
+        (b"GET / HTTP/1.1\r\n", AD.protocol_version),
     ],
 )
 def test_plaintext_record_rules(record: bytes, alert: AD) -> None:
