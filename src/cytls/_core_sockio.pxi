@@ -207,19 +207,21 @@ cdef int _seal_send(RecordIO io, int fd, Py_buffer *d) except -1:
 cdef Py_ssize_t _send_app(RecordIO io, int fd, object data, uint64_t seq_limit) except -3:
     # See RecordIO.send_app.
     cdef Py_buffer d
+    cdef Py_ssize_t n
     if not _sends_direct(io) or io._write.p.seq >= seq_limit:
         return -1
     try:
         PyObject_GetBuffer(data, &d, PyBUF_SIMPLE)
     except (BufferError, TypeError):
         return -1  # not one contiguous buffer: the caller's full path says so
+    n = d.len
     try:
         _seal_send(io, fd, &d)
     finally:
         PyBuffer_Release(&d)
     if PyByteArray_GET_SIZE(io._outgoing) or io._write.p.seq >= seq_limit:
         return -2
-    return d.len
+    return n
 
 
 cdef Py_ssize_t _recv_app_into(RecordIO io, int fd, Py_ssize_t size, object into,

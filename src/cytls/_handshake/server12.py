@@ -296,7 +296,7 @@ def _ephemeral(ctx: Context, group: int) -> KeyShare:
     group; for X25519, the pair made while the ClientHello was on its way,
     if there is one)."""
     injected = ctx.hooks.server_private
-    ahead, ctx.x25519_ahead = ctx.x25519_ahead, None  # used at most once
+    ahead = ctx.take_x25519_ahead()
     if group == 0x001D and ahead is not None and injected is None:
         return KeyShare.from_x25519_pair(ahead)
     return KeyShare(group, injected if _fits(injected, group) else None)

@@ -298,9 +298,8 @@ def _server_flight(
     if res is not None:
         sh_exts[Ext.pre_shared_key] = res.server_hello_extension()
     if share is not None:
-        ahead, ctx.x25519_ahead = ctx.x25519_ahead, None  # used at most once
         server_share, shared = server_exchange(
-            choice.group, share, ctx.hooks.server_private, ahead
+            choice.group, share, ctx.hooks.server_private, ctx.take_x25519_ahead()
         )
         sh_exts[Ext.key_share] = m.serialize_server_key_share(choice.group, server_share)
         ctx.group = choice.group

@@ -180,6 +180,12 @@ class Context:
     def random(self, n: int) -> bytes:
         return os.urandom(n)
 
+    def take_x25519_ahead(self) -> tuple[bytes, bytes] | None:
+        """The X25519 key pair made ahead, if any, handed out once (the key
+        exchange that uses it, or drops it, takes it)."""
+        ahead, self.x25519_ahead = self.x25519_ahead, None
+        return ahead
+
     def trace(self, step: str, **details: Any) -> None:
         # tuple.__new__: a NamedTuple's own constructor is Python code, and a
         # handshake records a dozen steps.

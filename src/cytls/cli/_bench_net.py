@@ -308,12 +308,10 @@ def thread_scaling(impl_name: str, files: CertFiles, *, pairs: int, total: int,
     `total` bytes in `size`-byte writes over its own connection pair (one
     thread writes on the client end and reads on the server end), all
     started together. impl_name PLAIN_TCP: the pairs are bare sockets."""
-    client_ctx: ssl.SSLContext | None = None
-    server_ctx: ssl.SSLContext | None = None
-    if impl_name != PLAIN_TCP:
-        client_ctx, server_ctx = _contexts(impl_name, files)
+    plain = impl_name == PLAIN_TCP
+    client_ctx, server_ctx = (None, None) if plain else _contexts(impl_name, files)
     conns = [_connected_pair(client_ctx, server_ctx) for _ in range(pairs)]
-    if impl_name == PLAIN_TCP:
+    if plain:
         # A plain socket with a timeout polls before every recv and send
         # (an SSLSocket polls only when a read or write would block): the
         # ceiling is the blocking loop. Nothing here can block for long:
